@@ -1,0 +1,125 @@
+/* memkit/config.h — the contract between memkit-gen's output and the runtime.
+ *
+ * Generated code (gen/memkit_config.h, gen/memkit_config.c) fills these
+ * structures with constant tables and static storage; the runtime reads them and
+ * never parses configuration at run time. Bump MK_RUNTIME_ABI whenever a field
+ * here changes meaning, so that stale generated code stops at compile time.
+ */
+#ifndef MEMKIT_CONFIG_TYPES_H
+#define MEMKIT_CONFIG_TYPES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MK_RUNTIME_ABI 1
+
+/* Generated tables are `static const` in the generated header so that a call
+ * with a constant intent and size folds to a direct tier call; a translation
+ * unit that uses none of them must not warn. */
+#if defined(__GNUC__) || defined(__clang__)
+#define MK_GENERATED_TABLE __attribute__((unused)) static const
+#else
+#define MK_GENERATED_TABLE static const
+#endif
+
+/* Where an intent's memory comes from. */
+typedef enum mk_tier {
+    MK_TIER_FRAME = 0, /* per-thread bump arena, reset when its frame slot is reused */
+    MK_TIER_POOL = 1,  /* fixed size classes with per-thread caches */
+    MK_TIER_HEAP = 2,  /* bounded O(1) TLSF heap over a fixed region */
+    MK_TIER_COUNT = 3
+} mk_tier_t;
+
+/* What an intent does when its tier or its budget cannot serve a request. */
+typedef enum mk_policy {
+    MK_POLICY_FAIL = 0,     /* return NULL, record the reason */
+    MK_POLICY_FALLBACK = 1, /* try the next tier (frame/pool -> heap -> system) */
+    MK_POLICY_CALLBACK = 2, /* call the OOM handler, retry once if it asks to */
+    MK_POLICY_PANIC = 3     /* print the reason and abort */
+} mk_policy_t;
+
+/* What the frame tier does when a thread's arena slot is full. */
+typedef enum mk_overflow {
+    MK_OVERFLOW_FAIL = 0,  /* hand the failure to the intent's policy */
+    MK_OVERFLOW_HEAP = 1,  /* serve from the heap tier, released with the frame */
+    MK_OVERFLOW_PANIC = 2  /* print the reason and abort */
+} mk_overflow_t;
+
+/* Where a tier's memory lives. */
+typedef enum mk_storage {
+    MK_STORAGE_STATIC = 0, /* a static array in the generated .c: never calls the OS */
+    MK_STORAGE_RESERVE = 1 /* mapped once by mk_init, unmapped by mk_shutdown */
+} mk_storage_t;
+
+/* mk_route_t.flags */
+#define MK_ROUTE_ZERO_ON_FREE 0x01u /* clear blocks when they are freed */
+#define MK_ROUTE_BUDGETED 0x02u     /* the intent has a budget of its own */
+
+/* Intent -> route. One per intent, indexed by mk_intent_t. */
+typedef struct mk_route {
+    uint64_t budget;      /* bytes; meaningful when flags & MK_ROUTE_BUDGETED */
+    uint8_t tier;         /* mk_tier_t */
+    uint8_t pool;         /* pool index when tier == MK_TIER_POOL, else 0 */
+    uint8_t on_exhausted; /* mk_policy_t */
+    uint8_t flags;        /* MK_ROUTE_* */
+} mk_route_t;
+
+/* mk_pool_shape_t.owner when more than one intent routes to the pool. */
+#define MK_POOL_SHARED 0xFFu
+
+/* What the inline pool fast path needs of a pool: size -> global class. */
+typedef struct mk_pool_shape {
+    const uint8_t *size_class; /* [(size + A - 1) >> log2(A)] -> global class index,
+                                  A = MKG_ALIGNMENT, for 0 <= size <= max_size */
+    uint32_t max_size;         /* largest class size of this pool */
+    uint8_t owner;             /* the one intent routed here, or MK_POOL_SHARED */
+} mk_pool_shape_t;
+
+/* One size class (global index over all pools, pools in order). */
+typedef struct mk_class_layout {
+    uint32_t size;   /* block size, a multiple of MKG_ALIGNMENT */
+    uint32_t blocks; /* number of blocks */
+    uint64_t offset; /* byte offset of the class region in its pool, span aligned */
+    uint8_t pool;    /* owning pool index */
+} mk_class_layout_t;
+
+/* One pool's storage layout. */
+typedef struct mk_pool_layout {
+    const char *name;
+    unsigned char *storage; /* static array, or NULL: reserved by mk_init */
+    uint8_t *tags;          /* per-granule intent tags when owner == MK_POOL_SHARED,
+                               bytes >> log2(MKG_ALIGNMENT) entries; else NULL.
+                               Static array, or NULL with storage == NULL (reserved) */
+    const uint8_t *span_class; /* [offset >> span_shift] -> global class index */
+    uint64_t bytes;         /* total pool bytes, a multiple of 1 << span_shift */
+    uint32_t span_shift;    /* log2 of the span size */
+    uint32_t span_count;    /* bytes >> span_shift */
+    uint8_t first_class;    /* global index of its first class */
+    uint8_t class_count;
+    uint8_t storage_kind;   /* mk_storage_t */
+    uint8_t thread_cache;   /* blocks per class kept per thread (0: no cache) */
+} mk_pool_layout_t;
+
+/* Everything mk_init needs; the generator emits one as `mkg_config`. */
+typedef struct mk_config {
+    uint32_t abi;                    /* MK_RUNTIME_ABI at generation time */
+    uint32_t schema;                 /* config schema version */
+    const char *source_name;         /* config file name, e.g. "memkit.toml" */
+    const char *source_sha256;       /* sha256 of the normalized config, hex */
+    const char *platform;            /* overlay applied, or "" */
+    const char *const *intent_names; /* [MKG_INTENT_COUNT] */
+    const mk_route_t *routes;        /* [MKG_INTENT_COUNT] */
+    const mk_pool_layout_t *pools;   /* [MKG_POOL_COUNT] (NULL when 0) */
+    const mk_class_layout_t *classes;/* [MKG_CLASS_COUNT] (NULL when 0) */
+    unsigned char *frame_storage;    /* static arenas, or NULL: reserved */
+    unsigned char *heap_storage;     /* static heap region, or NULL: reserved */
+    uint64_t frame_arena_bytes;      /* per thread, per frame slot */
+    uint64_t heap_bytes;
+    uint64_t budget_total;           /* 0: no global budget */
+    uint8_t frame_storage_kind;      /* mk_storage_t */
+    uint8_t heap_storage_kind;       /* mk_storage_t */
+    uint8_t frame_overflow;          /* mk_overflow_t */
+    uint8_t heap_fallback_system;    /* 1: heap misses go to malloc */
+} mk_config_t;
+
+#endif /* MEMKIT_CONFIG_TYPES_H */

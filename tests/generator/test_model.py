@@ -1,0 +1,235 @@
+"""The model's derived numbers, overlays and semantic checks."""
+import textwrap
+import unittest
+
+from . import support  # noqa: F401
+from memkit_gen import config, model
+from memkit_gen.diagnostics import Diagnostics
+
+BASIC = """\
+[memkit]
+schema = 1
+max_threads = 4
+[frame]
+arena = "64 KiB"
+overflow = "heap"
+[pool.small]
+classes = [16, 32, 64]
+capacity = "192 KiB"
+thread_cache = 8
+[heap]
+size = "1 MiB"
+fallback = "none"
+[budget]
+total = "4 MiB"
+[intent.blob]
+tier = "heap"
+zero_on_free = true
+[intent.entity]
+tier = "pool"
+pool = "small"
+budget = "64 KiB"
+[intent.particle]
+tier = "pool"
+on_exhausted = "fallback"
+[intent.scratch]
+tier = "frame"
+budget = "128 KiB"
+"""
+
+
+def build(text, platform=None):
+    diag = Diagnostics()
+    source = config.parse_bytes("t.toml", textwrap.dedent(text).encode(), diag)
+    built = model.build(source, platform) if source else None
+    return built, diag
+
+
+def messages(diag):
+    return [f"{d.severity}: {d.message}" for d in diag.sorted()]
+
+
+class DerivedNumbersTest(unittest.TestCase):
+    def setUp(self):
+        self.m, diag = build(BASIC)
+        self.assertEqual(messages(diag), [])
+
+    def test_routes(self):
+        r = self.m.routes
+        self.assertEqual([x.name for x in r], ["blob", "entity", "particle", "scratch"])
+        self.assertEqual([(x.budget, x.tier, x.pool, x.on_exhausted, x.flags_value) for x in r],
+                         [(0, "heap", 0, "fail", 0x01), (65536, "pool", 0, "fail", 0x02),
+                          (0, "pool", 0, "fallback", 0), (131072, "frame", 0, "fail", 0x02)])
+
+    def test_capacity_split(self):
+        p = self.m.pools[0]
+        self.assertEqual([(c.size, c.blocks, c.offset) for c in p.classes],
+                         [(16, 4096, 0), (32, 2048, 65536), (64, 1024, 131072)])
+        self.assertEqual((p.bytes, p.span_shift, p.span_count), (196608, 12, 48))
+        self.assertEqual(p.span_class, (0,) * 16 + (1,) * 16 + (2,) * 16)
+        self.assertEqual(p.size_class, (0, 0, 1, 2, 2))
+
+    def test_owner_tags_footprint(self):
+        p = self.m.pools[0]
+        self.assertEqual(p.owner, model.POOL_SHARED)
+        self.assertEqual(p.tag_bytes, 196608 >> 4)
+        self.assertEqual(self.m.frame.static_bytes, 4 * 2 * 65536)
+        self.assertEqual(self.m.static_bytes, 524288 + 1048576 + 196608 + 12288)
+        self.assertEqual(self.m.budget_total, 4 << 20)
+        self.assertEqual(self.m.alignment_shift, 4)
+
+    def test_single_owner_has_no_tags(self):
+        m, _ = build(BASIC.replace('[intent.particle]\ntier = "pool"', '[intent.particle]\ntier = "heap"'))
+        p = m.pools[0]
+        self.assertEqual(p.owner, 1)  # entity
+        self.assertEqual(p.tag_bytes, 0)
+
+
+class LayoutTest(unittest.TestCase):
+    def test_span_shift(self):
+        self.assertEqual(model.span_shift_for(1), 12)
+        self.assertEqual(model.span_shift_for(1 << 24), 12)
+        self.assertEqual(model.span_shift_for((1 << 24) + 1), 13)
+        self.assertEqual(model.span_shift_for(1 << 30), 18)
+
+    def test_counts_and_rounding(self):
+        p = model.layout_pool("p", 1, 3, [48, 96], [100, 10], 16, 0, ("a",), 4, "reserve")
+        self.assertEqual([(c.index, c.blocks, c.offset, c.region_bytes) for c in p.classes],
+                         [(3, 100, 0, 8192), (4, 10, 8192, 4096)])
+        self.assertEqual((p.bytes, p.span_count, p.span_class), (12288, 3, (3, 3, 4)))
+        self.assertEqual(p.size_class, (3, 3, 3, 3, 4, 4, 4))
+        self.assertEqual((p.tag_bytes, p.static_bytes), (0, 0))
+
+    def test_shared_reserve_pool_has_no_tags(self):
+        p = model.layout_pool("p", 0, 0, [16], [1], 16, model.POOL_SHARED, (), 0, "reserve")
+        self.assertEqual(p.tag_bytes, 0)
+
+    def test_global_class_indices_follow_sorted_pools(self):
+        m, diag = build("""\
+            [memkit]
+            schema = 1
+            [pool.zeta]
+            classes = [16]
+            counts = [1]
+            [pool.alpha]
+            classes = [16, 32]
+            counts = [1, 1]
+            [intent.a]
+            tier = "pool"
+            pool = "zeta"
+            [intent.b]
+            tier = "pool"
+            pool = "alpha"
+            """)
+        self.assertEqual(messages(diag), [])
+        self.assertEqual([(p.name, p.first_class, p.owner) for p in m.pools], [("alpha", 0, 1), ("zeta", 2, 0)])
+        self.assertEqual([(c.index, c.pool) for c in m.classes], [(0, 0), (1, 0), (2, 1)])
+        self.assertEqual([r.pool for r in m.routes], [1, 0])
+
+    def test_minimal_config(self):
+        m, diag = build("""\
+            [memkit]
+            schema = 1
+            threads = false
+            [heap]
+            size = "4 KiB"
+            [intent.only]
+            tier = "heap"
+            """)
+        self.assertEqual(messages(diag), [])
+        self.assertEqual((m.max_threads, m.frames_in_flight, m.alignment), (1, 2, 16))
+        self.assertEqual((m.frame, m.pools, m.classes, m.static_bytes), (None, (), (), 4096))
+        self.assertEqual(m.heap.fallback, "system")
+
+
+class OverlayTest(unittest.TestCase):
+    TEXT = BASIC + """\
+[platform.small]
+frame.arena = "16 KiB"
+intent.entity.budget = "32 KiB"
+heap.fallback = "system"
+"""
+
+    def test_applied(self):
+        m, diag = build(self.TEXT, "small")
+        self.assertEqual(messages(diag), [])
+        self.assertEqual(m.platform, "small")
+        self.assertEqual(m.frame.arena, 16384)
+        self.assertEqual(m.routes[1].budget, 32768)
+        self.assertEqual(m.heap.fallback, "system")
+
+    def test_not_applied_without_platform(self):
+        m, _ = build(self.TEXT)
+        self.assertEqual((m.platform, m.frame.arena), ("", 65536))
+
+    def test_hash_differs_per_platform(self):
+        self.assertNotEqual(build(self.TEXT)[0].normalized, build(self.TEXT, "small")[0].normalized)
+
+    def test_overlay_error_points_into_overlay(self):
+        _, diag = build(self.TEXT.replace('"16 KiB"', '"16 KB"'))
+        self.assertEqual([(d.line, d.col) for d in diag.errors], [(30, 15)])
+        self.assertIn("platform 'small': [frame]: arena has an unknown size unit", diag.errors[0].message)
+
+    def test_semantic_error_of_merged_config_points_into_overlay(self):
+        _, diag = build(self.TEXT.replace('"16 KiB"', '1000'), "small")
+        self.assertEqual([(d.line, d.col, d.message) for d in diag.errors],
+                         [(30, 15, "[frame]: arena must be a multiple of alignment 16, got 1000")])
+
+    def test_unknown_platform(self):
+        _, diag = build(self.TEXT, "smal")
+        self.assertEqual(messages(diag), ["error: unknown platform 'smal' (given with --platform)"])
+        self.assertEqual(diag.errors[0].hint, "did you mean 'small'? known platforms: 'small'")
+
+    def test_overlay_cannot_add_pool(self):
+        _, diag = build(BASIC + "[platform.p]\npool.big.counts = [1]\n")
+        self.assertEqual(messages(diag), ["error: platform 'p': unknown pool 'big'"])
+
+
+class ChecksTest(unittest.TestCase):
+    def test_warnings(self):
+        _, diag = build("""\
+            [memkit]
+            schema = 1
+            [frame]
+            arena = "64 KiB"
+            [pool.unused]
+            classes = [16]
+            counts = [1]
+            [heap]
+            size = "1 MiB"
+            [budget]
+            total = "1 MiB"
+            [intent.a]
+            tier = "heap"
+            budget = "1 MiB"
+            [intent.b]
+            tier = "heap"
+            budget = "1 KiB"
+            """)
+        self.assertEqual(messages(diag), [
+            "warning: [frame] is declared but no intent has tier = \"frame\"",
+            "warning: pool 'unused' is not used by any intent",
+            "warning: [budget]: intent budgets add up to 1025 KiB, more than total 1 MiB"])
+
+    def test_all_errors_collected(self):
+        _, diag = build("""\
+            [memkit]
+            schema = 1
+            alignment = 12
+            max_threads = 0
+            [intent.a]
+            tier = "heap"
+            bogus = 1
+            """)
+        self.assertEqual(len(diag.errors), 4)
+
+    def test_too_many_classes(self):
+        pools = "".join(f"[pool.p{i}]\nclasses = [{', '.join(str(16 * (j + 1)) for j in range(100))}]\n"
+                        f"counts = [{', '.join(['1'] * 100)}]\n" for i in range(3))
+        _, diag = build("[memkit]\nschema = 1\n" + pools + "[intent.a]\ntier = \"pool\"\npool = \"p0\"\n")
+        self.assertIn("pool 'p2': too many size classes: 300 across all pools, the limit is 255",
+                      [d.message for d in diag.errors])
+
+
+if __name__ == "__main__":
+    unittest.main()
