@@ -1,0 +1,261 @@
+/* memkit/fastpath.h — the inline fast paths and the per-thread state they touch.
+ *
+ * Included at the end of memkit.h; not a stable API (mk__ names are internal).
+ * Each fast path is a handful of instructions with one unlikely test; anything
+ * else (attaching a thread, a new frame, refilling a cache, leasing budget,
+ * policies) is out of line in runtime/src and marked cold.
+ *
+ * Counters that mk_stats_get reads from other threads are written by their
+ * owning thread only, with relaxed atomic load + store (a plain mov on x86, not
+ * a locked add); single-threaded builds (threads = false) use plain integers and
+ * no thread-local storage.
+ */
+#ifndef MEMKIT_FASTPATH_H
+#define MEMKIT_FASTPATH_H
+
+#include <string.h>
+
+#if defined(__GNUC__) || defined(__clang__)
+#define MK_LIKELY(x) __builtin_expect(!!(x), 1)
+#define MK_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define MK__COLD __attribute__((cold, noinline))
+#else
+#define MK_LIKELY(x) (x)
+#define MK_UNLIKELY(x) (x)
+#define MK__COLD
+#endif
+
+#if MKG_THREADS
+#include <stdatomic.h>
+#define MK__ATOMIC(T) _Atomic(T)
+#define MK__LOAD(v) atomic_load_explicit(&(v), memory_order_relaxed)
+#define MK__STORE(v, x) atomic_store_explicit(&(v), (x), memory_order_relaxed)
+#define MK__TLS _Thread_local
+#else
+#define MK__ATOMIC(T) T
+#define MK__LOAD(v) (v)
+#define MK__STORE(v, x) ((v) = (x))
+#define MK__TLS
+#endif
+/* Single-writer counter update: not an atomic read-modify-write. */
+#define MK__BUMP(v, d) MK__STORE((v), MK__LOAD(v) + (d))
+
+typedef MK__ATOMIC(int64_t) mk__counter_t;
+
+/* A per-thread magazine of free blocks of one class: an intrusive list. */
+typedef struct mk__cache {
+    void *head;
+    uint32_t count;
+    uint32_t limit; /* pushes beyond this flush; 0 sends every free to the slow path */
+} mk__cache_t;
+
+typedef struct mk__intent_counters {
+    mk__counter_t live;     /* pool/heap/system bytes allocated minus freed by this
+                               thread; negative when it frees others' blocks */
+    mk__counter_t peak;     /* high-water mark of live on this thread */
+    mk__counter_t allocs;
+    mk__counter_t frees;
+    mk__counter_t failures;
+} mk__intent_counters_t;
+
+/* One thread slot. The hot frame fields come first. */
+typedef struct mk__thread {
+    uintptr_t frame_cursor;
+    uintptr_t frame_end;
+    uint64_t frame_epoch;      /* frame the cursor belongs to; UINT64_MAX: none */
+    mk__counter_t *frame_row;  /* frame_bytes[slot of frame_epoch] */
+    int64_t lease[MKG_INTENT_COUNT]; /* budget bytes leased, not yet used */
+#if MKG_CLASS_COUNT > 0
+    mk__cache_t cache[MKG_CLASS_COUNT];
+#endif
+    mk__intent_counters_t counters[MKG_INTENT_COUNT];
+    mk__counter_t frame_bytes[MKG_FRAMES_IN_FLIGHT][MKG_INTENT_COUNT];
+    MK__ATOMIC(uint64_t) slot_epoch[MKG_FRAMES_IN_FLIGHT]; /* epoch + 1 of the slot's data; 0: empty */
+    void *overflow[MKG_FRAMES_IN_FLIGHT]; /* heap blocks spilled from each slot */
+    uint32_t index;
+    uint32_t generation;       /* mk_init generation that attached this slot */
+} mk__thread_t;
+
+/* The calling thread's slot; points at an empty, never-attached slot until the
+ * first slow path attaches the thread, so fast paths need no NULL test. */
+extern MK__TLS mk__thread_t *mk__self;
+extern MK__ATOMIC(uint64_t) mk__frame_epoch;
+
+/* A pool's address range, for mk_free's lookup. */
+typedef struct mk__pool_range {
+    uintptr_t base;
+    uint64_t bytes;
+    const uint8_t *span_class;
+    uint8_t *tags;
+    uint32_t span_shift;
+} mk__pool_range_t;
+#if MKG_POOL_COUNT > 0
+extern mk__pool_range_t mk__pools[MKG_POOL_COUNT];
+#endif
+
+/* Out-of-line paths (runtime/src). */
+void *mk__frame_alloc_slow(mk_intent_t intent, size_t size, size_t align);
+void *mk__pool_alloc_slow(mk_intent_t intent, size_t size);
+void mk__pool_free_slow(unsigned intent, unsigned cls, void *ptr);
+void *mk__heap_alloc_intent(mk_intent_t intent, size_t size, size_t align);
+void *mk__alloc_aligned_slow(mk_intent_t intent, size_t size, size_t align);
+void *mk__bad_intent(void);
+void mk__lease_trim(mk__thread_t *t, unsigned intent);
+void mk__free_slow(void *ptr);
+
+#define MK__ALIGN_MASK ((size_t)MKG_ALIGNMENT - 1u)
+/* Does this intent draw on a budget (its own or the total)? Folds for a
+ * constant intent. */
+#define MK__LEASED(intent) ((mkg_routes[(intent)].flags & MK_ROUTE_BUDGETED) != 0u || MKG_BUDGET_TOTAL > 0)
+/* Cap on a thread's unused lease before the excess goes back. */
+extern int64_t mk__lease_cap[MKG_INTENT_COUNT];
+
+static inline void *mk__frame_alloc(mk_intent_t intent, size_t size)
+{
+    mk__thread_t *t = mk__self;
+    /* n == 0 (size 0 or an overflowing size) fails the unsigned test below too */
+    size_t n = (size + MK__ALIGN_MASK) & ~MK__ALIGN_MASK;
+    uintptr_t p = t->frame_cursor;
+    if (MK_UNLIKELY(t->frame_epoch != MK__LOAD(mk__frame_epoch) || n - 1u >= t->frame_end - p))
+        return mk__frame_alloc_slow(intent, size, MKG_ALIGNMENT);
+    if (MK__LEASED(intent)) {
+        if (MK_UNLIKELY(t->lease[intent] < (int64_t)n))
+            return mk__frame_alloc_slow(intent, size, MKG_ALIGNMENT);
+        t->lease[intent] -= (int64_t)n;
+    }
+    t->frame_cursor = p + n;
+    MK__BUMP(t->frame_row[intent], (int64_t)n);
+    MK__BUMP(t->counters[intent].allocs, 1);
+    return (void *)p;
+}
+
+static inline void mk__count_live(mk__thread_t *t, unsigned intent, int64_t bytes)
+{
+    mk__intent_counters_t *c = &t->counters[intent];
+    int64_t live = MK__LOAD(c->live) + bytes;
+    MK__STORE(c->live, live);
+    if (live > MK__LOAD(c->peak))
+        MK__STORE(c->peak, live);
+}
+
+static inline void mk__count_alloc(mk__thread_t *t, unsigned intent, int64_t bytes)
+{
+    mk__count_live(t, intent, bytes);
+    MK__BUMP(t->counters[intent].allocs, 1);
+}
+
+#if MKG_POOL_COUNT > 0
+static inline void *mk__pool_alloc(mk_intent_t intent, unsigned pool, size_t size)
+{
+    const mk_pool_shape_t *shape = &mkg_pool_shapes[pool];
+    if (MK_UNLIKELY(size > shape->max_size))
+        return mk__pool_alloc_slow(intent, size);
+    unsigned cls = shape->size_class[(size + MK__ALIGN_MASK) >> MKG_ALIGNMENT_SHIFT];
+    int64_t bytes = (int64_t)mkg_class_size[cls];
+    mk__thread_t *t = mk__self;
+    mk__cache_t *c = &t->cache[cls];
+    void *block = c->head;
+    if (MK_UNLIKELY(block == NULL))
+        return mk__pool_alloc_slow(intent, size);
+    if (MK__LEASED(intent)) {
+        if (MK_UNLIKELY(t->lease[intent] < bytes))
+            return mk__pool_alloc_slow(intent, size);
+        t->lease[intent] -= bytes;
+    }
+    c->head = *(void **)block;
+    c->count--;
+    if (shape->owner == MK_POOL_SHARED)
+        mk__pools[pool].tags[((uintptr_t)block - mk__pools[pool].base) >> MKG_ALIGNMENT_SHIFT] = (uint8_t)intent;
+    mk__count_alloc(t, intent, bytes);
+    return block;
+}
+
+/* Returns a pool block of class `cls` to the calling thread's cache. */
+static inline void mk__pool_release(unsigned intent, unsigned cls, void *ptr)
+{
+    int64_t bytes = (int64_t)mkg_class_size[cls];
+    mk__thread_t *t = mk__self;
+    mk__cache_t *c = &t->cache[cls];
+    if (MK_UNLIKELY(c->count >= c->limit)) {
+        mk__pool_free_slow(intent, cls, ptr);
+        return;
+    }
+    if (MK_UNLIKELY((mkg_routes[intent].flags & MK_ROUTE_ZERO_ON_FREE) != 0u))
+        memset(ptr, 0, (size_t)bytes);
+    *(void **)ptr = c->head;
+    c->head = ptr;
+    c->count++;
+    mk__intent_counters_t *k = &t->counters[intent];
+    MK__BUMP(k->live, -bytes);
+    MK__BUMP(k->frees, 1);
+    if (MK__LEASED(intent)) {
+        t->lease[intent] += bytes;
+        if (MK_UNLIKELY(t->lease[intent] > mk__lease_cap[intent]))
+            mk__lease_trim(t, intent);
+    }
+}
+#endif /* MKG_POOL_COUNT > 0 */
+
+static inline void *mk_alloc(mk_intent_t intent, size_t size)
+{
+    if (MK_UNLIKELY((unsigned)intent >= (unsigned)MKG_INTENT_COUNT))
+        return mk__bad_intent();
+    switch (mkg_routes[intent].tier) {
+    case MK_TIER_FRAME:
+        return mk__frame_alloc(intent, size);
+#if MKG_POOL_COUNT > 0
+    case MK_TIER_POOL:
+        return mk__pool_alloc(intent, mkg_routes[intent].pool, size);
+#endif
+    default:
+        return mk__heap_alloc_intent(intent, size, MKG_ALIGNMENT);
+    }
+}
+
+static inline void *mk_alloc_aligned(mk_intent_t intent, size_t size, size_t align)
+{
+    if (MK_LIKELY(align <= MKG_ALIGNMENT))
+        return mk_alloc(intent, size);
+    return mk__alloc_aligned_slow(intent, size, align);
+}
+
+static inline void mk_free(void *ptr)
+{
+#if MKG_POOL_COUNT > 0
+    for (unsigned pool = 0; pool < MKG_POOL_COUNT; pool++) {
+        const mk__pool_range_t *r = &mk__pools[pool];
+        uintptr_t off = (uintptr_t)ptr - r->base;
+        if (off < r->bytes) {
+            unsigned intent = mkg_pool_shapes[pool].owner;
+            if (intent == MK_POOL_SHARED)
+                intent = r->tags[off >> MKG_ALIGNMENT_SHIFT];
+            mk__pool_release(intent, r->span_class[off >> r->span_shift], ptr);
+            return;
+        }
+    }
+#endif
+    if (ptr != NULL)
+        mk__free_slow(ptr);
+}
+
+static inline void mk_free_sized(mk_intent_t intent, void *ptr, size_t size)
+{
+#if MKG_POOL_COUNT > 0
+    if ((unsigned)intent < (unsigned)MKG_INTENT_COUNT && mkg_routes[intent].tier == MK_TIER_POOL) {
+        unsigned pool = mkg_routes[intent].pool;
+        const mk_pool_shape_t *shape = &mkg_pool_shapes[pool];
+        /* a pool intent's block may have come from the heap (fallback, over-
+         * alignment): only blocks inside the pool take the short cut */
+        if (size <= shape->max_size && (uintptr_t)ptr - mk__pools[pool].base < mk__pools[pool].bytes) {
+            mk__pool_release(intent, shape->size_class[(size + MK__ALIGN_MASK) >> MKG_ALIGNMENT_SHIFT], ptr);
+            return;
+        }
+    }
+#else
+    (void)intent;
+#endif
+    (void)size;
+    mk_free(ptr);
+}
+
+#endif /* MEMKIT_FASTPATH_H */

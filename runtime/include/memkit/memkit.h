@@ -1,0 +1,191 @@
+/* memkit/memkit.h — the public API of the memkit runtime.
+ *
+ * Include this header (never the generated one directly). It pulls in the
+ * generated "memkit_config.h" from the include path, which defines the intents
+ * (mk_intent_t: MK_INTENT_PHYSICS …), pools and routing tables of your
+ * memkit.toml; the inline fast paths below fold into a direct bump or pool pop
+ * when the intent and size are compile-time constants.
+ *
+ * Conventions for every function below:
+ * - Allocation returns NULL on failure and records why (mk_last_error()); it
+ *   never sets errno.
+ * - Every returned block is aligned to at least MKG_ALIGNMENT.
+ * - "thread-safe" means any attached thread may call it concurrently; threads
+ *   attach lazily on first use (when built with threads = true).
+ */
+#ifndef MEMKIT_MEMKIT_H
+#define MEMKIT_MEMKIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <memkit/config.h>
+#include "memkit_config.h"
+
+#if !defined(MKG_INTENT_COUNT) || !defined(MKG_THREADS)
+#error "memkit_config.h is not a memkit-gen output: check the include path"
+#endif
+
+/* ---- status codes -------------------------------------------------------- */
+
+typedef enum mk_status {
+    MK_OK = 0,
+    MK_ENOMEM = 1,   /* the tier (and its fallbacks) had no memory left */
+    MK_EBUDGET = 2,  /* the intent's budget or the total budget is spent */
+    MK_EINVAL = 3,   /* bad argument: unknown intent, bad alignment, size overflow */
+    MK_EABI = 4,     /* generated config does not match this runtime */
+    MK_ESTATE = 5,   /* called in the wrong state (not initialised, twice, …) */
+    MK_ETHREADS = 6, /* more than MKG_MAX_THREADS threads attached at once */
+    MK_ESYSTEM = 7   /* the OS refused a reservation at mk_init */
+} mk_status_t;
+
+/* A short English name for a status ("MK_EBUDGET: budget exhausted"). Never NULL. */
+const char *mk_status_str(mk_status_t status);
+
+/* ---- lifecycle ----------------------------------------------------------- */
+
+/* Initialises the runtime from the generated `mkg_config`: checks the ABI,
+ * reserves storage for tiers with storage = "reserve", formats the heap.
+ * O(number of classes). Not thread-safe: call once, before other threads use
+ * memkit. Returns MK_OK, MK_EABI (stale generated code), MK_ESTATE (already
+ * initialised) or MK_ESYSTEM (a reservation failed; nothing is left mapped). */
+mk_status_t mk_init(const mk_config_t *config);
+
+/* Flushes the calling thread, releases reserved storage and forgets all state
+ * so that mk_init may be called again. Every other thread that used memkit
+ * must have exited first. Blocks still allocated are released with the tiers
+ * (system-fallback blocks excepted: those must be freed before). */
+void mk_shutdown(void);
+
+/* Flushes the calling thread's caches and leases back to the global lists and
+ * gives up its thread slot. Called automatically when a thread exits; call it
+ * by hand in threads that outlive their use of memkit. Thread-safe. */
+void mk_thread_detach(void);
+
+/* Why the calling thread's last failed call failed (MK_OK when none did).
+ * Thread-local. */
+mk_status_t mk_last_error(void);
+
+/* ---- frames --------------------------------------------------------------- */
+
+/* Starts the next frame: memory allocated in frame N stays valid until frame
+ * N + MKG_FRAMES_IN_FLIGHT begins. Each thread resets its arena slot lazily, at
+ * its first frame allocation in the new frame, in O(intents) whatever the
+ * number of allocations. Call from one thread (the frame driver). */
+void mk_begin_frame(void);
+
+/* Ends the current frame and samples peak statistics. Frame memory is not
+ * released here (see mk_begin_frame). Call from the frame driver. */
+void mk_end_frame(void);
+
+/* The number of mk_begin_frame calls since mk_init. Thread-safe. */
+uint64_t mk_frame_index(void);
+
+/* ---- allocation ------------------------------------------------------------ */
+
+/* Allocates `size` bytes for `intent` from the intent's tier, within its
+ * budget. O(1) (frame: a bump; pool: a thread-cache pop; heap: TLSF under a
+ * lock). Thread-safe. Not zeroed. Aligned to MKG_ALIGNMENT. Returns NULL if
+ * and only if the intent's tier cannot serve it (arena, pool class or heap
+ * full, size above the largest pool class) and its on_exhausted policy finds
+ * no other memory, or the budget would be exceeded, or the thread cannot
+ * attach; MK_POLICY_PANIC aborts instead of returning NULL. */
+static inline void *mk_alloc(mk_intent_t intent, size_t size);
+
+/* As mk_alloc, aligned to `align` (a power of two; values below MKG_ALIGNMENT
+ * mean MKG_ALIGNMENT). Pool intents asking for more than MKG_ALIGNMENT are
+ * served by the heap tier, charged to the same intent. NULL also when align is
+ * not a power of two (MK_EINVAL). */
+static inline void *mk_alloc_aligned(mk_intent_t intent, size_t size, size_t align);
+
+/* count * size zeroed bytes for `intent`. NULL on overflow (MK_EINVAL) or as
+ * mk_alloc. O(size) for the zeroing. Thread-safe. */
+void *mk_calloc(mk_intent_t intent, size_t count, size_t size);
+
+/* Resizes a block: ptr == NULL allocates for `intent`; size == 0 frees and
+ * returns NULL. Pool and heap blocks keep the intent they were allocated
+ * for; a block that still fits is returned as is, a heap block grows in place
+ * when its neighbour is free, otherwise a new block is allocated, the contents
+ * copied and the old block freed. Frame blocks are copied into a new frame
+ * allocation for `intent` (their old size is not recorded, so the copy reads
+ * up to min(size, end of that arena)). On failure returns NULL and the old
+ * block is untouched. Thread-safe. */
+void *mk_realloc(mk_intent_t intent, void *ptr, size_t size);
+
+/* Frees a block from any tier, from any thread. NULL is ignored. Frame blocks
+ * are released with their frame, so freeing one is a no-op. Pool blocks are
+ * found from the address (no header): a range check and a span-table load.
+ * O(1). Thread-safe. The block must come from memkit and not be freed twice. */
+static inline void mk_free(void *ptr);
+
+/* mk_free when the caller knows the block's intent and requested size: skips
+ * the address lookup for pool intents. `size` must be the size passed to
+ * mk_alloc (or anything that maps to the same size class). */
+static inline void mk_free_sized(mk_intent_t intent, void *ptr, size_t size);
+
+/* Usable bytes of a pool, heap or system-fallback block (>= the size asked
+ * for); 0 for frame blocks and NULL. O(1). Thread-safe. */
+size_t mk_usable_size(const void *ptr);
+
+/* Typed helpers: MK_NEW(MK_INTENT_AI, struct path_node) */
+#define MK_NEW(intent, T) ((T *)mk_alloc_aligned((intent), sizeof(T), _Alignof(T)))
+#define MK_NEW_ZEROED(intent, T) ((T *)mk_calloc((intent), 1, sizeof(T)))
+#define MK_NEW_ARRAY(intent, T, n) ((T *)mk_calloc((intent), (n), sizeof(T)))
+
+/* ---- out-of-memory policy -------------------------------------------------- */
+
+/* Called for intents with on_exhausted = "callback" when their tier or budget
+ * cannot serve `size` bytes (`reason` is MK_ENOMEM or MK_EBUDGET). Return
+ * non-zero after releasing memory to have the allocation retried once, zero to
+ * let it fail. Runs on the allocating thread, outside memkit's locks: it may
+ * free memkit memory. */
+typedef int (*mk_oom_handler_t)(mk_intent_t intent, size_t size, mk_status_t reason, void *user);
+
+/* Installs the handler (NULL removes it). Thread-safe; takes effect for
+ * allocations that start after it returns. */
+void mk_set_oom_handler(mk_oom_handler_t handler, void *user);
+
+/* ---- statistics ------------------------------------------------------------ */
+
+typedef struct mk_intent_stats {
+    const char *name;
+    uint8_t tier;          /* mk_tier_t */
+    uint64_t budget;       /* 0: no budget of its own */
+    uint64_t current;      /* bytes held now (frame: in live frame slots) */
+    uint64_t peak;         /* high-water mark of current (see docs/architecture.md) */
+    uint64_t allocations;  /* successful allocations */
+    uint64_t frees;        /* frees of pool/heap/system blocks */
+    uint64_t failures;     /* allocations that returned NULL */
+} mk_intent_stats_t;
+
+typedef struct mk_tier_stats {
+    uint64_t capacity; /* bytes the tier owns (frame: all arenas) */
+    uint64_t used;     /* bytes handed out (pool: blocks outside the global lists) */
+    uint64_t peak;     /* high-water mark of used where tracked (heap), else used */
+} mk_tier_stats_t;
+
+typedef struct mk_stats {
+    mk_intent_stats_t intents[MKG_INTENT_COUNT];
+    mk_tier_stats_t tiers[MK_TIER_COUNT];
+    uint64_t system_bytes;      /* bytes in system-fallback blocks */
+    uint64_t budget_total;      /* 0: no total budget */
+    uint64_t budget_reserved;   /* bytes charged against the total (incl. thread leases) */
+    uint64_t frame_index;
+    uint32_t threads_attached;
+} mk_stats_t;
+
+/* Sums the per-thread counters into *out. O(threads × intents). Thread-safe;
+ * figures read while other threads allocate are a consistent-enough snapshot
+ * (each counter exact, the sum not atomic). */
+mk_status_t mk_stats_get(mk_stats_t *out);
+
+/* Prints a per-intent table (in use, peak, budget headroom, allocations,
+ * failures) and per-tier usage to `out`. Thread-safe. */
+void mk_stats_print(FILE *out);
+
+/* ---- inline definitions ----------------------------------------------------- */
+#include <memkit/fastpath.h>
+
+#endif /* MEMKIT_MEMKIT_H */

@@ -1,0 +1,158 @@
+/* alloc.c — what sits between the intents and the tiers: on_exhausted
+ * policies, aligned allocation, calloc, realloc and the free dispatch for
+ * blocks outside the pools.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+
+const char *mk__intent_name(unsigned intent)
+{
+    return intent < MKG_INTENT_COUNT ? mk__rt.config->intent_names[intent] : "?";
+}
+
+void *mk__bad_intent(void)
+{
+    return mk__fail(MK_EINVAL);
+}
+
+void mk_set_oom_handler(mk_oom_handler_t handler, void *user)
+{
+    MK__STORE(mk__rt.oom_user, user);
+    MK__STORE(mk__rt.oom_handler, handler);
+}
+
+void *mk__exhausted(unsigned intent, size_t size, size_t align, mk_status_t reason)
+{
+    /* a retry inside a policy fails plainly: the outer call decides and counts */
+    if (mk__policy_depth > 0)
+        return mk__fail(reason);
+    const mk_route_t *route = &mk__rt.config->routes[intent];
+    void *p = NULL;
+    switch ((mk_policy_t)route->on_exhausted) {
+    case MK_POLICY_FALLBACK:
+        /* a budget is never exceeded: only a full tier has somewhere to go */
+        if (reason != MK_ENOMEM || mk__rt.heap_base == NULL)
+            break;
+        if (route->tier == MK_TIER_FRAME) {
+            size_t n = size == 0 ? MKG_ALIGNMENT : (size + MK__ALIGN_MASK) & ~MK__ALIGN_MASK;
+            p = n >= size ? mk__frame_spill(intent, n, align) : NULL;
+            if (p == NULL && mk__last_error == MK_EBUDGET)
+                reason = MK_EBUDGET;
+        } else if (route->tier == MK_TIER_POOL) {
+            p = mk__heap_serve(intent, size, align, &reason);
+        }
+        break;
+    case MK_POLICY_CALLBACK: {
+        mk_oom_handler_t handler = MK__LOAD(mk__rt.oom_handler);
+        if (handler == NULL)
+            break;
+        mk__policy_depth++;
+        if (handler((mk_intent_t)intent, size, reason, MK__LOAD(mk__rt.oom_user)) != 0)
+            p = mk_alloc_aligned((mk_intent_t)intent, size, align);
+        mk__policy_depth--;
+        break;
+    }
+    case MK_POLICY_PANIC: {
+        char message[160];
+        snprintf(message, sizeof message, "intent '%s' could not allocate %zu bytes: %s", mk__intent_name(intent),
+                 size, mk_status_str(reason));
+        mk__prim_panic(message);
+    }
+    case MK_POLICY_FAIL:
+    default:
+        break;
+    }
+    if (p != NULL)
+        return p;
+    mk__thread_t *t = mk__thread();
+    if (t != NULL)
+        MK__BUMP(t->counters[intent].failures, 1);
+    return mk__fail(reason);
+}
+
+void *mk__alloc_aligned_slow(mk_intent_t intent, size_t size, size_t align)
+{
+    if ((unsigned)intent >= (unsigned)MKG_INTENT_COUNT || !mk__is_pow2(align))
+        return mk__fail(MK_EINVAL);
+    if (mk__rt.config->routes[intent].tier == MK_TIER_FRAME)
+        return mk__frame_alloc_slow(intent, size, align);
+    return mk__heap_alloc_intent(intent, size, align); /* pool blocks are only MKG_ALIGNMENT-aligned */
+}
+
+void *mk_calloc(mk_intent_t intent, size_t count, size_t size)
+{
+    if (size != 0 && count > SIZE_MAX / size)
+        return mk__fail(MK_EINVAL);
+    void *p = mk_alloc(intent, count * size);
+    if (p != NULL)
+        memset(p, 0, count * size);
+    return p;
+}
+
+/* Bytes readable from a frame pointer: to the end of its arena, or of its
+ * spilled heap block. */
+static size_t mk__frame_readable(const void *ptr)
+{
+    if (mk__frame_owns(ptr)) {
+        size_t off = (size_t)((uintptr_t)ptr - (uintptr_t)mk__rt.frame_base);
+        size_t arena = (size_t)MKG_FRAME_ARENA_BYTES;
+        return arena - off % arena;
+    }
+    return mk__heap_tier_usable(ptr) - sizeof(void *); /* the spill chain link sits at the end */
+}
+
+void *mk_realloc(mk_intent_t intent, void *ptr, size_t size)
+{
+    if (ptr == NULL)
+        return mk_alloc(intent, size);
+    if (size == 0) {
+        mk_free(ptr);
+        return NULL;
+    }
+    unsigned cls, owner;
+    size_t old;
+    if (mk__pool_find(ptr, &cls, &owner)) {
+        old = mk__pool_class_size(cls);
+    } else if (mk__frame_owns(ptr) ||
+               (mk__heap_tier_owns(ptr) && mk__heap_tier_intent(ptr) == MK__TAG_FRAME_OVERFLOW)) {
+        void *p = mk_alloc(intent, size);
+        if (p != NULL) {
+            size_t readable = mk__frame_readable(ptr);
+            memmove(p, ptr, size < readable ? size : readable);
+        }
+        return p;
+    } else {
+        owner = mk__heap_tier_intent(ptr);
+        old = mk__heap_tier_usable(ptr);
+        if (size > old && mk__heap_tier_resize(ptr, size))
+            return ptr;
+    }
+    if (size <= old)
+        return ptr;
+    void *p = mk_alloc((mk_intent_t)owner, size);
+    if (p == NULL)
+        return NULL;
+    memcpy(p, ptr, old);
+    mk_free(ptr);
+    return p;
+}
+
+void mk__free_slow(void *ptr)
+{
+    if (mk__frame_owns(ptr))
+        return; /* released with its frame */
+    mk__heap_tier_free(ptr);
+}
+
+size_t mk_usable_size(const void *ptr)
+{
+    unsigned cls, intent;
+    if (ptr == NULL || mk__frame_owns(ptr))
+        return 0;
+    if (mk__pool_find(ptr, &cls, &intent))
+        return mk__pool_class_size(cls);
+    if (mk__heap_tier_owns(ptr) && mk__heap_tier_intent(ptr) == MK__TAG_FRAME_OVERFLOW)
+        return 0;
+    return mk__heap_tier_usable(ptr);
+}

@@ -1,0 +1,168 @@
+/* frame.c — the frame tier: per-thread bump arenas, one slot per frame in flight.
+ *
+ * mk_begin_frame only moves a global epoch. A thread notices the new epoch at
+ * its next frame allocation (the inline fast path compares epochs) and resets
+ * the slot of that epoch: O(intents), whatever was allocated, because a
+ * slot's bytes are counted per intent and handed back to the budget in one
+ * step. Data of frame N lives in slot N % MKG_FRAMES_IN_FLIGHT, which is not
+ * reused before frame N + MKG_FRAMES_IN_FLIGHT.
+ *
+ * An arena that fills spills to the heap (overflow = "heap"): such blocks are
+ * chained through a link at their end and released with their slot.
+ */
+#include "internal.h"
+
+MK__ATOMIC(uint64_t) mk__frame_epoch;
+
+static size_t mk__frame_total_bytes(void)
+{
+    return (size_t)MKG_MAX_THREADS * MKG_FRAMES_IN_FLIGHT * (size_t)MKG_FRAME_ARENA_BYTES;
+}
+
+void mk__frame_init(void)
+{
+    MK__STORE(mk__frame_epoch, 0u);
+}
+
+bool mk__frame_owns(const void *ptr)
+{
+    uintptr_t off = (uintptr_t)ptr - (uintptr_t)mk__rt.frame_base;
+    return mk__rt.frame_base != NULL && off < mk__frame_total_bytes();
+}
+
+static void **mk__spill_link(void *block)
+{
+    return (void **)((unsigned char *)block + mk__heap_tier_usable(block) - sizeof(void *));
+}
+
+/* Hands a slot's bytes back to the budgets and frees its spilled blocks. */
+static void mk__frame_release_slot(mk__thread_t *t, unsigned slot)
+{
+    for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++) {
+        int64_t bytes = MK__LOAD(t->frame_bytes[slot][intent]);
+        if (bytes == 0)
+            continue;
+        MK__STORE(t->frame_bytes[slot][intent], 0);
+        mk__budget_give(t, intent, bytes);
+    }
+    void *block = t->overflow[slot];
+    while (block != NULL) {
+        void *next = *mk__spill_link(block);
+        mk__heap_release_frame(block);
+        block = next;
+    }
+    t->overflow[slot] = NULL;
+}
+
+/* Points the thread at the slot of `epoch`. Every slot whose frame is out of
+ * flight is released first (not only the one reused), so a thread that skipped
+ * frames gives its budget back as soon as it allocates again. */
+static void mk__frame_enter(mk__thread_t *t, uint64_t epoch)
+{
+    unsigned slot = (unsigned)(epoch % MKG_FRAMES_IN_FLIGHT);
+    unsigned char *arena = mk__rt.frame_base +
+                           ((size_t)t->index * MKG_FRAMES_IN_FLIGHT + slot) * (size_t)MKG_FRAME_ARENA_BYTES;
+    mk__stats_sample(); /* the bytes released below count towards the peak first */
+    for (unsigned s = 0; s < MKG_FRAMES_IN_FLIGHT; s++) {
+        uint64_t stamp = MK__LOAD(t->slot_epoch[s]);
+        if (s == slot || (stamp != 0 && epoch + 1u - stamp >= MKG_FRAMES_IN_FLIGHT)) {
+            mk__frame_release_slot(t, s);
+            MK__STORE(t->slot_epoch[s], 0u);
+        }
+    }
+    MK__STORE(t->slot_epoch[slot], epoch + 1u);
+    t->frame_cursor = (uintptr_t)arena;
+    t->frame_end = (uintptr_t)arena + (uintptr_t)MKG_FRAME_ARENA_BYTES;
+    t->frame_row = t->frame_bytes[slot];
+    t->frame_epoch = epoch;
+}
+
+void *mk__frame_spill(unsigned intent, size_t n, size_t align)
+{
+    mk__thread_t *t = mk__thread();
+    if (t == NULL)
+        return NULL;
+    uint64_t epoch = MK__LOAD(mk__frame_epoch);
+    if (t->frame_epoch != epoch)
+        mk__frame_enter(t, epoch);
+    if (!mk__budget_take(t, intent, (int64_t)n)) {
+        mk__last_error = MK_EBUDGET;
+        return NULL;
+    }
+    /* room for the chain link at the end */
+    unsigned char *block = mk__heap_serve_frame(n + sizeof(void *), align);
+    if (block == NULL) {
+        mk__budget_give(t, intent, (int64_t)n);
+        mk__last_error = MK_ENOMEM;
+        return NULL;
+    }
+    unsigned slot = (unsigned)(epoch % MKG_FRAMES_IN_FLIGHT);
+    *mk__spill_link(block) = t->overflow[slot];
+    t->overflow[slot] = block;
+    MK__BUMP(t->frame_bytes[slot][intent], (int64_t)n);
+    MK__BUMP(t->counters[intent].allocs, 1);
+    return block;
+}
+
+void *mk__frame_alloc_slow(mk_intent_t intent, size_t size, size_t align)
+{
+    mk__thread_t *t = mk__thread();
+    if (t == NULL)
+        return NULL;
+    if (align < MKG_ALIGNMENT)
+        align = MKG_ALIGNMENT;
+    if (size > (size_t)MKG_FRAME_ARENA_BYTES + (size_t)MKG_HEAP_BYTES)
+        return mk__exhausted(intent, size, align, MK_ENOMEM); /* no tier could hold it */
+    size_t n = size == 0 ? MKG_ALIGNMENT : (size + MK__ALIGN_MASK) & ~MK__ALIGN_MASK;
+    uint64_t epoch = MK__LOAD(mk__frame_epoch);
+    if (t->frame_epoch != epoch)
+        mk__frame_enter(t, epoch);
+    uintptr_t p = (t->frame_cursor + align - 1) & ~(uintptr_t)(align - 1);
+    if (p > t->frame_end || n > t->frame_end - p) {
+        if (mk__rt.config->frame_overflow == MK_OVERFLOW_PANIC)
+            mk__prim_panic("frame arena full (frame overflow = \"panic\")");
+        if (mk__rt.config->frame_overflow == MK_OVERFLOW_HEAP) {
+            void *spilled = mk__frame_spill(intent, n, align);
+            if (spilled != NULL || mk__last_error == MK_EBUDGET)
+                return spilled != NULL ? spilled : mk__exhausted(intent, size, align, MK_EBUDGET);
+        }
+        return mk__exhausted(intent, size, align, MK_ENOMEM);
+    }
+    if (!mk__budget_take(t, intent, (int64_t)n))
+        return mk__exhausted(intent, size, align, MK_EBUDGET);
+    t->frame_cursor = p + n;
+    MK__BUMP(t->frame_row[intent], (int64_t)n);
+    MK__BUMP(t->counters[intent].allocs, 1);
+    return (void *)p;
+}
+
+int64_t mk__frame_live(unsigned intent)
+{
+    uint64_t epoch = MK__LOAD(mk__frame_epoch);
+    int64_t live = 0;
+    for (unsigned i = 0; i < MKG_MAX_THREADS; i++) {
+        mk__thread_t *t = &mk__rt.threads[i];
+        for (unsigned s = 0; s < MKG_FRAMES_IN_FLIGHT; s++) {
+            uint64_t stamp = MK__LOAD(t->slot_epoch[s]);
+            /* a slot of a frame at least MKG_FRAMES_IN_FLIGHT old is dead data */
+            if (stamp != 0 && epoch + 1u - stamp < MKG_FRAMES_IN_FLIGHT)
+                live += MK__LOAD(t->frame_bytes[s][intent]);
+        }
+    }
+    return live;
+}
+
+void mk_begin_frame(void)
+{
+    MK__STORE(mk__frame_epoch, MK__LOAD(mk__frame_epoch) + 1u);
+}
+
+void mk_end_frame(void)
+{
+    mk__stats_sample();
+}
+
+uint64_t mk_frame_index(void)
+{
+    return MK__LOAD(mk__frame_epoch);
+}

@@ -1,0 +1,229 @@
+/* heap_tier.c — the heap tier: the TLSF heap (heap.c) under a lock, charged to
+ * intent budgets, with an optional system fallback.
+ *
+ * Heap blocks record their intent in the TLSF header tag, so mk_free needs no
+ * intent. Budgets are charged the block's usable size, exactly, at allocation.
+ * System-fallback blocks (fallback = "system", heap full) carry a small header
+ * of their own in front of the payload; mk_free recognises them as the
+ * pointers that lie in no memkit region, and checks the header's magic.
+ */
+#include "internal.h"
+
+#define MK__SYS_MAGIC 0x6d6b5359u /* "mkSY" */
+
+typedef struct mk__sys_header {
+    void *raw;      /* what the system allocator returned */
+    uint64_t size;  /* usable bytes after the header */
+    uint32_t magic;
+    uint32_t intent;
+    uint64_t pad;   /* keeps the header a multiple of 16 bytes */
+} mk__sys_header_t;
+
+_Static_assert(sizeof(mk__sys_header_t) % 16 == 0, "payload after the header stays 16-aligned");
+
+static mk__sys_header_t *mk__sys_header(const void *ptr)
+{
+    return (mk__sys_header_t *)((uintptr_t)ptr - sizeof(mk__sys_header_t));
+}
+
+mk_status_t mk__heap_tier_init(void)
+{
+    const mk_config_t *cfg = mk__rt.config;
+    MK__STORE(mk__rt.system_bytes, 0);
+    mk__rt.heap_base = NULL;
+    if (cfg->heap_bytes == 0)
+        return MK_OK;
+    unsigned char *base = cfg->heap_storage;
+    if (cfg->heap_storage_kind == MK_STORAGE_RESERVE) {
+        base = mk__prim_reserve((size_t)cfg->heap_bytes);
+        if (base == NULL)
+            return MK_ESYSTEM;
+    }
+    mk__rt.heap_base = base;
+    if (!mk__heap_init(&mk__rt.heap, base, (size_t)cfg->heap_bytes))
+        return MK_EINVAL;
+    return MK_OK;
+}
+
+void mk__heap_tier_fini(void)
+{
+    if (mk__rt.config->heap_storage_kind == MK_STORAGE_RESERVE)
+        mk__prim_release(mk__rt.heap_base, (size_t)mk__rt.config->heap_bytes);
+    mk__rt.heap_base = NULL;
+    memset(&mk__rt.heap, 0, sizeof mk__rt.heap);
+}
+
+static void *mk__heap_locked_alloc(size_t size, size_t align, uint8_t tag)
+{
+    if (mk__rt.heap_base == NULL)
+        return NULL;
+    mk__lock(&mk__rt.heap_lock);
+    void *p = mk__heap_alloc(&mk__rt.heap, size, align, tag);
+    mk__unlock(&mk__rt.heap_lock);
+    return p;
+}
+
+static void mk__heap_locked_free(void *ptr)
+{
+    mk__lock(&mk__rt.heap_lock);
+    mk__heap_free(&mk__rt.heap, ptr);
+    mk__unlock(&mk__rt.heap_lock);
+}
+
+static void *mk__system_alloc(unsigned intent, size_t size, size_t align)
+{
+    if (size > SIZE_MAX / 2 || align > SIZE_MAX / 4)
+        return NULL;
+    size_t bytes = (size + 15u) & ~(size_t)15u;
+    unsigned char *raw = mk__prim_system_alloc(bytes + align + sizeof(mk__sys_header_t));
+    if (raw == NULL)
+        return NULL;
+    uintptr_t p = ((uintptr_t)raw + sizeof(mk__sys_header_t) + align - 1) & ~(uintptr_t)(align - 1);
+    mk__sys_header_t *h = mk__sys_header((void *)p);
+    *h = (mk__sys_header_t){.raw = raw, .size = bytes, .magic = MK__SYS_MAGIC, .intent = intent};
+    return (void *)p;
+}
+
+void *mk__heap_serve(unsigned intent, size_t size, size_t align, mk_status_t *reason)
+{
+    mk__thread_t *t = mk__thread();
+    if (t == NULL) {
+        *reason = mk__last_error;
+        return NULL;
+    }
+    if (align < MKG_ALIGNMENT)
+        align = MKG_ALIGNMENT;
+    bool from_system = false;
+    void *p = mk__heap_locked_alloc(size, align, (uint8_t)intent);
+    if (p == NULL && mk__rt.config->heap_fallback_system) {
+        p = mk__system_alloc(intent, size, align);
+        from_system = p != NULL;
+    }
+    if (p == NULL) {
+        *reason = MK_ENOMEM;
+        return NULL;
+    }
+    int64_t bytes = (int64_t)(from_system ? mk__sys_header(p)->size : mk__heap_usable_size(p));
+    if (!mk__budget_take(t, intent, bytes)) {
+        if (from_system)
+            mk__prim_system_free(mk__sys_header(p)->raw);
+        else
+            mk__heap_locked_free(p);
+        *reason = MK_EBUDGET;
+        return NULL;
+    }
+    if (from_system)
+        MK__BUMP(mk__rt.system_bytes, bytes);
+    mk__count_alloc(t, intent, bytes);
+    return p;
+}
+
+void *mk__heap_alloc_intent(mk_intent_t intent, size_t size, size_t align)
+{
+    mk_status_t reason = MK_OK;
+    void *p = mk__heap_serve(intent, size, align, &reason);
+    if (MK_LIKELY(p != NULL))
+        return p;
+    if (reason == MK_ESTATE || reason == MK_ETHREADS)
+        return NULL;
+    return mk__exhausted(intent, size, align, reason);
+}
+
+void *mk__heap_serve_frame(size_t size, size_t align)
+{
+    return mk__heap_locked_alloc(size, align < 16 ? 16 : align, MK__TAG_FRAME_OVERFLOW);
+}
+
+void mk__heap_release_frame(void *ptr)
+{
+    mk__heap_locked_free(ptr);
+}
+
+bool mk__heap_tier_owns(const void *ptr)
+{
+    return mk__rt.heap_base != NULL && mk__heap_owns(&mk__rt.heap, ptr);
+}
+
+unsigned mk__heap_tier_intent(const void *ptr)
+{
+    return mk__heap_tier_owns(ptr) ? mk__heap_tag(ptr) : mk__sys_header(ptr)->intent;
+}
+
+size_t mk__heap_tier_usable(const void *ptr)
+{
+    return mk__heap_tier_owns(ptr) ? mk__heap_usable_size(ptr) : (size_t)mk__sys_header(ptr)->size;
+}
+
+/* Frees a heap or system block (not frame spill: mk_free ignores those). */
+void mk__heap_tier_free(void *ptr)
+{
+    bool in_heap = mk__heap_tier_owns(ptr);
+    unsigned intent;
+    int64_t bytes;
+    if (in_heap) {
+        intent = mk__heap_tag(ptr);
+        if (intent == MK__TAG_FRAME_OVERFLOW)
+            return; /* frame memory: released with its frame */
+        bytes = (int64_t)mk__heap_usable_size(ptr);
+    } else {
+        mk__sys_header_t *h = mk__sys_header(ptr);
+        if (h->magic != MK__SYS_MAGIC || h->intent >= MKG_INTENT_COUNT)
+            mk__prim_panic("mk_free: pointer was not allocated by memkit (or freed twice)");
+        intent = h->intent;
+        bytes = (int64_t)h->size;
+    }
+    if ((mk__rt.config->routes[intent].flags & MK_ROUTE_ZERO_ON_FREE) != 0u)
+        memset(ptr, 0, (size_t)bytes);
+    if (in_heap) {
+        mk__heap_locked_free(ptr);
+    } else {
+        mk__sys_header_t *h = mk__sys_header(ptr);
+        void *raw = h->raw;
+        h->magic = 0;
+        MK__BUMP(mk__rt.system_bytes, -bytes);
+        mk__prim_system_free(raw);
+    }
+    mk__thread_t *t = mk__thread();
+    if (t != NULL) {
+        MK__BUMP(t->counters[intent].live, -bytes);
+        MK__BUMP(t->counters[intent].frees, 1);
+    }
+    mk__budget_give(t, intent, bytes);
+}
+
+bool mk__heap_tier_resize(void *ptr, size_t size)
+{
+    if (!mk__heap_tier_owns(ptr))
+        return false;
+    mk__thread_t *t = mk__thread();
+    if (t == NULL)
+        return false;
+    unsigned intent = mk__heap_tag(ptr);
+    int64_t before = (int64_t)mk__heap_usable_size(ptr);
+    mk__lock(&mk__rt.heap_lock);
+    bool done = mk__heap_resize(&mk__rt.heap, ptr, size);
+    mk__unlock(&mk__rt.heap_lock);
+    if (!done)
+        return false;
+    int64_t delta = (int64_t)mk__heap_usable_size(ptr) - before;
+    if (delta > 0 && !mk__budget_take(t, intent, delta)) {
+        mk__lock(&mk__rt.heap_lock);
+        bool undone = mk__heap_resize(&mk__rt.heap, ptr, (size_t)before);
+        mk__unlock(&mk__rt.heap_lock);
+        (void)undone; /* shrinking back to the old size always succeeds */
+        return false;
+    }
+    if (delta < 0)
+        mk__budget_give(t, intent, -delta);
+    mk__count_live(t, intent, delta);
+    return true;
+}
+
+void mk__heap_tier_stats(mk_tier_stats_t *out)
+{
+    out->capacity = mk__rt.config->heap_bytes;
+    mk__lock(&mk__rt.heap_lock);
+    out->used = mk__rt.heap_base != NULL ? mk__rt.heap.used : 0;
+    out->peak = mk__rt.heap_base != NULL ? mk__rt.heap.peak : 0;
+    mk__unlock(&mk__rt.heap_lock);
+}

@@ -1,0 +1,94 @@
+/* init.c — mk_init / mk_shutdown, status codes and the last-error slot. */
+#include "internal.h"
+
+mk__runtime_t mk__rt;
+MK__TLS mk_status_t mk__last_error;
+MK__TLS int mk__policy_depth;
+
+bool mk__thread_exit_hook_init(void);
+
+void *mk__fail(mk_status_t status)
+{
+    mk__last_error = status;
+    return NULL;
+}
+
+mk_status_t mk_last_error(void)
+{
+    return mk__last_error;
+}
+
+const char *mk_status_str(mk_status_t status)
+{
+    switch (status) {
+    case MK_OK: return "MK_OK: success";
+    case MK_ENOMEM: return "MK_ENOMEM: the tier has no memory left";
+    case MK_EBUDGET: return "MK_EBUDGET: budget exhausted";
+    case MK_EINVAL: return "MK_EINVAL: invalid argument";
+    case MK_EABI: return "MK_EABI: generated config does not match the runtime";
+    case MK_ESTATE: return "MK_ESTATE: memkit is not initialised (or already is)";
+    case MK_ETHREADS: return "MK_ETHREADS: more threads than max_threads";
+    case MK_ESYSTEM: return "MK_ESYSTEM: the OS refused a reservation";
+    }
+    return "unknown memkit status";
+}
+
+static void mk__release_storage(void)
+{
+    mk__pool_fini();
+    mk__heap_tier_fini();
+    if (mk__rt.config->frame_storage_kind == MK_STORAGE_RESERVE)
+        mk__prim_release(mk__rt.frame_base,
+                         (size_t)MKG_MAX_THREADS * MKG_FRAMES_IN_FLIGHT * (size_t)MKG_FRAME_ARENA_BYTES);
+    mk__rt.frame_base = NULL;
+}
+
+mk_status_t mk_init(const mk_config_t *config)
+{
+    if (config == NULL)
+        return MK_EINVAL;
+    /* the runtime was compiled against one generated header: its tables must
+     * be the ones in `config` */
+    if (config->abi != MK_RUNTIME_ABI || strcmp(config->source_sha256, MKG_CONFIG_SHA256) != 0)
+        return MK_EABI;
+    if (mk__rt.initialised)
+        return MK_ESTATE;
+    uint32_t generation = mk__rt.generation + 1u;
+    memset(&mk__rt, 0, sizeof mk__rt);
+    mk__rt.config = config;
+    mk__rt.generation = generation;
+    mk__thread_reset_all();
+    mk__frame_init();
+    mk__budget_init();
+
+    mk__rt.frame_base = config->frame_storage;
+    if (config->frame_storage_kind == MK_STORAGE_RESERVE && MKG_FRAME_ARENA_BYTES > 0) {
+        mk__rt.frame_base =
+            mk__prim_reserve((size_t)MKG_MAX_THREADS * MKG_FRAMES_IN_FLIGHT * (size_t)MKG_FRAME_ARENA_BYTES);
+        if (mk__rt.frame_base == NULL)
+            return MK_ESYSTEM;
+    }
+    mk_status_t status = mk__pool_init();
+    if (status == MK_OK)
+        status = mk__heap_tier_init();
+    if (status == MK_OK && !mk__thread_exit_hook_init())
+        status = MK_ESYSTEM;
+    if (status != MK_OK) {
+        mk__release_storage();
+        return status;
+    }
+    mk__self = &mk__thread_unattached;
+    mk__rt.initialised = true;
+    return MK_OK;
+}
+
+void mk_shutdown(void)
+{
+    if (!mk__rt.initialised)
+        return;
+    mk_thread_detach();
+    mk__prim_thread_exit_fini();
+    mk__release_storage();
+    mk__rt.initialised = false;
+    mk__last_error = MK_OK;
+}

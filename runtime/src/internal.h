@@ -1,0 +1,153 @@
+/* internal.h — state and functions shared by the runtime's source files.
+ *
+ * The runtime is compiled together with one generated config (memkit_generate
+ * in CMake), so array sizes below are compile-time constants from it. All of it
+ * lives in one static struct, mk__rt, reset by mk_init and mk_shutdown.
+ */
+#ifndef MEMKIT_INTERNAL_H
+#define MEMKIT_INTERNAL_H
+
+#include <memkit/memkit.h>
+
+#include "heap.h"
+#include "prim/prim.h"
+
+/* ---- locks: a test-and-test-and-set spinlock; critical sections are O(1)
+ * or a batch of a thread cache, and a futex would be a system call ---------- */
+#if MKG_THREADS
+typedef struct mk__lock {
+    atomic_int held;
+} mk__lock_t;
+
+static inline void mk__lock(mk__lock_t *lock)
+{
+    while (atomic_exchange_explicit(&lock->held, 1, memory_order_acquire) != 0) {
+        while (atomic_load_explicit(&lock->held, memory_order_relaxed) != 0)
+            mk__prim_relax();
+    }
+}
+
+static inline void mk__unlock(mk__lock_t *lock)
+{
+    atomic_store_explicit(&lock->held, 0, memory_order_release);
+}
+#else
+typedef struct mk__lock {
+    int unused;
+} mk__lock_t;
+static inline void mk__lock(mk__lock_t *lock) { (void)lock; }
+static inline void mk__unlock(mk__lock_t *lock) { (void)lock; }
+#endif
+
+/* Heap-block tag of frame memory spilled to the heap (not an intent). */
+#define MK__TAG_FRAME_OVERFLOW 255u
+
+/* One size class's global state. */
+typedef struct mk__class_state {
+    mk__lock_t lock;
+    void *free_head;       /* intrusive list of returned blocks */
+    uint32_t free_count;
+    uint32_t carved;       /* blocks handed out at least once: the rest are untouched */
+    unsigned char *base;   /* first block */
+    uint32_t size;
+    uint32_t blocks;
+    MK__ATOMIC(int64_t) out; /* blocks outside the global list (in use or in caches) */
+} mk__class_state_t;
+
+typedef struct mk__runtime {
+    const mk_config_t *config;
+    bool initialised;
+    uint32_t generation;         /* bumped by every mk_init */
+    unsigned char *frame_base;   /* all arenas: [thread][slot][arena bytes] */
+    unsigned char *heap_base;
+    unsigned char *pool_mapped[MKG_POOL_COUNT > 0 ? MKG_POOL_COUNT : 1]; /* reserved storage to release */
+    uint8_t *tags_mapped[MKG_POOL_COUNT > 0 ? MKG_POOL_COUNT : 1];
+    mk__lock_t heap_lock;
+    mk__heap_t heap;
+#if MKG_CLASS_COUNT > 0
+    mk__class_state_t classes[MKG_CLASS_COUNT];
+#endif
+    MK__ATOMIC(int64_t) budget_reserved[MKG_INTENT_COUNT];
+    MK__ATOMIC(int64_t) total_reserved;
+    int64_t lease_chunk[MKG_INTENT_COUNT];
+    MK__ATOMIC(int64_t) system_bytes;
+    MK__ATOMIC(int64_t) peak_sampled[MKG_INTENT_COUNT];
+    MK__ATOMIC(mk_oom_handler_t) oom_handler;
+    MK__ATOMIC(void *) oom_user;
+    mk__thread_t threads[MKG_MAX_THREADS];
+    MK__ATOMIC(uint32_t) thread_taken[MKG_MAX_THREADS];
+} mk__runtime_t;
+
+extern mk__runtime_t mk__rt;
+
+/* ---- thread.c ---- */
+/* The calling thread's slot, attaching it if needed; NULL (and the last error
+ * set) when memkit is not initialised or every slot is taken. */
+mk__thread_t *mk__thread(void);
+void mk__thread_reset_all(void);
+void mk__thread_detach_slot(mk__thread_t *t);
+extern mk__thread_t mk__thread_unattached;
+
+/* ---- init.c ---- */
+/* Records `status` as the calling thread's last error; returns NULL. */
+void *mk__fail(mk_status_t status);
+extern MK__TLS mk_status_t mk__last_error;
+extern MK__TLS int mk__policy_depth; /* >0 while a policy retries: no nested policy */
+
+/* ---- budget.c: per-intent and total budgets, leased to threads in chunks ---- */
+void mk__budget_init(void);
+/* Takes `bytes` of budget for `intent` into the thread's lease use; false
+ * (nothing taken) when the intent's or the total budget would be exceeded. */
+bool mk__budget_take(mk__thread_t *t, unsigned intent, int64_t bytes);
+/* Gives `bytes` back through the thread's lease (t may be NULL). */
+void mk__budget_give(mk__thread_t *t, unsigned intent, int64_t bytes);
+/* Returns all of a thread's leases (thread exit, shutdown). */
+void mk__budget_return_leases(mk__thread_t *t);
+
+/* ---- frame.c ---- */
+void mk__frame_init(void);
+bool mk__frame_owns(const void *ptr);
+/* Frame memory from the heap for an arena that is full (overflow = "heap",
+ * or on_exhausted = "fallback"), released with the frame. */
+void *mk__frame_spill(unsigned intent, size_t n, size_t align);
+/* Live frame bytes of an intent summed over threads (stats). */
+int64_t mk__frame_live(unsigned intent);
+
+/* ---- pool.c ---- */
+mk_status_t mk__pool_init(void);
+void mk__pool_fini(void);
+void mk__pool_flush_thread(mk__thread_t *t);
+/* Finds the pool block containing ptr: its class and intent. */
+bool mk__pool_find(const void *ptr, unsigned *cls, unsigned *intent);
+size_t mk__pool_class_size(unsigned cls);
+int64_t mk__pool_used_bytes(void);
+uint64_t mk__pool_capacity(void);
+
+/* ---- heap_tier.c ---- */
+mk_status_t mk__heap_tier_init(void);
+void mk__heap_tier_fini(void);
+/* A heap (or system-fallback) block for `intent`, charged to its budget. No
+ * policy is applied: NULL with *reason set on failure. */
+void *mk__heap_serve(unsigned intent, size_t size, size_t align, mk_status_t *reason);
+/* A heap block for frame memory that spilled out of an arena; not charged. */
+void *mk__heap_serve_frame(size_t size, size_t align);
+void mk__heap_release_frame(void *ptr);
+bool mk__heap_tier_owns(const void *ptr);
+void mk__heap_tier_free(void *ptr);
+size_t mk__heap_tier_usable(const void *ptr);
+unsigned mk__heap_tier_intent(const void *ptr);
+bool mk__heap_tier_resize(void *ptr, size_t size);
+void mk__heap_tier_stats(mk_tier_stats_t *out);
+
+/* ---- alloc.c ---- */
+/* Applies the intent's on_exhausted policy after its tier failed with
+ * `reason`; returns the memory a fallback or retry found, or NULL. */
+void *mk__exhausted(unsigned intent, size_t size, size_t align, mk_status_t reason);
+const char *mk__intent_name(unsigned intent);
+
+/* ---- stats.c ---- */
+void mk__stats_sample(void);
+
+static inline bool mk__is_pow2(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
+
+#endif /* MEMKIT_INTERNAL_H */

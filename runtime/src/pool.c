@@ -1,0 +1,233 @@
+/* pool.c — the pool tier: fixed size classes, per-thread caches, global lists.
+ *
+ * Each class owns a span-aligned region of its pool (layout computed by
+ * memkit-gen). Blocks carry no header: mk_free finds the class from the
+ * address through the pool's span table, and, for pools shared by several
+ * intents, the intent from a byte tag per alignment granule.
+ *
+ * A thread allocates from and frees to its own cache (an intrusive list, see
+ * fastpath.h). An empty cache refills half its limit from the class's global
+ * list under the class lock; blocks never handed out are carved lazily from
+ * the region, so mk_init touches no pool memory. A full cache flushes half.
+ */
+#include "internal.h"
+
+#if MKG_POOL_COUNT > 0
+
+mk__pool_range_t mk__pools[MKG_POOL_COUNT];
+
+mk_status_t mk__pool_init(void)
+{
+    const mk_config_t *cfg = mk__rt.config;
+    for (unsigned p = 0; p < MKG_POOL_COUNT; p++) {
+        const mk_pool_layout_t *pl = &cfg->pools[p];
+        unsigned char *base = pl->storage;
+        uint8_t *tags = pl->tags;
+        if (pl->storage_kind == MK_STORAGE_RESERVE) {
+            base = mk__prim_reserve((size_t)pl->bytes);
+            if (base == NULL)
+                return MK_ESYSTEM;
+            mk__rt.pool_mapped[p] = base;
+            if (mkg_pool_shapes[p].owner == MK_POOL_SHARED) {
+                tags = mk__prim_reserve((size_t)(pl->bytes >> MKG_ALIGNMENT_SHIFT));
+                if (tags == NULL)
+                    return MK_ESYSTEM;
+                mk__rt.tags_mapped[p] = tags;
+            }
+        }
+        mk__pools[p] = (mk__pool_range_t){
+            .base = (uintptr_t)base,
+            .bytes = pl->bytes,
+            .span_class = pl->span_class,
+            .tags = tags,
+            .span_shift = pl->span_shift,
+        };
+    }
+    for (unsigned c = 0; c < MKG_CLASS_COUNT; c++) {
+        const mk_class_layout_t *cl = &cfg->classes[c];
+        mk__class_state_t *cs = &mk__rt.classes[c];
+        memset(cs, 0, sizeof *cs);
+        cs->base = (unsigned char *)mk__pools[cl->pool].base + cl->offset;
+        cs->size = cl->size;
+        cs->blocks = cl->blocks;
+    }
+    return MK_OK;
+}
+
+void mk__pool_fini(void)
+{
+    for (unsigned p = 0; p < MKG_POOL_COUNT; p++) {
+        const mk_pool_layout_t *pl = &mk__rt.config->pools[p];
+        mk__prim_release(mk__rt.pool_mapped[p], (size_t)pl->bytes);
+        mk__prim_release(mk__rt.tags_mapped[p], (size_t)(pl->bytes >> MKG_ALIGNMENT_SHIFT));
+        mk__rt.pool_mapped[p] = NULL;
+        mk__rt.tags_mapped[p] = NULL;
+        mk__pools[p] = (mk__pool_range_t){0};
+    }
+}
+
+/* Moves up to half a cache of blocks from the class's global list (or fresh
+ * region) into the thread's cache. */
+static void mk__pool_refill(mk__thread_t *t, unsigned cls)
+{
+    mk__class_state_t *cs = &mk__rt.classes[cls];
+    mk__cache_t *c = &t->cache[cls];
+    uint32_t want = c->limit / 2u > 0u ? c->limit / 2u : 1u;
+    uint32_t moved = 0;
+    mk__lock(&cs->lock);
+    while (moved < want && cs->free_head != NULL) {
+        void *block = cs->free_head;
+        cs->free_head = *(void **)block;
+        cs->free_count--;
+        *(void **)block = c->head;
+        c->head = block;
+        moved++;
+    }
+    while (moved < want && cs->carved < cs->blocks) {
+        void *block = cs->base + (size_t)cs->carved * cs->size;
+        cs->carved++;
+        *(void **)block = c->head;
+        c->head = block;
+        moved++;
+    }
+    MK__BUMP(cs->out, (int64_t)moved);
+    mk__unlock(&cs->lock);
+    c->count += moved;
+}
+
+/* Sends all but `keep` blocks of the thread's cache back to the global list. */
+static void mk__pool_flush(mk__thread_t *t, unsigned cls, uint32_t keep)
+{
+    mk__cache_t *c = &t->cache[cls];
+    if (c->count <= keep)
+        return;
+    uint32_t moved = c->count - keep;
+    void *first = c->head;
+    void *last = first;
+    for (uint32_t i = 1; i < moved; i++)
+        last = *(void **)last;
+    c->head = *(void **)last;
+    c->count = keep;
+    mk__class_state_t *cs = &mk__rt.classes[cls];
+    mk__lock(&cs->lock);
+    *(void **)last = cs->free_head;
+    cs->free_head = first;
+    cs->free_count += moved;
+    MK__BUMP(cs->out, -(int64_t)moved);
+    mk__unlock(&cs->lock);
+}
+
+void mk__pool_flush_thread(mk__thread_t *t)
+{
+    for (unsigned cls = 0; cls < MKG_CLASS_COUNT; cls++)
+        mk__pool_flush(t, cls, 0);
+}
+
+void *mk__pool_alloc_slow(mk_intent_t intent, size_t size)
+{
+    mk__thread_t *t = mk__thread();
+    if (t == NULL)
+        return NULL;
+    unsigned pool = mk__rt.config->routes[intent].pool;
+    const mk_pool_shape_t *shape = &mkg_pool_shapes[pool];
+    if (size > shape->max_size)
+        return mk__exhausted(intent, size, MKG_ALIGNMENT, MK_ENOMEM);
+    unsigned cls = shape->size_class[(size + MK__ALIGN_MASK) >> MKG_ALIGNMENT_SHIFT];
+    int64_t bytes = (int64_t)mkg_class_size[cls];
+    if (!mk__budget_take(t, intent, bytes))
+        return mk__exhausted(intent, size, MKG_ALIGNMENT, MK_EBUDGET);
+    mk__cache_t *c = &t->cache[cls];
+    if (c->head == NULL)
+        mk__pool_refill(t, cls);
+    void *block = c->head;
+    if (block == NULL) {
+        mk__budget_give(t, intent, bytes);
+        return mk__exhausted(intent, size, MKG_ALIGNMENT, MK_ENOMEM);
+    }
+    c->head = *(void **)block;
+    c->count--;
+    if (shape->owner == MK_POOL_SHARED)
+        mk__pools[pool].tags[((uintptr_t)block - mk__pools[pool].base) >> MKG_ALIGNMENT_SHIFT] = (uint8_t)intent;
+    mk__count_alloc(t, intent, bytes);
+    return block;
+}
+
+void mk__pool_free_slow(unsigned intent, unsigned cls, void *ptr)
+{
+    int64_t bytes = (int64_t)mkg_class_size[cls];
+    if ((mk__rt.config->routes[intent].flags & MK_ROUTE_ZERO_ON_FREE) != 0u)
+        memset(ptr, 0, (size_t)bytes);
+    mk__thread_t *t = mk__thread();
+    if (t == NULL || t->cache[cls].limit == 0) {
+        /* no cache to keep it in: straight back to the global list */
+        mk__class_state_t *cs = &mk__rt.classes[cls];
+        mk__lock(&cs->lock);
+        *(void **)ptr = cs->free_head;
+        cs->free_head = ptr;
+        cs->free_count++;
+        MK__BUMP(cs->out, -1);
+        mk__unlock(&cs->lock);
+    } else {
+        mk__cache_t *c = &t->cache[cls];
+        if (c->count >= c->limit)
+            mk__pool_flush(t, cls, c->limit / 2u);
+        *(void **)ptr = c->head;
+        c->head = ptr;
+        c->count++;
+    }
+    if (t != NULL) {
+        MK__BUMP(t->counters[intent].live, -bytes);
+        MK__BUMP(t->counters[intent].frees, 1);
+    }
+    mk__budget_give(t, intent, bytes);
+}
+
+bool mk__pool_find(const void *ptr, unsigned *cls, unsigned *intent)
+{
+    for (unsigned pool = 0; pool < MKG_POOL_COUNT; pool++) {
+        const mk__pool_range_t *r = &mk__pools[pool];
+        uintptr_t off = (uintptr_t)ptr - r->base;
+        if (off < r->bytes) {
+            *cls = r->span_class[off >> r->span_shift];
+            unsigned owner = mkg_pool_shapes[pool].owner;
+            *intent = owner != MK_POOL_SHARED ? owner : r->tags[off >> MKG_ALIGNMENT_SHIFT];
+            return true;
+        }
+    }
+    return false;
+}
+
+size_t mk__pool_class_size(unsigned cls)
+{
+    return mkg_class_size[cls];
+}
+
+int64_t mk__pool_used_bytes(void)
+{
+    int64_t used = 0;
+    for (unsigned c = 0; c < MKG_CLASS_COUNT; c++)
+        used += MK__LOAD(mk__rt.classes[c].out) * (int64_t)mk__rt.classes[c].size;
+    return used;
+}
+
+uint64_t mk__pool_capacity(void)
+{
+    uint64_t bytes = 0;
+    for (unsigned p = 0; p < MKG_POOL_COUNT; p++)
+        bytes += mk__rt.config->pools[p].bytes;
+    return bytes;
+}
+
+#else /* no pools: the tier's entry points exist but do nothing */
+
+mk_status_t mk__pool_init(void) { return MK_OK; }
+void mk__pool_fini(void) {}
+void mk__pool_flush_thread(mk__thread_t *t) { (void)t; }
+void *mk__pool_alloc_slow(mk_intent_t intent, size_t size) { return mk__exhausted(intent, size, MKG_ALIGNMENT, MK_ENOMEM); }
+void mk__pool_free_slow(unsigned intent, unsigned cls, void *ptr) { (void)intent; (void)cls; (void)ptr; }
+bool mk__pool_find(const void *ptr, unsigned *cls, unsigned *intent) { (void)ptr; (void)cls; (void)intent; return false; }
+size_t mk__pool_class_size(unsigned cls) { (void)cls; return 0; }
+int64_t mk__pool_used_bytes(void) { return 0; }
+uint64_t mk__pool_capacity(void) { return 0; }
+
+#endif

@@ -1,0 +1,39 @@
+/* prim.h — the only place memkit touches the operating system.
+ *
+ * Contract: every function is thread-safe; none allocates from libc except
+ * mk__prim_system_alloc. Ports to a console or a bare-metal target replace
+ * prim_posix.c; a target without virtual memory returns NULL from
+ * mk__prim_reserve (configs then use storage = "static").
+ */
+#ifndef MEMKIT_PRIM_H
+#define MEMKIT_PRIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Maps `bytes` of zeroed, readable and writable memory, aligned to at least
+ * 4096. NULL when the OS refuses. Called only by mk_init. */
+void *mk__prim_reserve(size_t bytes);
+
+/* Unmaps a mk__prim_reserve mapping. */
+void mk__prim_release(void *mem, size_t bytes);
+
+/* malloc/free for the heap tier's system fallback (fallback = "system"). */
+void *mk__prim_system_alloc(size_t bytes);
+void mk__prim_system_free(void *mem);
+
+/* Writes a message to stderr and aborts: used by panic policies. */
+_Noreturn void mk__prim_panic(const char *message);
+
+/* Registers `on_exit` to run with the thread's slot when a thread that called
+ * mk__prim_thread_exit_arm exits. mk__prim_thread_exit_init returns false
+ * when the OS has no slot left. Single-threaded builds make these no-ops. */
+bool mk__prim_thread_exit_init(void (*on_exit)(void *slot));
+void mk__prim_thread_exit_fini(void);
+void mk__prim_thread_exit_arm(void *slot);
+void mk__prim_thread_exit_disarm(void);
+
+/* Spin-wait hint. */
+void mk__prim_relax(void);
+
+#endif /* MEMKIT_PRIM_H */

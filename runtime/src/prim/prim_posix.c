@@ -1,0 +1,93 @@
+/* prim_posix.c — prim.h for POSIX systems (Linux, macOS, the BSDs). */
+#if !defined(_DEFAULT_SOURCE)
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
+#endif
+#include "prim.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include <memkit/memkit.h>
+
+#if MKG_THREADS
+#include <pthread.h>
+static pthread_key_t mk__exit_key;
+static bool mk__exit_key_live;
+#endif
+
+void *mk__prim_reserve(size_t bytes)
+{
+    void *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return mem == MAP_FAILED ? NULL : mem;
+}
+
+void mk__prim_release(void *mem, size_t bytes)
+{
+    if (mem != NULL)
+        munmap(mem, bytes);
+}
+
+void *mk__prim_system_alloc(size_t bytes)
+{
+    return malloc(bytes);
+}
+
+void mk__prim_system_free(void *mem)
+{
+    free(mem);
+}
+
+_Noreturn void mk__prim_panic(const char *message)
+{
+    fprintf(stderr, "memkit: panic: %s\n", message);
+    fflush(stderr);
+    abort();
+}
+
+void mk__prim_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+#if MKG_THREADS
+bool mk__prim_thread_exit_init(void (*on_exit)(void *slot))
+{
+    if (mk__exit_key_live)
+        return true;
+    mk__exit_key_live = pthread_key_create(&mk__exit_key, on_exit) == 0;
+    return mk__exit_key_live;
+}
+
+void mk__prim_thread_exit_fini(void)
+{
+    if (mk__exit_key_live)
+        pthread_key_delete(mk__exit_key);
+    mk__exit_key_live = false;
+}
+
+void mk__prim_thread_exit_arm(void *slot)
+{
+    if (mk__exit_key_live)
+        pthread_setspecific(mk__exit_key, slot);
+}
+
+void mk__prim_thread_exit_disarm(void)
+{
+    if (mk__exit_key_live)
+        pthread_setspecific(mk__exit_key, NULL);
+}
+#else
+bool mk__prim_thread_exit_init(void (*on_exit)(void *slot))
+{
+    (void)on_exit;
+    return true;
+}
+void mk__prim_thread_exit_fini(void) {}
+void mk__prim_thread_exit_arm(void *slot) { (void)slot; }
+void mk__prim_thread_exit_disarm(void) {}
+#endif

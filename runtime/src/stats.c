@@ -1,0 +1,149 @@
+/* stats.c — per-intent and per-tier statistics, summed on demand.
+ *
+ * Every counter is written by one thread only (see fastpath.h); a read sums
+ * the thread slots. Peaks: each thread tracks the high-water mark of its own
+ * pool/heap bytes on the fast path (exact for one thread), and the global sum
+ * is sampled at frame boundaries, at each thread's frame reset and at every
+ * read; the reported peak is the larger of the two.
+ */
+#include "internal.h"
+
+/* Current bytes of an intent: pool/heap/system bytes from the thread
+ * counters plus live frame bytes. */
+static int64_t mk__intent_current(unsigned intent, int64_t *thread_peak)
+{
+    int64_t live = 0;
+    int64_t peak = 0;
+    for (unsigned i = 0; i < MKG_MAX_THREADS; i++) {
+        const mk__intent_counters_t *c = &mk__rt.threads[i].counters[intent];
+        live += MK__LOAD(c->live);
+        int64_t p = MK__LOAD(c->peak);
+        peak = p > peak ? p : peak;
+    }
+    live += mk__frame_live(intent);
+    if (thread_peak != NULL)
+        *thread_peak = peak;
+    return live < 0 ? 0 : live;
+}
+
+void mk__stats_sample(void)
+{
+    for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++) {
+        int64_t now = mk__intent_current(intent, NULL);
+#if MKG_THREADS
+        int64_t seen = atomic_load_explicit(&mk__rt.peak_sampled[intent], memory_order_relaxed);
+        while (now > seen && !atomic_compare_exchange_weak_explicit(&mk__rt.peak_sampled[intent], &seen, now,
+                                                                    memory_order_relaxed, memory_order_relaxed)) {
+        }
+#else
+        if (now > mk__rt.peak_sampled[intent])
+            mk__rt.peak_sampled[intent] = now;
+#endif
+    }
+}
+
+mk_status_t mk_stats_get(mk_stats_t *out)
+{
+    if (out == NULL)
+        return MK_EINVAL;
+    if (!mk__rt.initialised)
+        return MK_ESTATE;
+    memset(out, 0, sizeof *out);
+    mk__stats_sample();
+    const mk_config_t *cfg = mk__rt.config;
+    uint64_t frame_used = 0;
+    for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++) {
+        mk_intent_stats_t *s = &out->intents[intent];
+        const mk_route_t *r = &cfg->routes[intent];
+        int64_t thread_peak = 0;
+        s->name = cfg->intent_names[intent];
+        s->tier = r->tier;
+        s->budget = (r->flags & MK_ROUTE_BUDGETED) != 0u ? r->budget : 0u;
+        s->current = (uint64_t)mk__intent_current(intent, &thread_peak);
+        int64_t sampled = MK__LOAD(mk__rt.peak_sampled[intent]);
+        s->peak = (uint64_t)(sampled > thread_peak ? sampled : thread_peak);
+        if (s->peak < s->current)
+            s->peak = s->current;
+        for (unsigned i = 0; i < MKG_MAX_THREADS; i++) {
+            const mk__intent_counters_t *c = &mk__rt.threads[i].counters[intent];
+            s->allocations += (uint64_t)MK__LOAD(c->allocs);
+            s->frees += (uint64_t)MK__LOAD(c->frees);
+            s->failures += (uint64_t)MK__LOAD(c->failures);
+        }
+        frame_used += (uint64_t)mk__frame_live(intent);
+    }
+    out->tiers[MK_TIER_FRAME].capacity =
+        (uint64_t)MKG_MAX_THREADS * MKG_FRAMES_IN_FLIGHT * (uint64_t)MKG_FRAME_ARENA_BYTES;
+    out->tiers[MK_TIER_FRAME].used = frame_used;
+    out->tiers[MK_TIER_FRAME].peak = frame_used;
+    out->tiers[MK_TIER_POOL].capacity = mk__pool_capacity();
+    out->tiers[MK_TIER_POOL].used = (uint64_t)mk__pool_used_bytes();
+    out->tiers[MK_TIER_POOL].peak = out->tiers[MK_TIER_POOL].used;
+    mk__heap_tier_stats(&out->tiers[MK_TIER_HEAP]);
+    out->system_bytes = (uint64_t)MK__LOAD(mk__rt.system_bytes);
+    out->budget_total = cfg->budget_total;
+    out->budget_reserved = (uint64_t)MK__LOAD(mk__rt.total_reserved);
+    out->frame_index = mk_frame_index();
+    for (unsigned i = 0; i < MKG_MAX_THREADS; i++)
+        out->threads_attached += MK__LOAD(mk__rt.thread_taken[i]) != 0u;
+    return MK_OK;
+}
+
+static const char *const mk__tier_names[MK_TIER_COUNT] = {"frame", "pool", "heap"};
+
+/* "1.5 MiB"-style figure for tables. */
+static void mk__format_bytes(char *buf, size_t len, uint64_t bytes)
+{
+    if (bytes >= (1u << 20))
+        snprintf(buf, len, "%.1f MiB", (double)bytes / (1024.0 * 1024.0));
+    else if (bytes >= 1024u)
+        snprintf(buf, len, "%.1f KiB", (double)bytes / 1024.0);
+    else
+        snprintf(buf, len, "%llu B", (unsigned long long)bytes);
+}
+
+void mk_stats_print(FILE *out)
+{
+    mk_stats_t s;
+    if (mk_stats_get(&s) != MK_OK) {
+        fprintf(out, "memkit: not initialised\n");
+        return;
+    }
+    fprintf(out, "%-16s %-5s %12s %12s %12s %12s %10s\n", "intent", "tier", "in use", "peak", "budget", "headroom",
+            "allocs");
+    for (unsigned i = 0; i < MKG_INTENT_COUNT; i++) {
+        const mk_intent_stats_t *is = &s.intents[i];
+        char cur[32], peak[32], budget[32], headroom[32];
+        mk__format_bytes(cur, sizeof cur, is->current);
+        mk__format_bytes(peak, sizeof peak, is->peak);
+        if (is->budget != 0) {
+            mk__format_bytes(budget, sizeof budget, is->budget);
+            mk__format_bytes(headroom, sizeof headroom, is->budget > is->peak ? is->budget - is->peak : 0);
+        } else {
+            snprintf(budget, sizeof budget, "-");
+            snprintf(headroom, sizeof headroom, "-");
+        }
+        fprintf(out, "%-16s %-5s %12s %12s %12s %12s %10llu", is->name, mk__tier_names[is->tier], cur, peak, budget,
+                headroom, (unsigned long long)is->allocations);
+        if (is->failures != 0)
+            fprintf(out, "  failures: %llu", (unsigned long long)is->failures);
+        fputc('\n', out);
+    }
+    for (unsigned t = 0; t < MK_TIER_COUNT; t++) {
+        char used[32], cap[32];
+        mk__format_bytes(used, sizeof used, s.tiers[t].used);
+        mk__format_bytes(cap, sizeof cap, s.tiers[t].capacity);
+        fprintf(out, "tier %-5s %12s of %12s\n", mk__tier_names[t], used, cap);
+    }
+    if (s.system_bytes != 0) {
+        char sys[32];
+        mk__format_bytes(sys, sizeof sys, s.system_bytes);
+        fprintf(out, "system fallback %s\n", sys);
+    }
+    if (s.budget_total != 0) {
+        char res[32], tot[32];
+        mk__format_bytes(res, sizeof res, s.budget_reserved);
+        mk__format_bytes(tot, sizeof tot, s.budget_total);
+        fprintf(out, "total budget %s reserved of %s\n", res, tot);
+    }
+}

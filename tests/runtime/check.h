@@ -1,0 +1,110 @@
+/* check.h — a tiny dependency-free test harness for memkit's C tests.
+ *
+ * CHECK(cond) records a failure with file:line and goes on; RUN(test) runs a
+ * test between mk_init and mk_shutdown; EXPECT_DEATH(stmt, text) runs stmt in a
+ * forked child and expects it to abort with `text` on stderr. check_finish()
+ * prints "NAME: N passed, M failed" and returns the exit status.
+ */
+#ifndef MEMKIT_TEST_CHECK_H
+#define MEMKIT_TEST_CHECK_H
+
+#define _DEFAULT_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <memkit/memkit.h>
+
+static int check_failed_count;
+static int check_passed_tests;
+static int check_failed_tests;
+
+#define CHECK(cond)                                                                                                \
+    do {                                                                                                           \
+        if (!(cond)) {                                                                                             \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);                               \
+            check_failed_count++;                                                                                  \
+        }                                                                                                          \
+    } while (0)
+
+#define CHECK_EQ(a, b)                                                                                             \
+    do {                                                                                                           \
+        unsigned long long check_a_ = (unsigned long long)(a), check_b_ = (unsigned long long)(b);                 \
+        if (check_a_ != check_b_) {                                                                                \
+            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%llu != %llu)\n", __FILE__, __LINE__, #a, #b, check_a_, \
+                    check_b_);                                                                                     \
+            check_failed_count++;                                                                                  \
+        }                                                                                                          \
+    } while (0)
+
+/* Runs one test with a freshly initialised runtime. */
+#define RUN(test)                                                                                                  \
+    do {                                                                                                           \
+        int check_before_ = check_failed_count;                                                                    \
+        mk_status_t check_init_ = mk_init(&mkg_config);                                                            \
+        CHECK_EQ(check_init_, MK_OK);                                                                              \
+        test();                                                                                                    \
+        mk_shutdown();                                                                                             \
+        if (check_failed_count == check_before_) {                                                                 \
+            check_passed_tests++;                                                                                  \
+        } else {                                                                                                   \
+            check_failed_tests++;                                                                                  \
+            fprintf(stderr, "FAILED: %s\n", #test);                                                                \
+        }                                                                                                          \
+    } while (0)
+
+/* Forks; the child runs `stmt` with stderr captured; the parent expects the
+ * child to die of SIGABRT having printed `text`. */
+#define EXPECT_DEATH(stmt, text)                                                                                   \
+    do {                                                                                                           \
+        int check_pipe_[2];                                                                                        \
+        CHECK(pipe(check_pipe_) == 0);                                                                             \
+        fflush(NULL);                                                                                              \
+        pid_t check_pid_ = fork();                                                                                 \
+        if (check_pid_ == 0) {                                                                                     \
+            close(check_pipe_[0]);                                                                                 \
+            dup2(check_pipe_[1], 2);                                                                               \
+            stmt;                                                                                                  \
+            _exit(0);                                                                                              \
+        }                                                                                                          \
+        close(check_pipe_[1]);                                                                                     \
+        char check_buf_[4096] = {0};                                                                               \
+        size_t check_len_ = 0;                                                                                     \
+        ssize_t check_n_;                                                                                          \
+        while ((check_n_ = read(check_pipe_[0], check_buf_ + check_len_, sizeof check_buf_ - 1 - check_len_)) > 0) \
+            check_len_ += (size_t)check_n_;                                                                        \
+        close(check_pipe_[0]);                                                                                     \
+        int check_status_ = 0;                                                                                     \
+        waitpid(check_pid_, &check_status_, 0);                                                                    \
+        CHECK(WIFSIGNALED(check_status_) && WTERMSIG(check_status_) == SIGABRT);                                   \
+        if (strstr(check_buf_, (text)) == NULL) {                                                                  \
+            fprintf(stderr, "%s:%d: death message lacks \"%s\"; got: %s\n", __FILE__, __LINE__, (text), check_buf_); \
+            check_failed_count++;                                                                                  \
+        }                                                                                                          \
+    } while (0)
+
+static inline int check_finish(const char *suite)
+{
+    printf("%s: %d passed, %d failed\n", suite, check_passed_tests, check_failed_tests);
+    return check_failed_tests == 0 && check_failed_count == 0 ? 0 : 1;
+}
+
+/* The stats of one intent. */
+static inline mk_intent_stats_t check_intent_stats(mk_intent_t intent)
+{
+    mk_stats_t s;
+    CHECK_EQ(mk_stats_get(&s), MK_OK);
+    return s.intents[intent];
+}
+
+static inline mk_stats_t check_stats(void)
+{
+    mk_stats_t s;
+    CHECK_EQ(mk_stats_get(&s), MK_OK);
+    return s;
+}
+
+#endif /* MEMKIT_TEST_CHECK_H */
