@@ -98,6 +98,7 @@ bool mk__budget_take(mk__thread_t *t, unsigned intent, int64_t bytes)
             want = missing;
         }
         lease += want;
+        mk__stats_sample_intent(intent); /* usage grows by leases: a peak sample point */
     }
     t->lease[intent] = lease - bytes;
     return true;

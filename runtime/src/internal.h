@@ -76,6 +76,7 @@ typedef struct mk__runtime {
     MK__ATOMIC(void *) oom_user;
     mk__thread_t threads[MKG_MAX_THREADS];
     MK__ATOMIC(uint32_t) thread_taken[MKG_MAX_THREADS];
+    MK__ATOMIC(uint32_t) several_threads; /* a slot other than 0 was ever taken */
 } mk__runtime_t;
 
 extern mk__runtime_t mk__rt;
@@ -146,7 +147,9 @@ void *mk__exhausted(unsigned intent, size_t size, size_t align, mk_status_t reas
 const char *mk__intent_name(unsigned intent);
 
 /* ---- stats.c ---- */
+/* Folds the current summed bytes of every intent (or one) into the peaks. */
 void mk__stats_sample(void);
+void mk__stats_sample_intent(unsigned intent);
 
 static inline bool mk__is_pow2(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
 

@@ -2,9 +2,11 @@
  *
  * Every counter is written by one thread only (see fastpath.h); a read sums
  * the thread slots. Peaks: each thread tracks the high-water mark of its own
- * pool/heap bytes on the fast path (exact for one thread), and the global sum
- * is sampled at frame boundaries, at each thread's frame reset and at every
- * read; the reported peak is the larger of the two.
+ * pool/heap bytes on the fast path, which is the exact peak while only one
+ * thread slot has ever been used. With several threads a thread's own figure
+ * means little (others free its blocks), so the peak is the high-water mark
+ * of the summed counters, sampled at frame boundaries, at each thread's frame
+ * reset, at every budget lease refill and at every read.
  */
 #include "internal.h"
 
@@ -26,20 +28,24 @@ static int64_t mk__intent_current(unsigned intent, int64_t *thread_peak)
     return live < 0 ? 0 : live;
 }
 
+void mk__stats_sample_intent(unsigned intent)
+{
+    int64_t now = mk__intent_current(intent, NULL);
+#if MKG_THREADS
+    int64_t seen = atomic_load_explicit(&mk__rt.peak_sampled[intent], memory_order_relaxed);
+    while (now > seen && !atomic_compare_exchange_weak_explicit(&mk__rt.peak_sampled[intent], &seen, now,
+                                                                memory_order_relaxed, memory_order_relaxed)) {
+    }
+#else
+    if (now > mk__rt.peak_sampled[intent])
+        mk__rt.peak_sampled[intent] = now;
+#endif
+}
+
 void mk__stats_sample(void)
 {
-    for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++) {
-        int64_t now = mk__intent_current(intent, NULL);
-#if MKG_THREADS
-        int64_t seen = atomic_load_explicit(&mk__rt.peak_sampled[intent], memory_order_relaxed);
-        while (now > seen && !atomic_compare_exchange_weak_explicit(&mk__rt.peak_sampled[intent], &seen, now,
-                                                                    memory_order_relaxed, memory_order_relaxed)) {
-        }
-#else
-        if (now > mk__rt.peak_sampled[intent])
-            mk__rt.peak_sampled[intent] = now;
-#endif
-    }
+    for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++)
+        mk__stats_sample_intent(intent);
 }
 
 mk_status_t mk_stats_get(mk_stats_t *out)
@@ -61,6 +67,8 @@ mk_status_t mk_stats_get(mk_stats_t *out)
         s->budget = (r->flags & MK_ROUTE_BUDGETED) != 0u ? r->budget : 0u;
         s->current = (uint64_t)mk__intent_current(intent, &thread_peak);
         int64_t sampled = MK__LOAD(mk__rt.peak_sampled[intent]);
+        if (MK__LOAD(mk__rt.several_threads) != 0u)
+            thread_peak = 0;
         s->peak = (uint64_t)(sampled > thread_peak ? sampled : thread_peak);
         if (s->peak < s->current)
             s->peak = s->current;

@@ -61,6 +61,8 @@ mk__thread_t *mk__thread(void)
         mk__rt.thread_taken[i] = 1;
 #endif
         mk__thread_t *t = &mk__rt.threads[i];
+        if (i > 0)
+            MK__STORE(mk__rt.several_threads, 1u);
         mk__thread_prepare(t, i);
         mk__self = t;
         mk__self_generation = mk__rt.generation;

@@ -1,0 +1,80 @@
+# memkit — the two commands that work on a fresh Debian 12 machine:
+#   make demo   install what is missing, generate from memkit.toml.example,
+#               build and run the game-loop demo
+#   make test   install what is missing, build, run every test (plain build,
+#               then the runtime tests under ASan+UBSan and under TSan)
+# and for developers:
+#   make bench  microbenchmarks against glibc, mimalloc and jemalloc
+#   make regen  regenerate the committed demo sources and golden test outputs
+
+# Debian packages the build and tests need (bench adds its own).
+APT_PACKAGES := gcc clang libclang-rt-14-dev cmake ninja-build binutils python3 python3-jinja2
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+JOBS ?= 2
+BUILD ?= build
+
+# The first Python >= 3.11 that imports jinja2 (after `deps` has run).
+FIND_PYTHON = py=$${PYTHON:-}; \
+  if [ -z "$$py" ]; then for p in python3 /usr/bin/python3; do \
+    if $$p -c 'import sys, jinja2; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then py=$$(command -v $$p); break; fi; \
+  done; fi; \
+  [ -n "$$py" ] || { echo "no Python 3.11+ with Jinja2 found (apt-get install python3-jinja2)"; exit 1; }
+
+CMAKE_CONFIGURE = cmake -S . -G Ninja -DMEMKIT_PYTHON="$$py"
+
+.PHONY: all deps demo test test-plain test-asan test-tsan bench regen clean
+
+all: test
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "memkit: installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+demo: deps
+	@$(FIND_PYTHON); set -e; \
+	"$$py" generator/memkit-gen memkit.toml.example -o examples/gen; \
+	$(CMAKE_CONFIGURE) -B $(BUILD)/demo -DCMAKE_BUILD_TYPE=Release -DMEMKIT_BUILD_TESTS=OFF >/dev/null; \
+	cmake --build $(BUILD)/demo --target game_loop; \
+	$(BUILD)/demo/examples/game_loop
+
+test: deps
+	@$(MAKE) --no-print-directory test-asan test-tsan test-plain
+
+test-plain:
+	@$(FIND_PYTHON); set -e; \
+	echo "== plain build (gcc): every test"; \
+	$(CMAKE_CONFIGURE) -B $(BUILD)/test -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null; \
+	cmake --build $(BUILD)/test -j $(JOBS); \
+	ctest --test-dir $(BUILD)/test --output-on-failure -j $(JOBS)
+
+test-asan:
+	@$(FIND_PYTHON); set -e; \
+	echo "== clang ASan+UBSan: runtime tests"; \
+	$(CMAKE_CONFIGURE) -B $(BUILD)/asan -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+	  -DMEMKIT_SANITIZE=address,undefined >/dev/null; \
+	cmake --build $(BUILD)/asan -j $(JOBS); \
+	ctest --test-dir $(BUILD)/asan -L runtime --output-on-failure -j $(JOBS)
+
+test-tsan:
+	@$(FIND_PYTHON); set -e; \
+	echo "== clang TSan: runtime tests"; \
+	$(CMAKE_CONFIGURE) -B $(BUILD)/tsan -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DMEMKIT_SANITIZE=thread >/dev/null; \
+	cmake --build $(BUILD)/tsan -j $(JOBS); \
+	ctest --test-dir $(BUILD)/tsan -L runtime --output-on-failure -j $(JOBS)
+
+bench: deps
+	@$(FIND_PYTHON); PYTHON="$$py" bash bench/run.sh
+
+regen:
+	@$(FIND_PYTHON); set -e; \
+	"$$py" generator/memkit-gen memkit.toml.example -o examples/gen; \
+	"$$py" tests/generator/update_golden.py
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,73 @@
+# memkit.cmake — build memkit's runtime against a memkit.toml.
+#
+#   memkit_generate(TARGET name CONFIG memkit.toml [PLATFORM name] [OUTPUT_DIR dir])
+#       Runs memkit-gen at build time (re-run when the config, the templates or
+#       the generator change) and builds a static library `name` from the
+#       runtime and the generated sources. Link it and include <memkit/memkit.h>.
+#
+#   memkit_add_runtime(TARGET name GENERATED_DIR dir)
+#       The same library from generated sources you have committed (dir holds
+#       memkit_config.h and memkit_config.c); check them in CI with
+#       `memkit-gen CONFIG -o dir --check`.
+#
+# The runtime is compiled per config: its array sizes and fast paths are
+# constants of the generated header.
+
+include_guard(GLOBAL)
+
+if(NOT DEFINED MEMKIT_ROOT)
+  get_filename_component(MEMKIT_ROOT "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
+endif()
+
+if(NOT MEMKIT_PYTHON)
+  find_package(Python3 3.11 COMPONENTS Interpreter REQUIRED)
+  set(MEMKIT_PYTHON "${Python3_EXECUTABLE}" CACHE FILEPATH "Python with Jinja2 that runs memkit-gen")
+endif()
+
+find_package(Threads REQUIRED)
+
+set(MEMKIT_GENERATOR "${MEMKIT_ROOT}/generator/memkit-gen")
+file(GLOB MEMKIT_GENERATOR_SOURCES CONFIGURE_DEPENDS
+     "${MEMKIT_ROOT}/generator/memkit_gen/*.py" "${MEMKIT_ROOT}/templates/*.j2")
+file(GLOB MEMKIT_RUNTIME_SOURCES CONFIGURE_DEPENDS
+     "${MEMKIT_ROOT}/runtime/src/*.c" "${MEMKIT_ROOT}/runtime/src/prim/*.c")
+
+function(memkit_add_runtime)
+  cmake_parse_arguments(MK "" "TARGET;GENERATED_DIR" "" ${ARGN})
+  if(NOT MK_TARGET OR NOT MK_GENERATED_DIR)
+    message(FATAL_ERROR "memkit_add_runtime: TARGET and GENERATED_DIR are required")
+  endif()
+  add_library(${MK_TARGET} STATIC ${MEMKIT_RUNTIME_SOURCES} "${MK_GENERATED_DIR}/memkit_config.c")
+  target_include_directories(${MK_TARGET}
+    PUBLIC "${MEMKIT_ROOT}/runtime/include" "${MK_GENERATED_DIR}"
+    PRIVATE "${MEMKIT_ROOT}/runtime/src")
+  set_target_properties(${MK_TARGET} PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
+  target_link_libraries(${MK_TARGET} PUBLIC Threads::Threads)
+endfunction()
+
+function(memkit_generate)
+  cmake_parse_arguments(MK "" "TARGET;CONFIG;PLATFORM;OUTPUT_DIR" "" ${ARGN})
+  if(NOT MK_TARGET OR NOT MK_CONFIG)
+    message(FATAL_ERROR "memkit_generate: TARGET and CONFIG are required")
+  endif()
+  get_filename_component(config "${MK_CONFIG}" ABSOLUTE)
+  if(NOT MK_OUTPUT_DIR)
+    set(MK_OUTPUT_DIR "${CMAKE_CURRENT_BINARY_DIR}/${MK_TARGET}_gen")
+  endif()
+  set(platform_args "")
+  if(MK_PLATFORM)
+    set(platform_args --platform "${MK_PLATFORM}")
+  endif()
+  set(outputs "${MK_OUTPUT_DIR}/memkit_config.h" "${MK_OUTPUT_DIR}/memkit_config.c")
+  add_custom_command(
+    OUTPUT ${outputs}
+    COMMAND "${MEMKIT_PYTHON}" "${MEMKIT_GENERATOR}" "${config}" -o "${MK_OUTPUT_DIR}" ${platform_args}
+    # memkit-gen leaves unchanged files alone; touch them so the rule settles
+    COMMAND "${CMAKE_COMMAND}" -E touch_nocreate ${outputs}
+    DEPENDS "${config}" ${MEMKIT_GENERATOR_SOURCES} "${MEMKIT_GENERATOR}"
+    COMMENT "memkit-gen ${MK_CONFIG}"
+    VERBATIM)
+  add_custom_target(${MK_TARGET}_generate DEPENDS ${outputs})
+  memkit_add_runtime(TARGET ${MK_TARGET} GENERATED_DIR "${MK_OUTPUT_DIR}")
+  add_dependencies(${MK_TARGET} ${MK_TARGET}_generate)
+endfunction()
