@@ -6,9 +6,11 @@
 
 #include <stdio.h>
 
-const char *mk__intent_name(unsigned intent)
+const char *mk_intent_name(mk_intent_t intent)
 {
-    return intent < MKG_INTENT_COUNT ? mk__rt.config->intent_names[intent] : "?";
+    if ((unsigned)intent >= (unsigned)MKG_INTENT_COUNT || mk__rt.config == NULL)
+        return "?";
+    return mk__rt.config->intent_names[intent];
 }
 
 void *mk__bad_intent(void)
@@ -16,10 +18,16 @@ void *mk__bad_intent(void)
     return mk__fail(MK_EINVAL);
 }
 
+/* The handler is published with release after its user pointer, and read with
+ * acquire before it, so a reader that sees the new handler sees its user. */
 void mk_set_oom_handler(mk_oom_handler_t handler, void *user)
 {
     MK__STORE(mk__rt.oom_user, user);
-    MK__STORE(mk__rt.oom_handler, handler);
+#if MKG_THREADS
+    atomic_store_explicit(&mk__rt.oom_handler, handler, memory_order_release);
+#else
+    mk__rt.oom_handler = handler;
+#endif
 }
 
 void *mk__exhausted(unsigned intent, size_t size, size_t align, mk_status_t reason)
@@ -44,7 +52,11 @@ void *mk__exhausted(unsigned intent, size_t size, size_t align, mk_status_t reas
         }
         break;
     case MK_POLICY_CALLBACK: {
-        mk_oom_handler_t handler = MK__LOAD(mk__rt.oom_handler);
+#if MKG_THREADS
+        mk_oom_handler_t handler = atomic_load_explicit(&mk__rt.oom_handler, memory_order_acquire);
+#else
+        mk_oom_handler_t handler = mk__rt.oom_handler;
+#endif
         if (handler == NULL)
             break;
         mk__policy_depth++;
@@ -55,7 +67,7 @@ void *mk__exhausted(unsigned intent, size_t size, size_t align, mk_status_t reas
     }
     case MK_POLICY_PANIC: {
         char message[160];
-        snprintf(message, sizeof message, "intent '%s' could not allocate %zu bytes: %s", mk__intent_name(intent),
+        snprintf(message, sizeof message, "intent '%s' could not allocate %zu bytes: %s", mk_intent_name((mk_intent_t)intent),
                  size, mk_status_str(reason));
         mk__prim_panic(message);
     }

@@ -184,10 +184,7 @@ void mk__heap_tier_free(void *ptr)
         mk__prim_system_free(raw);
     }
     mk__thread_t *t = mk__thread();
-    if (t != NULL) {
-        MK__BUMP(t->counters[intent].live, -bytes);
-        MK__BUMP(t->counters[intent].frees, 1);
-    }
+    mk__count_free(t, intent, bytes);
     mk__budget_give(t, intent, bytes);
 }
 

@@ -77,6 +77,9 @@ typedef struct mk__runtime {
     mk__thread_t threads[MKG_MAX_THREADS];
     MK__ATOMIC(uint32_t) thread_taken[MKG_MAX_THREADS];
     MK__ATOMIC(uint32_t) several_threads; /* a slot other than 0 was ever taken */
+    /* frees by threads that could not attach (more than max_threads): shared,
+     * so updated with atomic read-modify-writes */
+    mk__intent_counters_t unattached[MKG_INTENT_COUNT];
 } mk__runtime_t;
 
 extern mk__runtime_t mk__rt;
@@ -144,12 +147,14 @@ void mk__heap_tier_stats(mk_tier_stats_t *out);
 /* Applies the intent's on_exhausted policy after its tier failed with
  * `reason`; returns the memory a fallback or retry found, or NULL. */
 void *mk__exhausted(unsigned intent, size_t size, size_t align, mk_status_t reason);
-const char *mk__intent_name(unsigned intent);
 
 /* ---- stats.c ---- */
 /* Folds the current summed bytes of every intent (or one) into the peaks. */
 void mk__stats_sample(void);
 void mk__stats_sample_intent(unsigned intent);
+/* Counts a free of `bytes` for `intent` on thread t, or in the shared
+ * counters when t is NULL (a thread that could not attach). */
+void mk__count_free(mk__thread_t *t, unsigned intent, int64_t bytes);
 
 static inline bool mk__is_pow2(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
 

@@ -175,10 +175,7 @@ void mk__pool_free_slow(unsigned intent, unsigned cls, void *ptr)
         c->head = ptr;
         c->count++;
     }
-    if (t != NULL) {
-        MK__BUMP(t->counters[intent].live, -bytes);
-        MK__BUMP(t->counters[intent].frees, 1);
-    }
+    mk__count_free(t, intent, bytes);
     mk__budget_give(t, intent, bytes);
 }
 

@@ -10,11 +10,27 @@
  */
 #include "internal.h"
 
+void mk__count_free(mk__thread_t *t, unsigned intent, int64_t bytes)
+{
+    if (t != NULL) {
+        MK__BUMP(t->counters[intent].live, -bytes);
+        MK__BUMP(t->counters[intent].frees, 1);
+        return;
+    }
+#if MKG_THREADS
+    atomic_fetch_sub_explicit(&mk__rt.unattached[intent].live, bytes, memory_order_relaxed);
+    atomic_fetch_add_explicit(&mk__rt.unattached[intent].frees, 1, memory_order_relaxed);
+#else
+    mk__rt.unattached[intent].live -= bytes;
+    mk__rt.unattached[intent].frees += 1;
+#endif
+}
+
 /* Current bytes of an intent: pool/heap/system bytes from the thread
  * counters plus live frame bytes. */
 static int64_t mk__intent_current(unsigned intent, int64_t *thread_peak)
 {
-    int64_t live = 0;
+    int64_t live = MK__LOAD(mk__rt.unattached[intent].live);
     int64_t peak = 0;
     for (unsigned i = 0; i < MKG_MAX_THREADS; i++) {
         const mk__intent_counters_t *c = &mk__rt.threads[i].counters[intent];
@@ -72,6 +88,7 @@ mk_status_t mk_stats_get(mk_stats_t *out)
         s->peak = (uint64_t)(sampled > thread_peak ? sampled : thread_peak);
         if (s->peak < s->current)
             s->peak = s->current;
+        s->frees = (uint64_t)MK__LOAD(mk__rt.unattached[intent].frees);
         for (unsigned i = 0; i < MKG_MAX_THREADS; i++) {
             const mk__intent_counters_t *c = &mk__rt.threads[i].counters[intent];
             s->allocations += (uint64_t)MK__LOAD(c->allocs);

@@ -149,6 +149,10 @@ void mk_set_oom_handler(mk_oom_handler_t handler, void *user);
 
 /* ---- statistics ------------------------------------------------------------ */
 
+/* The intent's name as written in memkit.toml ("physics"); "?" for a value
+ * outside mk_intent_t or before mk_init. O(1). Thread-safe. */
+const char *mk_intent_name(mk_intent_t intent);
+
 typedef struct mk_intent_stats {
     const char *name;
     uint8_t tier;          /* mk_tier_t */
