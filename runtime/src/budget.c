@@ -84,10 +84,8 @@ void mk__budget_init(void)
     MK__STORE(mk__rt.total_reserved, 0);
 }
 
-bool mk__budget_take(mk__thread_t *t, unsigned intent, int64_t bytes)
+bool mk__budget_take_slow(mk__thread_t *t, unsigned intent, int64_t bytes)
 {
-    if (!MK__LEASED(intent))
-        return true;
     int64_t lease = t->lease[intent];
     if (lease < bytes) {
         int64_t missing = bytes - lease;
@@ -104,10 +102,8 @@ bool mk__budget_take(mk__thread_t *t, unsigned intent, int64_t bytes)
     return true;
 }
 
-void mk__budget_give(mk__thread_t *t, unsigned intent, int64_t bytes)
+void mk__budget_give_slow(mk__thread_t *t, unsigned intent, int64_t bytes)
 {
-    if (!MK__LEASED(intent))
-        return;
     if (t == NULL) { /* a thread that could not attach: straight back */
         mk__ungrab(intent, bytes);
         return;

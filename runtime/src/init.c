@@ -90,5 +90,6 @@ void mk_shutdown(void)
     mk__prim_thread_exit_fini();
     mk__release_storage();
     mk__rt.initialised = false;
+    mk__rt.generation++; /* a slot still pointed at from a live thread no longer matches */
     mk__last_error = MK_OK;
 }

@@ -85,9 +85,7 @@ typedef struct mk__runtime {
 extern mk__runtime_t mk__rt;
 
 /* ---- thread.c ---- */
-/* The calling thread's slot, attaching it if needed; NULL (and the last error
- * set) when memkit is not initialised or every slot is taken. */
-mk__thread_t *mk__thread(void);
+mk__thread_t *mk__thread_attach(void);
 void mk__thread_reset_all(void);
 void mk__thread_detach_slot(mk__thread_t *t);
 extern mk__thread_t mk__thread_unattached;
@@ -100,11 +98,8 @@ extern MK__TLS int mk__policy_depth; /* >0 while a policy retries: no nested pol
 
 /* ---- budget.c: per-intent and total budgets, leased to threads in chunks ---- */
 void mk__budget_init(void);
-/* Takes `bytes` of budget for `intent` into the thread's lease use; false
- * (nothing taken) when the intent's or the total budget would be exceeded. */
-bool mk__budget_take(mk__thread_t *t, unsigned intent, int64_t bytes);
-/* Gives `bytes` back through the thread's lease (t may be NULL). */
-void mk__budget_give(mk__thread_t *t, unsigned intent, int64_t bytes);
+bool mk__budget_take_slow(mk__thread_t *t, unsigned intent, int64_t bytes);
+void mk__budget_give_slow(mk__thread_t *t, unsigned intent, int64_t bytes);
 /* Returns all of a thread's leases (thread exit, shutdown). */
 void mk__budget_return_leases(mk__thread_t *t);
 
@@ -155,6 +150,44 @@ void mk__stats_sample_intent(unsigned intent);
 /* Counts a free of `bytes` for `intent` on thread t, or in the shared
  * counters when t is NULL (a thread that could not attach). */
 void mk__count_free(mk__thread_t *t, unsigned intent, int64_t bytes);
+
+/* The calling thread's slot, attaching it if needed; NULL (and the last error
+ * set) when memkit is not initialised or every slot is taken. The unattached
+ * slot's generation is UINT32_MAX, which no mk_init reaches. */
+static inline mk__thread_t *mk__thread(void)
+{
+    mk__thread_t *self = mk__self;
+    if (MK_LIKELY(self->generation == mk__rt.generation))
+        return self;
+    return mk__thread_attach();
+}
+
+/* Takes `bytes` of budget for `intent` from the thread's lease, refilling it
+ * when short; false (nothing taken) when the intent's or the total budget
+ * would be exceeded. */
+static inline bool mk__budget_take(mk__thread_t *t, unsigned intent, int64_t bytes)
+{
+    if (!MK__LEASED(intent))
+        return true;
+    if (MK_LIKELY(t->lease[intent] >= bytes)) {
+        t->lease[intent] -= bytes;
+        return true;
+    }
+    return mk__budget_take_slow(t, intent, bytes);
+}
+
+/* Gives `bytes` back through the thread's lease (t may be NULL: straight to
+ * the global counters). */
+static inline void mk__budget_give(mk__thread_t *t, unsigned intent, int64_t bytes)
+{
+    if (!MK__LEASED(intent))
+        return;
+    if (MK_LIKELY(t != NULL && t->lease[intent] + bytes <= mk__lease_cap[intent])) {
+        t->lease[intent] += bytes;
+        return;
+    }
+    mk__budget_give_slow(t, intent, bytes);
+}
 
 static inline bool mk__is_pow2(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
 

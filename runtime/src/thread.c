@@ -8,14 +8,13 @@
  */
 #include "internal.h"
 
-mk__thread_t mk__thread_unattached = {.frame_epoch = UINT64_MAX};
+mk__thread_t mk__thread_unattached = {.frame_epoch = UINT64_MAX, .generation = UINT32_MAX};
 MK__TLS mk__thread_t *mk__self = &mk__thread_unattached;
-static MK__TLS uint32_t mk__self_generation;
 
 static void mk__thread_on_exit(void *slot)
 {
     mk__thread_t *t = slot;
-    if (t != NULL && mk__rt.initialised && mk__self_generation == mk__rt.generation && mk__self == t)
+    if (t != NULL && mk__rt.initialised && t->generation == mk__rt.generation && mk__self == t)
         mk__thread_detach_slot(t);
 }
 
@@ -42,11 +41,8 @@ void mk__thread_reset_all(void)
     }
 }
 
-mk__thread_t *mk__thread(void)
+mk__thread_t *mk__thread_attach(void)
 {
-    mk__thread_t *self = mk__self;
-    if (MK_LIKELY(self != &mk__thread_unattached && mk__self_generation == mk__rt.generation))
-        return self;
     if (!mk__rt.initialised)
         return mk__fail(MK_ESTATE);
     for (uint32_t i = 0; i < MKG_MAX_THREADS; i++) {
@@ -65,7 +61,6 @@ mk__thread_t *mk__thread(void)
             MK__STORE(mk__rt.several_threads, 1u);
         mk__thread_prepare(t, i);
         mk__self = t;
-        mk__self_generation = mk__rt.generation;
         mk__prim_thread_exit_arm(t);
         return t;
     }
@@ -90,7 +85,7 @@ void mk__thread_detach_slot(mk__thread_t *t)
 
 void mk_thread_detach(void)
 {
-    if (mk__rt.initialised && mk__self != &mk__thread_unattached && mk__self_generation == mk__rt.generation)
+    if (mk__rt.initialised && mk__self->generation == mk__rt.generation)
         mk__thread_detach_slot(mk__self);
     mk__self = &mk__thread_unattached;
 }

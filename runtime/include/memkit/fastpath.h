@@ -19,10 +19,14 @@
 #define MK_LIKELY(x) __builtin_expect(!!(x), 1)
 #define MK_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define MK__COLD __attribute__((cold, noinline))
+/* Compilers decline to inline mk_alloc's switch at -O2, and then a constant
+ * intent folds nothing: the fast paths insist. */
+#define MK__INLINE static inline __attribute__((always_inline))
 #else
 #define MK_LIKELY(x) (x)
 #define MK_UNLIKELY(x) (x)
 #define MK__COLD
+#define MK__INLINE static inline
 #endif
 
 #if MKG_THREADS
@@ -110,7 +114,7 @@ void mk__free_slow(void *ptr);
 /* Cap on a thread's unused lease before the excess goes back. */
 extern int64_t mk__lease_cap[MKG_INTENT_COUNT];
 
-static inline void *mk__frame_alloc(mk_intent_t intent, size_t size)
+MK__INLINE void *mk__frame_alloc(mk_intent_t intent, size_t size)
 {
     mk__thread_t *t = mk__self;
     /* n == 0 (size 0 or an overflowing size) fails the unsigned test below too */
@@ -129,7 +133,7 @@ static inline void *mk__frame_alloc(mk_intent_t intent, size_t size)
     return (void *)p;
 }
 
-static inline void mk__count_live(mk__thread_t *t, unsigned intent, int64_t bytes)
+MK__INLINE void mk__count_live(mk__thread_t *t, unsigned intent, int64_t bytes)
 {
     mk__intent_counters_t *c = &t->counters[intent];
     int64_t live = MK__LOAD(c->live) + bytes;
@@ -138,14 +142,14 @@ static inline void mk__count_live(mk__thread_t *t, unsigned intent, int64_t byte
         MK__STORE(c->peak, live);
 }
 
-static inline void mk__count_alloc(mk__thread_t *t, unsigned intent, int64_t bytes)
+MK__INLINE void mk__count_alloc(mk__thread_t *t, unsigned intent, int64_t bytes)
 {
     mk__count_live(t, intent, bytes);
     MK__BUMP(t->counters[intent].allocs, 1);
 }
 
 #if MKG_POOL_COUNT > 0
-static inline void *mk__pool_alloc(mk_intent_t intent, unsigned pool, size_t size)
+MK__INLINE void *mk__pool_alloc(mk_intent_t intent, unsigned pool, size_t size)
 {
     const mk_pool_shape_t *shape = &mkg_pool_shapes[pool];
     if (MK_UNLIKELY(size > shape->max_size))
@@ -171,7 +175,7 @@ static inline void *mk__pool_alloc(mk_intent_t intent, unsigned pool, size_t siz
 }
 
 /* Returns a pool block of class `cls` to the calling thread's cache. */
-static inline void mk__pool_release(unsigned intent, unsigned cls, void *ptr)
+MK__INLINE void mk__pool_release(unsigned intent, unsigned cls, void *ptr)
 {
     int64_t bytes = (int64_t)mkg_class_size[cls];
     mk__thread_t *t = mk__self;
@@ -196,7 +200,7 @@ static inline void mk__pool_release(unsigned intent, unsigned cls, void *ptr)
 }
 #endif /* MKG_POOL_COUNT > 0 */
 
-static inline void *mk_alloc(mk_intent_t intent, size_t size)
+MK__INLINE void *mk_alloc(mk_intent_t intent, size_t size)
 {
     if (MK_UNLIKELY((unsigned)intent >= (unsigned)MKG_INTENT_COUNT))
         return mk__bad_intent();
@@ -212,15 +216,17 @@ static inline void *mk_alloc(mk_intent_t intent, size_t size)
     }
 }
 
-static inline void *mk_alloc_aligned(mk_intent_t intent, size_t size, size_t align)
+MK__INLINE void *mk_alloc_aligned(mk_intent_t intent, size_t size, size_t align)
 {
     if (MK_LIKELY(align <= MKG_ALIGNMENT))
         return mk_alloc(intent, size);
     return mk__alloc_aligned_slow(intent, size, align);
 }
 
-static inline void mk_free(void *ptr)
+MK__INLINE void mk_free(void *ptr)
 {
+    if (ptr == NULL)
+        return;
 #if MKG_POOL_COUNT > 0
     for (unsigned pool = 0; pool < MKG_POOL_COUNT; pool++) {
         const mk__pool_range_t *r = &mk__pools[pool];
@@ -234,11 +240,10 @@ static inline void mk_free(void *ptr)
         }
     }
 #endif
-    if (ptr != NULL)
-        mk__free_slow(ptr);
+    mk__free_slow(ptr);
 }
 
-static inline void mk_free_sized(mk_intent_t intent, void *ptr, size_t size)
+MK__INLINE void mk_free_sized(mk_intent_t intent, void *ptr, size_t size)
 {
 #if MKG_POOL_COUNT > 0
     if ((unsigned)intent < (unsigned)MKG_INTENT_COUNT && mkg_routes[intent].tier == MK_TIER_POOL) {
