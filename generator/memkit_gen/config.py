@@ -3,6 +3,8 @@
 tomllib gives values without positions, so ``Locator`` scans the TOML text once
 and maps key paths such as ``("intent", "physics", "budget")`` to (line, col).
 Array elements are located too, as paths ending in an int index.
+``Places`` wraps a Locator so that values merged in from a ``[platform.NAME]``
+overlay are reported where the overlay wrote them.
 """
 import ast
 import bisect
@@ -206,6 +208,26 @@ class Locator:
             end = min(end + 1, len(text))
         self._i = end
         return text[start:end]
+
+
+class Places:
+    """A Locator for a merged document: overlay values map back to where the overlay wrote them."""
+
+    def __init__(self, locator: Locator) -> None:
+        self.locator = locator
+        self.overrides: Dict[KeyPath, KeyPath] = {}
+
+    def _map(self, path: KeyPath) -> KeyPath:
+        for depth in range(len(path), 0, -1):
+            if path[:depth] in self.overrides:
+                return self.overrides[path[:depth]] + tuple(path[depth:])
+        return tuple(path)
+
+    def key(self, path: KeyPath) -> Position:
+        return self.locator.key(self._map(tuple(path)))
+
+    def value(self, path: KeyPath) -> Position:
+        return self.locator.value(self._map(tuple(path)))
 
 
 def _escaped(text: str, i: int) -> bool:

@@ -1,21 +1,19 @@
-"""The validated memkit model: schema checks, overlays and every derived number.
+"""The validated memkit model: semantic checks, overlays and every derived number.
 
-``build(source, platform)`` checks the parsed TOML against schema 1, applies a
-``[platform.NAME]`` overlay, and returns a frozen ``Model`` holding every number
-the generated C needs (routes, size classes, span tables, static footprint).
-Templates only print what is here.
+``build(source, platform)`` has schema.py check the parsed TOML, applies a
+``[platform.NAME]`` overlay, checks how the keys fit together (alignment
+multiples, pool shapes, intent routing, budgets), and returns a frozen
+``Model`` holding every number the generated C needs (routes, size classes,
+span tables, static footprint). Templates only print what is here.
 """
 import copy
-import re
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
-from .config import KeyPath, Locator, Source
-from .diagnostics import Diagnostics, Position, choice_hint, did_you_mean
+from .config import KeyPath, Places, Source, canonical_json
+from .diagnostics import Diagnostics, choice_hint, did_you_mean
+from .schema import INVALID, MAX_SIZE, MIB, SCHEMA, SECTIONS, check, fmt_size
 
-SCHEMA = 1
-KIB, MIB, GIB = 1 << 10, 1 << 20, 1 << 30
-MAX_SIZE = 1 << 40          # any single size above this is a typo
 MAX_CLASS_SIZE = 1 * MIB
 MAX_CLASSES = 255           # global class indices fit a uint8_t
 MAX_INTENTS = 254           # intent indices fit a uint8_t, 0xFF is MK_POOL_SHARED
@@ -23,314 +21,7 @@ POOL_SHARED = 0xFF
 MIN_SPAN_SHIFT = 12
 ROUTE_ZERO_ON_FREE = 0x01
 ROUTE_BUDGETED = 0x02
-NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-# Names whose enum constant would collide with a runtime macro.
-RESERVED_NAMES = {("pool", "shared"): "MK_POOL_SHARED already means 'owned by several intents'; "
-                                      "choose another name"}
 
-TIERS = ("frame", "pool", "heap")
-LATER_TIERS = ("async", "gpu")
-POLICIES = ("fail", "fallback", "callback", "panic")
-OVERFLOWS = ("fail", "heap", "panic")
-STORAGES = ("static", "reserve")
-FALLBACKS = ("system", "none")
-LATER_SECTIONS = ("async", "gpu")
-
-
-class _Invalid:
-    """A value that was present but failed its own check (already reported)."""
-
-    def __repr__(self) -> str:
-        return "INVALID"
-
-
-INVALID = _Invalid()
-
-
-# ---------------------------------------------------------------------------
-# Schema: one Key per TOML key; checks that need no other key live here.
-
-@dataclass(frozen=True)
-class Key:
-    kind: str                     # int | bool | size | enum | name | int_list | schema | alignment | tier
-    default: Any = None
-    required: bool = False
-    lo: Optional[int] = None
-    hi: Optional[int] = None
-    choices: Tuple[str, ...] = ()
-
-
-STORAGE_KEY = Key("enum", "static", choices=STORAGES)
-
-SECTIONS: Dict[str, Tuple[bool, Dict[str, Key]]] = {  # name -> (named tables?, keys)
-    "memkit": (False, {
-        "schema": Key("schema", required=True),
-        "threads": Key("bool", True),
-        "max_threads": Key("int", 16, lo=1, hi=1024),
-        "frames_in_flight": Key("int", 2, lo=1, hi=8),
-        "alignment": Key("alignment", 16, lo=8, hi=4096),
-    }),
-    "frame": (False, {
-        "arena": Key("size", required=True, hi=GIB),
-        "overflow": Key("enum", "fail", choices=OVERFLOWS),
-        "storage": STORAGE_KEY,
-    }),
-    "pool": (True, {
-        "classes": Key("int_list", required=True, lo=1),
-        "capacity": Key("size", lo=1),
-        "counts": Key("int_list", lo=1),
-        "thread_cache": Key("int", 32, lo=0, hi=255),
-        "storage": STORAGE_KEY,
-    }),
-    "heap": (False, {
-        "size": Key("size", required=True, lo=4 * KIB),
-        "fallback": Key("enum", "system", choices=FALLBACKS),
-        "storage": STORAGE_KEY,
-    }),
-    "budget": (False, {
-        "total": Key("size", required=True, lo=1),
-    }),
-    "intent": (True, {
-        "tier": Key("tier", required=True, choices=TIERS),
-        "pool": Key("name"),
-        "budget": Key("size", lo=1),
-        "on_exhausted": Key("enum", "fail", choices=POLICIES),
-        "zero_on_free": Key("bool", False),
-    }),
-}
-
-UNITS = {"B": 1, "KiB": KIB, "MiB": MIB, "GiB": GIB}
-_UNIT_MISTAKES = {
-    "b": "B", "byte": "B", "bytes": "B",
-    "k": "KiB", "kb": "KiB", "kib": "KiB",
-    "m": "MiB", "mb": "MiB", "mib": "MiB",
-    "g": "GiB", "gb": "GiB", "gib": "GiB",
-}
-_SIZE_RE = re.compile(r"^\s*([0-9]+)\s*([A-Za-z]*)\s*$")
-SIZE_HINT = 'write an integer number of bytes or a string such as "64 KiB" (units: B, KiB, MiB, GiB)'
-
-
-def type_name(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a float"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "a table"
-    return "a date/time"
-
-
-def fmt_size(n: int) -> str:
-    """Bytes in the config's own syntax: 65536 -> '64 KiB', 100 -> '100 B'."""
-    for unit in ("GiB", "MiB", "KiB"):
-        if n and n % UNITS[unit] == 0:
-            return f"{n // UNITS[unit]} {unit}"
-    return f"{n} B"
-
-
-def parse_size(value: Any) -> Tuple[Optional[int], Optional[str], Optional[str]]:
-    """A size value -> (bytes, None, None) or (None, problem, hint).
-
-    >>> parse_size("64 KiB")
-    (65536, None, None)
-    """
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        return None, f"must be a size, not {type_name(value)}", SIZE_HINT
-    if isinstance(value, int):
-        n = value
-    else:
-        m = _SIZE_RE.match(value)
-        if not m:
-            return None, f"is not a size: \"{value}\"", SIZE_HINT
-        digits, unit = m.groups()
-        if unit not in UNITS:
-            fix = _UNIT_MISTAKES.get(unit.lower())
-            if fix:
-                hint = f"write \"{digits} {fix}\": sizes use binary units B, KiB, MiB, GiB"
-            else:
-                hint = SIZE_HINT
-            what = f"has an unknown size unit '{unit}'" if unit else "is a string without a unit"
-            return None, f"{what}: \"{value}\"", hint
-        n = int(digits) * UNITS[unit]
-    if n < 0:
-        return None, f"must not be negative, got {n}", None
-    if n > MAX_SIZE:
-        return None, f"is absurdly large: {n} bytes (the limit for any size is 1024 GiB)", None
-    return n, None, None
-
-
-class Places:
-    """Key path -> position, following overlay values back to the overlay's text."""
-
-    def __init__(self, locator: Locator) -> None:
-        self.locator = locator
-        self.overrides: Dict[KeyPath, KeyPath] = {}
-
-    def _map(self, path: KeyPath) -> KeyPath:
-        for depth in range(len(path), 0, -1):
-            if path[:depth] in self.overrides:
-                return self.overrides[path[:depth]] + tuple(path[depth:])
-        return tuple(path)
-
-    def key(self, path: KeyPath) -> Position:
-        return self.locator.key(self._map(tuple(path)))
-
-    def value(self, path: KeyPath) -> Position:
-        return self.locator.value(self._map(tuple(path)))
-
-
-class _Checker:
-    """Schema walk over one document (the base, or one overlay)."""
-
-    def __init__(self, diag: Diagnostics, places: Places, prefix: KeyPath, label: str,
-                 base_names: Optional[Dict[str, List[str]]] = None) -> None:
-        self.diag = diag
-        self.places = places
-        self.prefix = prefix            # () for the base, ("platform", P) for an overlay
-        self.label = label              # "" or "platform 'P': "
-        self.base_names = base_names    # for overlays: names that the base declares
-
-    def err(self, path: KeyPath, message: str, hint: Optional[str] = None, value: bool = False) -> None:
-        full = self.prefix + tuple(path)
-        pos = self.places.value(full) if value else self.places.key(full)
-        self.diag.error(pos, self.label + message, hint)
-
-    def document(self, data: Dict[str, Any]) -> Dict[str, Any]:
-        clean: Dict[str, Any] = {}
-        known = sorted(list(SECTIONS) + list(LATER_SECTIONS) + ([] if self.prefix else ["platform"]))
-        for section in sorted(data):
-            value = data[section]
-            if section in LATER_SECTIONS:
-                self.err((section,), f"[{section}] sections are not supported by schema 1 yet",
-                         f"{section} support comes with a later schema version; remove the section for now")
-            elif section == "platform" and not self.prefix:
-                continue  # overlays are checked on their own
-            elif section not in SECTIONS:
-                if not isinstance(value, dict):
-                    owner = next((s for s, (named, keys) in SECTIONS.items()
-                                  if not named and section in keys), None)
-                    hint = (f"it belongs in the [{owner}] section" if owner
-                            else "every key belongs in a section such as [memkit]")
-                    self.err((section,), f"unexpected top-level key '{section}'", hint)
-                else:
-                    self.err((section,), f"unknown section [{section}]",
-                             choice_hint(section, known, "known sections"))
-            elif not isinstance(value, dict):
-                self.err((section,), f"[{section}] must be a table, not {type_name(value)}", value=True)
-            else:
-                named, keys = SECTIONS[section]
-                if named:
-                    clean[section] = self.named_section(section, value, keys)
-                else:
-                    clean[section] = self.table((section,), f"[{section}]", value, keys)
-        return clean
-
-    def named_section(self, section: str, tables: Dict[str, Any], keys: Dict[str, Key]) -> Dict[str, Any]:
-        out: Dict[str, Any] = {}
-        for name in sorted(tables):
-            value = tables[name]
-            path = (section, name)
-            if not isinstance(value, dict):
-                self.err(path, f"{section} '{name}' must be a table, not {type_name(value)}",
-                         f"declare each {section} as [{section}.NAME]")
-                continue
-            if self.base_names is not None and name not in self.base_names.get(section, []):
-                hint = choice_hint(name, self.base_names.get(section, []), f"declared {section}s")
-                self.err(path, f"unknown {section} '{name}'",
-                         hint + f" (an overlay cannot add a new {section})")
-                continue
-            if not NAME_RE.match(name):
-                self.err(path, f"{section} name '{name}' is not valid",
-                         "names use lowercase letters, digits and '_', and start with a letter")
-                continue
-            if (section, name) in RESERVED_NAMES:
-                self.err(path, f"{section} name '{name}' is reserved", RESERVED_NAMES[(section, name)])
-                continue
-            out[name] = self.table(path, f"{section} '{name}'", value, keys)
-        return out
-
-    def table(self, path: KeyPath, ctx: str, table: Dict[str, Any], keys: Dict[str, Key]) -> Dict[str, Any]:
-        out: Dict[str, Any] = {}
-        for key in sorted(table):
-            if key not in keys:
-                self.err(path + (key,), f"{ctx}: unknown key '{key}'", choice_hint(key, list(keys), "valid keys"))
-                continue
-            out[key] = self.value(path + (key,), ctx, key, table[key], keys[key])
-        return out
-
-    def value(self, path: KeyPath, ctx: str, key: str, value: Any, spec: Key) -> Any:
-        def bad(problem: str, hint: Optional[str] = None, where: KeyPath = path) -> Any:
-            self.err(where, f"{ctx}: {key} {problem}", hint, value=True)
-            return INVALID
-
-        kind = spec.kind
-        if kind == "bool":
-            if not isinstance(value, bool):
-                return bad(f"must be true or false, not {type_name(value)}")
-            return value
-        if kind in ("int", "schema", "alignment"):
-            if isinstance(value, bool) or not isinstance(value, int):
-                return bad(f"must be an integer, not {type_name(value)}")
-            if kind == "schema":
-                if value != SCHEMA:
-                    return bad(f"is {value}, but this memkit-gen reads schema {SCHEMA}",
-                               f"set schema = {SCHEMA}")
-                return value
-            if kind == "alignment" and (value & (value - 1) or not spec.lo <= value <= spec.hi):
-                return bad(f"must be a power of two between {spec.lo} and {spec.hi}, got {value}")
-            if not spec.lo <= value <= spec.hi:
-                return bad(f"must be between {spec.lo} and {spec.hi}, got {value}")
-            return value
-        if kind == "size":
-            n, problem, hint = parse_size(value)
-            if problem:
-                return bad(problem, hint)
-            if spec.lo is not None and n < spec.lo:
-                if spec.lo == 1:
-                    return bad(f"must be greater than 0, got {n}")
-                return bad(f"must be at least {fmt_size(spec.lo)}, got {fmt_size(n)}")
-            if spec.hi is not None and n > spec.hi:
-                return bad(f"must be at most {fmt_size(spec.hi)}, got {fmt_size(n)}")
-            return n
-        if kind in ("enum", "tier"):
-            if not isinstance(value, str):
-                return bad(f"must be a string, not {type_name(value)}", choice_hint("", spec.choices))
-            if kind == "tier" and value in LATER_TIERS:
-                return bad(f"\"{value}\" is not supported by schema 1 yet",
-                           f"the {value} tier comes with a later schema version; "
-                           "use 'frame', 'pool' or 'heap' for now")
-            if value not in spec.choices:
-                return bad(f"has an unknown value '{value}'", choice_hint(value, spec.choices))
-            return value
-        if kind == "name":
-            if not isinstance(value, str):
-                return bad(f"must be a string (a {key} name), not {type_name(value)}")
-            return value
-        if kind == "int_list":
-            if not isinstance(value, list):
-                return bad(f"must be an array of integers, not {type_name(value)}")
-            if not value:
-                return bad("must not be empty")
-            ok = True
-            for i, item in enumerate(value):
-                if isinstance(item, bool) or not isinstance(item, int):
-                    bad(f"entry {item!r} must be an integer, not {type_name(item)}", where=path + (i,))
-                    ok = False
-                elif item < spec.lo:
-                    bad(f"entry {item} must be at least {spec.lo}", where=path + (i,))
-                    ok = False
-            return list(value) if ok else INVALID
-        raise AssertionError(f"unknown key kind {kind}")
-
-
-# ---------------------------------------------------------------------------
-# The model.
 
 @dataclass(frozen=True)
 class Route:
@@ -470,11 +161,11 @@ class _Builder:
         ok = True
         for key, spec in SECTIONS[section][1].items():
             if spec.required and key not in table:
-                self.err(path, f"{ctx}: missing required key '{key}'", _REQUIRED_HINTS.get(key))
+                self.err(path, f"{ctx}: missing required key '{key}'", spec.missing_hint)
                 ok = False
         return ok and all(v is not INVALID for v in table.values())
 
-    def build(self) -> Tuple[Optional[Dict[str, Any]], Any]:
+    def build(self) -> Optional[Dict[str, Any]]:
         c = self.c
         if "memkit" not in c:
             self.err(("memkit",), "missing [memkit] section", "start the config with [memkit] and schema = 1")
@@ -613,10 +304,10 @@ class _Builder:
                       "remove [frame], or route an intent to it")
 
         if self.diag.errors or mk.get("schema") is None:
-            return None, None
+            return None
         return dict(threads=threads, max_threads=max_threads, frames=frames, align=align,
                     frame=frame if frame_ok else None, heap=heap if heap_ok else None, pools=pools,
-                    shapes=shapes, routes=routes_in, total=total), None
+                    shapes=shapes, routes=routes_in, total=total)
 
     def pool_shape(self, name: str, p: Dict[str, Any], align: Optional[int]):
         """(class sizes, blocks per class), or None after reporting what is wrong."""
@@ -678,16 +369,6 @@ class _Builder:
         return list(sizes), list(blocks)
 
 
-_REQUIRED_HINTS = {
-    "schema": "add schema = 1",
-    "tier": "add tier = \"frame\", \"pool\" or \"heap\"",
-    "arena": "add arena = \"1 MiB\" (per thread, per frame slot)",
-    "size": "add size = \"16 MiB\"",
-    "total": "add total = \"256 MiB\"",
-    "classes": "add classes = [16, 32, 64] (block sizes, multiples of alignment)",
-}
-
-
 def _finish(parts: Dict[str, Any], platform: str, normalized: str) -> Model:
     align = parts["align"]
     threads, max_threads, frames = parts["threads"], parts["max_threads"], parts["frames"]
@@ -741,52 +422,28 @@ def _merge_raw(base: Dict[str, Any], overlay: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
-def build(source: Source, platform: Optional[str] = None,
-          canonical: Callable[[Any], str] = None) -> Optional[Model]:
+def build(source: Source, platform: Optional[str] = None) -> Optional[Model]:
     """Validates `source` (with overlay `platform`); None when any error was recorded."""
-    from .config import canonical_json
-    canonical = canonical or canonical_json
     diag = source.diagnostics
-    data = source.data
     places = Places(source.locator)
-    base = _Checker(diag, places, (), "").document(data)
+    checked = check(source.data, diag, places)
 
-    raw_platforms = data.get("platform", {})
-    overlays: Dict[str, Dict[str, Any]] = {}
-    if not isinstance(raw_platforms, dict):
-        diag.error(places.key(("platform",)), f"[platform] must be a table, not {type_name(raw_platforms)}",
-                   "declare overlays as [platform.NAME]")
-        raw_platforms = {}
-    base_names = {s: sorted(base.get(s, {})) for s in ("pool", "intent")}
-    for name in sorted(raw_platforms):
-        overlay = raw_platforms[name]
-        if not NAME_RE.match(name):
-            diag.error(places.key(("platform", name)), f"platform name '{name}' is not valid",
-                       "names use lowercase letters, digits and '_', and start with a letter")
-        elif not isinstance(overlay, dict):
-            diag.error(places.key(("platform", name)),
-                       f"platform '{name}' must be a table, not {type_name(overlay)}",
-                       "declare overlays as [platform.NAME]")
-        else:
-            overlays[name] = _Checker(diag, places, ("platform", name), f"platform '{name}': ",
-                                      base_names).document(overlay)
-
-    raw = {k: v for k, v in data.items() if k != "platform"}
-    clean = base
+    raw = {k: v for k, v in source.data.items() if k != "platform"}
+    clean = checked.base
     if platform is not None:
-        if platform not in raw_platforms:
-            known = ", ".join(f"'{p}'" for p in sorted(raw_platforms)) or "none"
-            hint = did_you_mean(platform, sorted(raw_platforms))
+        if platform not in checked.platforms:
+            known = ", ".join(f"'{p}'" for p in sorted(checked.platforms)) or "none"
+            hint = did_you_mean(platform, sorted(checked.platforms))
             diag.error((1, 1), f"unknown platform '{platform}' (given with --platform)",
                        (f"did you mean '{hint}'? " if hint else "") + f"known platforms: {known}")
             return None
-        if platform in overlays:
-            clean = _apply_overlay(base, overlays[platform], places, platform)
-            raw = _merge_raw(raw, raw_platforms[platform])
-    parts, _ = _Builder(clean, places, diag).build()
+        if platform in checked.overlays:
+            clean = _apply_overlay(checked.base, checked.overlays[platform], places, platform)
+            raw = _merge_raw(raw, checked.platforms[platform])
+    parts = _Builder(clean, places, diag).build()
     if parts is None:
         return None
-    normalized = canonical({"config": raw, "platform": platform or ""})
+    normalized = canonical_json({"config": raw, "platform": platform or ""})
     return _finish(parts, platform or "", normalized)
 
 

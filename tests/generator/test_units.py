@@ -5,7 +5,7 @@ from . import support  # noqa: F401  (puts generator/ on sys.path)
 from memkit_gen import emit
 from memkit_gen.config import Locator
 from memkit_gen.diagnostics import choice_hint, did_you_mean
-from memkit_gen.model import fmt_size, parse_size
+from memkit_gen.schema import fmt_size, parse_size
 
 
 class SizeTest(unittest.TestCase):
