@@ -134,8 +134,8 @@ void mk_stats_print(FILE *out)
         fprintf(out, "memkit: not initialised\n");
         return;
     }
-    fprintf(out, "%-16s %-5s %12s %12s %12s %12s %10s\n", "intent", "tier", "in use", "peak", "budget", "headroom",
-            "allocs");
+    fprintf(out, "%-16s %-5s %12s %12s %12s %12s %10s %8s\n", "intent", "tier", "in use", "peak", "budget",
+            "headroom", "allocs", "failures");
     for (unsigned i = 0; i < MKG_INTENT_COUNT; i++) {
         const mk_intent_stats_t *is = &s.intents[i];
         char cur[32], peak[32], budget[32], headroom[32];
@@ -148,11 +148,8 @@ void mk_stats_print(FILE *out)
             snprintf(budget, sizeof budget, "-");
             snprintf(headroom, sizeof headroom, "-");
         }
-        fprintf(out, "%-16s %-5s %12s %12s %12s %12s %10llu", is->name, mk__tier_names[is->tier], cur, peak, budget,
-                headroom, (unsigned long long)is->allocations);
-        if (is->failures != 0)
-            fprintf(out, "  failures: %llu", (unsigned long long)is->failures);
-        fputc('\n', out);
+        fprintf(out, "%-16s %-5s %12s %12s %12s %12s %10llu %8llu\n", is->name, mk__tier_names[is->tier], cur, peak,
+                budget, headroom, (unsigned long long)is->allocations, (unsigned long long)is->failures);
     }
     for (unsigned t = 0; t < MK_TIER_COUNT; t++) {
         char used[32], cap[32];
