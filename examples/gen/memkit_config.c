@@ -126,5 +126,6 @@ const mk_config_t mkg_config = {
     mkg_intent_names, mkg_routes, mkg_pools, mkg_classes,
     mkg_frame_storage, mkg_heap_storage,
     1048576u, 33554432u, 100663296u,
-    MK_STORAGE_STATIC, MK_STORAGE_STATIC, MK_OVERFLOW_HEAP, 1
+    MK_STORAGE_STATIC, MK_STORAGE_STATIC, MK_OVERFLOW_HEAP, 1,
+    NULL
 };

@@ -13,7 +13,7 @@ from typing import Dict, Iterable, List, Sequence
 
 import jinja2
 
-from . import VERSION
+from . import RUNTIME_ABI, VERSION
 from .model import Model
 
 OUTPUTS = ("memkit_config.h", "memkit_config.c")
@@ -107,7 +107,8 @@ def render(model: Model, banner: Banner) -> Dict[str, str]:
     out = {}
     for name in OUTPUTS:
         text = env.get_template(name + ".j2").render(m=model, banner=banner, file_name=name,
-                                                     storage_align=max(64, model.alignment))
+                                                     storage_align=max(64, model.alignment),
+                                                     runtime_abi=RUNTIME_ABI)
         out[name] = text.replace("\r\n", "\n")
     return out
 

@@ -155,10 +155,13 @@ int64_t mk__frame_live(unsigned intent)
 void mk_begin_frame(void)
 {
     MK__STORE(mk__frame_epoch, MK__LOAD(mk__frame_epoch) + 1u);
+    mk__lifecycle_frame_begin();
 }
 
 void mk_end_frame(void)
 {
+    mk__lifecycle_frame_end();
+    mk__deferred_end_frame();
     mk__stats_sample();
 }
 

@@ -224,3 +224,15 @@ void mk__heap_tier_stats(mk_tier_stats_t *out)
     out->peak = mk__rt.heap_base != NULL ? mk__rt.heap.peak : 0;
     mk__unlock(&mk__rt.heap_lock);
 }
+
+bool mk__heap_tier_validate(FILE *report)
+{
+    if (mk__rt.heap_base == NULL)
+        return true;
+    mk__lock(&mk__rt.heap_lock);
+    bool ok = mk__heap_check(&mk__rt.heap);
+    mk__unlock(&mk__rt.heap_lock);
+    if (!ok && report != NULL)
+        fprintf(report, "memkit: heap: block chain or free lists are inconsistent\n");
+    return ok;
+}

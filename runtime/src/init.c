@@ -29,6 +29,8 @@ const char *mk_status_str(mk_status_t status)
     case MK_ESTATE: return "MK_ESTATE: memkit is not initialised (or already is)";
     case MK_ETHREADS: return "MK_ETHREADS: more threads than max_threads";
     case MK_ESYSTEM: return "MK_ESYSTEM: the OS refused a reservation";
+    case MK_ECORRUPT: return "MK_ECORRUPT: memkit's structures are damaged";
+    case MK_EFULL: return "MK_EFULL: a fixed-capacity table is full";
     }
     return "unknown memkit status";
 }
@@ -68,9 +70,15 @@ mk_status_t mk_init(const mk_config_t *config)
         if (mk__rt.frame_base == NULL)
             return MK_ESYSTEM;
     }
+    mk__lifecycle_init();
+    mk__deferred_init();
+    mk__shared_init();
+    mk__scratch_init();
     mk_status_t status = mk__pool_init();
     if (status == MK_OK)
         status = mk__heap_tier_init();
+    if (status == MK_OK)
+        status = mk__handles_init();
     if (status == MK_OK && !mk__thread_exit_hook_init())
         status = MK_ESYSTEM;
     if (status != MK_OK) {
@@ -86,6 +94,10 @@ void mk_shutdown(void)
 {
     if (!mk__rt.initialised)
         return;
+    mk__scratch_fini();
+    mk__shared_fini();
+    mk__deferred_fini();
+    mk__handles_fini();
     mk_thread_detach();
     mk__prim_thread_exit_fini();
     mk__release_storage();

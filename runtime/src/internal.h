@@ -143,6 +143,27 @@ void mk__heap_tier_stats(mk_tier_stats_t *out);
  * `reason`; returns the memory a fallback or retry found, or NULL. */
 void *mk__exhausted(unsigned intent, size_t size, size_t align, mk_status_t reason);
 
+/* ---- hooks of the longer-lived features, called by init.c and frame.c ---- */
+void mk__lifecycle_init(void);
+void mk__lifecycle_frame_begin(void);  /* from mk_begin_frame, after the epoch moved */
+void mk__lifecycle_frame_end(void);    /* from mk_end_frame */
+mk_status_t mk__handles_init(void);
+void mk__handles_fini(void);
+void mk__deferred_init(void);
+void mk__deferred_end_frame(void);     /* from mk_end_frame: release what is due */
+void mk__deferred_fini(void);
+void mk__shared_init(void);
+void mk__shared_fini(void);
+void mk__scratch_init(void);
+void mk__scratch_fini(void);
+
+/* ---- integrity checks for mk_validate (validate.c); each prints what it
+ * finds wrong to `report` when not NULL and returns false ---- */
+bool mk__pool_validate(FILE *report);
+bool mk__heap_tier_validate(FILE *report);
+bool mk__handles_validate(FILE *report);
+bool mk__shared_validate(FILE *report);
+
 /* ---- stats.c ---- */
 /* Folds the current summed bytes of every intent (or one) into the peaks. */
 void mk__stats_sample(void);

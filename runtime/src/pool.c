@@ -199,6 +199,36 @@ size_t mk__pool_class_size(unsigned cls)
     return mkg_class_size[cls];
 }
 
+/* Every block on a global list lies on a block boundary of its class's
+ * carved region, and the list's length matches its count. O(free blocks). */
+bool mk__pool_validate(FILE *report)
+{
+    bool ok = true;
+    for (unsigned c = 0; c < MKG_CLASS_COUNT; c++) {
+        mk__class_state_t *cs = &mk__rt.classes[c];
+        mk__lock(&cs->lock);
+        uint32_t seen = 0;
+        for (void *b = cs->free_head; b != NULL && seen <= cs->free_count; b = *(void **)b, seen++) {
+            uintptr_t off = (uintptr_t)b - (uintptr_t)cs->base;
+            if (off >= (uintptr_t)cs->carved * cs->size || off % cs->size != 0) {
+                if (report != NULL)
+                    fprintf(report, "memkit: pool class %u (%u B): free list holds %p, not one of its blocks\n", c,
+                            cs->size, b);
+                ok = false;
+                break;
+            }
+        }
+        if (ok && (seen != cs->free_count || cs->carved > cs->blocks)) {
+            if (report != NULL)
+                fprintf(report, "memkit: pool class %u (%u B): free list has %u blocks, count says %u\n", c, cs->size,
+                        seen, cs->free_count);
+            ok = false;
+        }
+        mk__unlock(&cs->lock);
+    }
+    return ok;
+}
+
 int64_t mk__pool_used_bytes(void)
 {
     int64_t used = 0;
@@ -224,6 +254,7 @@ void *mk__pool_alloc_slow(mk_intent_t intent, size_t size) { return mk__exhauste
 void mk__pool_free_slow(unsigned intent, unsigned cls, void *ptr) { (void)intent; (void)cls; (void)ptr; }
 bool mk__pool_find(const void *ptr, unsigned *cls, unsigned *intent) { (void)ptr; (void)cls; (void)intent; return false; }
 size_t mk__pool_class_size(unsigned cls) { (void)cls; return 0; }
+bool mk__pool_validate(FILE *report) { (void)report; return true; }
 int64_t mk__pool_used_bytes(void) { return 0; }
 uint64_t mk__pool_capacity(void) { return 0; }
 

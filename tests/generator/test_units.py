@@ -120,3 +120,16 @@ class FilterTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class RuntimeAbiTest(unittest.TestCase):
+    def test_generator_abi_matches_runtime(self):
+        import os
+        import re
+        from memkit_gen import RUNTIME_ABI
+        header = os.path.join(os.path.dirname(__file__), "..", "..", "runtime", "include", "memkit", "config.h")
+        with open(header, encoding="utf-8") as f:
+            found = re.search(r"#define MK_RUNTIME_ABI (\d+)", f.read())
+        self.assertIsNotNone(found)
+        self.assertEqual(int(found.group(1)), RUNTIME_ABI,
+                         "bump RUNTIME_ABI in generator/memkit_gen/__init__.py with the runtime's MK_RUNTIME_ABI")

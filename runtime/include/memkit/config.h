@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MK_RUNTIME_ABI 1
+#define MK_RUNTIME_ABI 2
 
 /* Generated tables are `static const` in the generated header so that a call
  * with a constant intent and size folds to a direct tier call; a translation
@@ -54,6 +54,7 @@ typedef enum mk_storage {
 /* mk_route_t.flags */
 #define MK_ROUTE_ZERO_ON_FREE 0x01u /* clear blocks when they are freed */
 #define MK_ROUTE_BUDGETED 0x02u     /* the intent has a budget of its own */
+#define MK_ROUTE_PLAIN_REFCOUNT 0x04u /* its shared buffers count references without atomics */
 
 /* Intent -> route. One per intent, indexed by mk_intent_t. */
 typedef struct mk_route {
@@ -100,6 +101,26 @@ typedef struct mk_pool_layout {
     uint8_t thread_cache;   /* blocks per class kept per thread (0: no cache) */
 } mk_pool_layout_t;
 
+/* One slot of a generational handle table ([handles.NAME]). The runtime owns
+ * the meaning of the fields; the generator only provides zeroed storage. */
+typedef struct mk_handle_slot {
+    uint32_t generation; /* bumped when the slot is freed; a handle is valid while equal */
+    uint32_t block;      /* live: index of its block; free: next free slot */
+    uint32_t pins;       /* pinned slots are not moved by defragmentation */
+    uint32_t live;       /* 1 while allocated */
+} mk_handle_slot_t;
+
+/* A handle table's storage: capacity blocks of block_size bytes, one slot
+ * per block, and the reverse map block -> slot used to compact. */
+typedef struct mk_handle_table_layout {
+    const char *name;
+    unsigned char *blocks;    /* capacity * block_size bytes, static, MKG_ALIGNMENT-aligned */
+    mk_handle_slot_t *slots;  /* [capacity], zeroed */
+    uint32_t *block_owner;    /* [capacity], zeroed */
+    uint32_t capacity;
+    uint32_t block_size;      /* a multiple of MKG_ALIGNMENT */
+} mk_handle_table_layout_t;
+
 /* Everything mk_init needs; the generator emits one as `mkg_config`. */
 typedef struct mk_config {
     uint32_t abi;                    /* MK_RUNTIME_ABI at generation time */
@@ -120,6 +141,7 @@ typedef struct mk_config {
     uint8_t heap_storage_kind;       /* mk_storage_t */
     uint8_t frame_overflow;          /* mk_overflow_t */
     uint8_t heap_fallback_system;    /* 1: heap misses go to malloc */
+    const mk_handle_table_layout_t *handle_tables; /* [MKG_HANDLE_TABLE_COUNT] (NULL when 0) */
 } mk_config_t;
 
 #endif /* MEMKIT_CONFIG_TYPES_H */

@@ -38,7 +38,9 @@ typedef enum mk_status {
     MK_EABI = 4,     /* generated config does not match this runtime */
     MK_ESTATE = 5,   /* called in the wrong state (not initialised, twice, …) */
     MK_ETHREADS = 6, /* more than MKG_MAX_THREADS threads attached at once */
-    MK_ESYSTEM = 7   /* the OS refused a reservation at mk_init */
+    MK_ESYSTEM = 7,  /* the OS refused a reservation at mk_init */
+    MK_ECORRUPT = 8, /* mk_validate found memkit's structures damaged */
+    MK_EFULL = 9     /* a fixed-capacity table (handles, deferred frees, callbacks) is full */
 } mk_status_t;
 
 /* A short English name for a status ("MK_EBUDGET: budget exhausted"). Never NULL. */
@@ -191,5 +193,11 @@ void mk_stats_print(FILE *out);
 
 /* ---- inline definitions ----------------------------------------------------- */
 #include <memkit/fastpath.h>
+
+/* ---- longer-lived features ----------------------------------------------------- */
+#include <memkit/lifecycle.h>
+#include <memkit/containers.h>
+#include <memkit/handles.h>
+#include <memkit/shared.h>
 
 #endif /* MEMKIT_MEMKIT_H */

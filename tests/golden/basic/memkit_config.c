@@ -33,5 +33,6 @@ const mk_config_t mkg_config = {
     mkg_intent_names, mkg_routes, mkg_pools, mkg_classes,
     mkg_frame_storage, mkg_heap_storage,
     65536u, 1048576u, 4194304u,
-    MK_STORAGE_STATIC, MK_STORAGE_STATIC, MK_OVERFLOW_HEAP, 0
+    MK_STORAGE_STATIC, MK_STORAGE_STATIC, MK_OVERFLOW_HEAP, 0,
+    NULL
 };

@@ -78,5 +78,6 @@ const mk_config_t mkg_config = {
     mkg_intent_names, mkg_routes, mkg_pools, mkg_classes,
     mkg_frame_storage, mkg_heap_storage,
     262144u, 8388608u, 16777216u,
-    MK_STORAGE_STATIC, MK_STORAGE_STATIC, MK_OVERFLOW_HEAP, 0
+    MK_STORAGE_STATIC, MK_STORAGE_STATIC, MK_OVERFLOW_HEAP, 0,
+    NULL
 };

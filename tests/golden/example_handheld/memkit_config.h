@@ -7,8 +7,8 @@
 
 #include <memkit/config.h>
 
-#if MK_RUNTIME_ABI != 1
-#error "memkit_config.h was generated for runtime ABI 1: regenerate it with this runtime's memkit-gen"
+#if MK_RUNTIME_ABI != 2
+#error "memkit_config.h was generated for runtime ABI 2: regenerate it with this runtime's memkit-gen"
 #endif
 
 #define MKG_GENERATOR_VERSION "0.1.0"
@@ -25,6 +25,10 @@
 #define MKG_POOL_COUNT 2
 #define MKG_CLASS_COUNT 12
 #define MKG_STATIC_BYTES 12713984
+#define MKG_HANDLE_TABLE_COUNT 0
+#define MKG_DEFERRED_CAPACITY 1024
+#define MKG_DEFERRED_MAX_FRAMES 8
+#define MKG_SCRATCH_CAP 0
 
 typedef enum mk_intent {
     MK_INTENT_AI = 0,

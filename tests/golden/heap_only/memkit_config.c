@@ -13,5 +13,6 @@ const mk_config_t mkg_config = {
     mkg_intent_names, mkg_routes, NULL, NULL,
     NULL, mkg_heap_storage,
     0u, 4194304u, 0u,
-    MK_STORAGE_STATIC, MK_STORAGE_STATIC, MK_OVERFLOW_FAIL, 1
+    MK_STORAGE_STATIC, MK_STORAGE_STATIC, MK_OVERFLOW_FAIL, 1,
+    NULL
 };

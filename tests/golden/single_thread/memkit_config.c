@@ -26,5 +26,6 @@ const mk_config_t mkg_config = {
     mkg_intent_names, mkg_routes, mkg_pools, mkg_classes,
     NULL, NULL,
     131072u, 2097152u, 0u,
-    MK_STORAGE_RESERVE, MK_STORAGE_RESERVE, MK_OVERFLOW_PANIC, 0
+    MK_STORAGE_RESERVE, MK_STORAGE_RESERVE, MK_OVERFLOW_PANIC, 0,
+    NULL
 };

@@ -1,0 +1,3 @@
+/* containers.c — containers in the frame arena. */
+#include "internal.h"
+

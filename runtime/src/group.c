@@ -1,0 +1,3 @@
+/* group.c — allocation groups freed in bulk. */
+#include "internal.h"
+

@@ -1,0 +1,3 @@
+/* validate.c — mk_validate: integrity checks of every tier. */
+#include "internal.h"
+
