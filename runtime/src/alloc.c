@@ -23,11 +23,7 @@ void *mk__bad_intent(void)
 void mk_set_oom_handler(mk_oom_handler_t handler, void *user)
 {
     MK__STORE(mk__rt.oom_user, user);
-#if MKG_THREADS
-    atomic_store_explicit(&mk__rt.oom_handler, handler, memory_order_release);
-#else
-    mk__rt.oom_handler = handler;
-#endif
+    MK__STORE_RELEASE(mk__rt.oom_handler, handler);
 }
 
 void *mk__exhausted(unsigned intent, size_t size, size_t align, mk_status_t reason)
@@ -52,11 +48,7 @@ void *mk__exhausted(unsigned intent, size_t size, size_t align, mk_status_t reas
         }
         break;
     case MK_POLICY_CALLBACK: {
-#if MKG_THREADS
-        mk_oom_handler_t handler = atomic_load_explicit(&mk__rt.oom_handler, memory_order_acquire);
-#else
-        mk_oom_handler_t handler = mk__rt.oom_handler;
-#endif
+        mk_oom_handler_t handler = MK__LOAD_ACQUIRE(mk__rt.oom_handler);
         if (handler == NULL)
             break;
         mk__policy_depth++;

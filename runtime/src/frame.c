@@ -99,8 +99,7 @@ void *mk__frame_spill(unsigned intent, size_t n, size_t align)
     unsigned slot = (unsigned)(epoch % MKG_FRAMES_IN_FLIGHT);
     *mk__spill_link(block) = t->overflow[slot];
     t->overflow[slot] = block;
-    MK__BUMP(t->frame_bytes[slot][intent], (int64_t)n);
-    MK__BUMP(t->counters[intent].allocs, 1);
+    mk__count_frame(t, intent, n); /* frame_row is this slot's row: mk__frame_enter ran */
     return block;
 }
 
@@ -131,8 +130,7 @@ void *mk__frame_alloc_slow(mk_intent_t intent, size_t size, size_t align)
     if (!mk__budget_take(t, intent, (int64_t)n))
         return mk__exhausted(intent, size, align, MK_EBUDGET);
     t->frame_cursor = p + n;
-    MK__BUMP(t->frame_row[intent], (int64_t)n);
-    MK__BUMP(t->counters[intent].allocs, 1);
+    mk__count_frame(t, intent, n);
     return (void *)p;
 }
 
@@ -168,4 +166,99 @@ void mk_end_frame(void)
 uint64_t mk_frame_index(void)
 {
     return MK__LOAD(mk__frame_epoch);
+}
+
+/* ---- checkpoints and growth in place ----------------------------------------- */
+
+/* The calling thread's slot, inside the current frame. */
+static mk__thread_t *mk__frame_thread(uint64_t *epoch)
+{
+    mk__thread_t *t = mk__thread();
+    if (t == NULL)
+        return NULL;
+    *epoch = MK__LOAD(mk__frame_epoch);
+    if (t->frame_epoch != *epoch)
+        mk__frame_enter(t, *epoch);
+    return t;
+}
+
+mk_frame_mark_t mk_frame_mark(void)
+{
+    mk_frame_mark_t mark;
+    memset(&mark, 0, sizeof mark);
+    mark.epoch = UINT64_MAX;
+    uint64_t epoch;
+    mk__thread_t *t = mk__frame_thread(&epoch);
+    if (t == NULL)
+        return mark;
+    mark.cursor = t->frame_cursor;
+    mark.epoch = epoch;
+    mark.spill = t->overflow[epoch % MKG_FRAMES_IN_FLIGHT];
+    mark.thread = t->index;
+    for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++)
+        mark.bytes[intent] = MK__LOAD(t->frame_row[intent]);
+    return mark;
+}
+
+mk_status_t mk_frame_rewind(const mk_frame_mark_t *mark)
+{
+    mk__thread_t *t = mk__thread();
+    if (mark == NULL)
+        return MK_EINVAL;
+    if (t == NULL || mark->epoch != MK__LOAD(mk__frame_epoch) || mark->epoch != t->frame_epoch ||
+        mark->thread != t->index)
+        return MK_ESTATE; /* another frame's or another thread's mark */
+    unsigned slot = (unsigned)(mark->epoch % MKG_FRAMES_IN_FLIGHT);
+    /* an earlier rewind went past this mark: the arena is behind it */
+    if (t->frame_cursor < mark->cursor)
+        return MK_EINVAL;
+    for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++)
+        if (MK__LOAD(t->frame_row[intent]) < mark->bytes[intent])
+            return MK_EINVAL;
+    for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++) {
+        int64_t since = MK__LOAD(t->frame_row[intent]) - mark->bytes[intent];
+        if (since == 0)
+            continue;
+        MK__STORE(t->frame_row[intent], mark->bytes[intent]);
+        mk__budget_give(t, intent, since);
+    }
+    void *block = t->overflow[slot];
+    while (block != NULL && block != mark->spill) {
+        void *next = *mk__spill_link(block);
+        mk__heap_release_frame(block);
+        block = next;
+    }
+    t->overflow[slot] = mark->spill;
+    t->frame_cursor = mark->cursor;
+    return MK_OK;
+}
+
+void *mk_frame_grow(mk_intent_t intent, void *ptr, size_t old_size, size_t new_size)
+{
+    if ((unsigned)intent >= (unsigned)MKG_INTENT_COUNT || mk__rt.config == NULL ||
+        mk__rt.config->routes[intent].tier != MK_TIER_FRAME)
+        return mk__fail(MK_EINVAL);
+    if (ptr == NULL)
+        return mk_alloc(intent, new_size);
+    if (new_size <= old_size)
+        return ptr;
+    size_t old_n = (old_size + MK__ALIGN_MASK) & ~MK__ALIGN_MASK;
+    size_t new_n = (new_size + MK__ALIGN_MASK) & ~MK__ALIGN_MASK;
+    uint64_t epoch;
+    mk__thread_t *t = mk__frame_thread(&epoch);
+    if (t == NULL)
+        return NULL;
+    /* the newest block of the arena grows where it stands */
+    if (new_n > old_n && old_size != 0 && (uintptr_t)ptr + old_n == t->frame_cursor &&
+        new_n - old_n <= t->frame_end - t->frame_cursor &&
+        mk__budget_take(t, intent, (int64_t)(new_n - old_n))) {
+        t->frame_cursor += new_n - old_n;
+        MK__BUMP(t->tally, (int64_t)(new_n - old_n));
+        MK__BUMP(t->frame_row[intent], (int64_t)(new_n - old_n));
+        return ptr;
+    }
+    void *moved = mk_alloc(intent, new_size); /* policies apply as for any allocation */
+    if (moved != NULL)
+        memcpy(moved, ptr, old_size);
+    return moved;
 }

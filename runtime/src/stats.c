@@ -157,6 +157,18 @@ void mk_stats_print(FILE *out)
         mk__format_bytes(cap, sizeof cap, s.tiers[t].capacity);
         fprintf(out, "tier %-5s %12s of %12s\n", mk__tier_names[t], used, cap);
     }
+    mk_phase_stats_t phases[MK_MAX_PHASES];
+    size_t phase_count = mk_phase_stats(phases, MK_MAX_PHASES);
+    if (phase_count != 0)
+        fprintf(out, "%-16s %12s %10s %12s %10s %8s\n", "phase", "bytes", "allocs", "last frame", "allocs", "entered");
+    for (size_t i = 0; i < phase_count; i++) {
+        char bytes[32], last[32];
+        mk__format_bytes(bytes, sizeof bytes, phases[i].bytes);
+        mk__format_bytes(last, sizeof last, phases[i].last_frame_bytes);
+        fprintf(out, "%-16s %12s %10llu %12s %10llu %8llu\n", phases[i].name, bytes,
+                (unsigned long long)phases[i].allocations, last, (unsigned long long)phases[i].last_frame_allocations,
+                (unsigned long long)phases[i].entries);
+    }
     if (s.system_bytes != 0) {
         char sys[32];
         mk__format_bytes(sys, sizeof sys, s.system_bytes);

@@ -41,6 +41,13 @@
 #define MK__STORE(v, x) ((v) = (x))
 #define MK__TLS
 #endif
+#if MKG_THREADS
+#define MK__LOAD_ACQUIRE(v) atomic_load_explicit(&(v), memory_order_acquire)
+#define MK__STORE_RELEASE(v, x) atomic_store_explicit(&(v), (x), memory_order_release)
+#else
+#define MK__LOAD_ACQUIRE(v) (v)
+#define MK__STORE_RELEASE(v, x) ((v) = (x))
+#endif
 /* Single-writer counter update: not an atomic read-modify-write. */
 #define MK__BUMP(v, d) MK__STORE((v), MK__LOAD(v) + (d))
 
@@ -62,12 +69,47 @@ typedef struct mk__intent_counters {
     mk__counter_t failures;
 } mk__intent_counters_t;
 
+#ifndef MK_MAX_PHASES
+#define MK_MAX_PHASES 32
+#endif
+#ifndef MK_PHASE_DEPTH
+#define MK_PHASE_DEPTH 16
+#endif
+#ifndef MK_INTENT_STACK_DEPTH
+#define MK_INTENT_STACK_DEPTH 16
+#endif
+
+/* A phase's delta of `tally` is allocations << MK__TALLY_SHIFT plus bytes,
+ * exact while one phase instance allocates under 2^24 times and 2^40 bytes. */
+#define MK__TALLY_SHIFT 40
+#define MK__TALLY_ONE ((int64_t)1 << MK__TALLY_SHIFT)
+
+/* A thread's open phases and pushed intents, and its per-phase totals. */
+typedef struct mk__thread_lifecycle {
+    struct {
+        uint32_t phase;
+        uint64_t tally_at_begin;
+    } open[MK_PHASE_DEPTH];
+    uint32_t depth;
+    uint32_t intent_depth;
+    uint8_t intents[MK_INTENT_STACK_DEPTH];
+    const char *cached_name; /* last phase name looked up, and its index */
+    uint32_t cached_phase;
+    mk__counter_t phase_bytes[MK_MAX_PHASES];
+    mk__counter_t phase_allocs[MK_MAX_PHASES];
+    mk__counter_t phase_entries[MK_MAX_PHASES];
+} mk__thread_lifecycle_t;
+
 /* One thread slot. The hot frame fields come first. */
 typedef struct mk__thread {
     uintptr_t frame_cursor;
     uintptr_t frame_end;
     uint64_t frame_epoch;      /* frame the cursor belongs to; UINT64_MAX: none */
     mk__counter_t *frame_row;  /* frame_bytes[slot of frame_epoch] */
+    /* every allocation of this thread, for phases to take deltas of, packed
+     * in one word to cost one store: MK__TALLY_ONE per allocation plus its
+     * bytes (see MK__TALLY_SHIFT) */
+    mk__counter_t tally;
     int64_t lease[MKG_INTENT_COUNT]; /* budget bytes leased, not yet used */
 #if MKG_CLASS_COUNT > 0
     mk__cache_t cache[MKG_CLASS_COUNT];
@@ -78,6 +120,7 @@ typedef struct mk__thread {
     void *overflow[MKG_FRAMES_IN_FLIGHT]; /* heap blocks spilled from each slot */
     uint32_t index;
     uint32_t generation;       /* mk_init generation that attached this slot */
+    mk__thread_lifecycle_t life; /* phase and intent stacks (lifecycle.c) */
 } mk__thread_t;
 
 /* The calling thread's slot; points at an empty, never-attached slot until the
@@ -114,6 +157,14 @@ void mk__free_slow(void *ptr);
 /* Cap on a thread's unused lease before the excess goes back. */
 extern int64_t mk__lease_cap[MKG_INTENT_COUNT];
 
+/* Counts n bytes of frame memory for `intent` in the thread's current slot. */
+MK__INLINE void mk__count_frame(mk__thread_t *t, unsigned intent, size_t n)
+{
+    MK__BUMP(t->frame_row[intent], (int64_t)n);
+    MK__BUMP(t->counters[intent].allocs, 1);
+    MK__BUMP(t->tally, MK__TALLY_ONE + (int64_t)n);
+}
+
 MK__INLINE void *mk__frame_alloc(mk_intent_t intent, size_t size)
 {
     mk__thread_t *t = mk__self;
@@ -128,8 +179,7 @@ MK__INLINE void *mk__frame_alloc(mk_intent_t intent, size_t size)
         t->lease[intent] -= (int64_t)n;
     }
     t->frame_cursor = p + n;
-    MK__BUMP(t->frame_row[intent], (int64_t)n);
-    MK__BUMP(t->counters[intent].allocs, 1);
+    mk__count_frame(t, intent, n);
     return (void *)p;
 }
 
@@ -146,6 +196,7 @@ MK__INLINE void mk__count_alloc(mk__thread_t *t, unsigned intent, int64_t bytes)
 {
     mk__count_live(t, intent, bytes);
     MK__BUMP(t->counters[intent].allocs, 1);
+    MK__BUMP(t->tally, MK__TALLY_ONE + bytes);
 }
 
 #if MKG_POOL_COUNT > 0
