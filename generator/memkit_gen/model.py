@@ -4,7 +4,8 @@
 ``[platform.NAME]`` overlay, checks how the keys fit together (alignment
 multiples, pool shapes, intent routing, budgets), and returns a frozen
 ``Model`` holding every number the generated C needs (routes, size classes,
-span tables, static footprint). Templates only print what is here.
+span tables, handle tables, scratch and deferred-free limits, static
+footprint). Templates only print what is here.
 """
 import copy
 from dataclasses import dataclass
@@ -19,8 +20,11 @@ MAX_CLASSES = 255           # global class indices fit a uint8_t
 MAX_INTENTS = 254           # intent indices fit a uint8_t, 0xFF is MK_POOL_SHARED
 POOL_SHARED = 0xFF
 MIN_SPAN_SHIFT = 12
-ROUTE_ZERO_ON_FREE = 0x01
-ROUTE_BUDGETED = 0x02
+# MK_ROUTE_* flags in bit order: (C name, value).
+ROUTE_FLAGS = (("MK_ROUTE_ZERO_ON_FREE", 0x01), ("MK_ROUTE_BUDGETED", 0x02),
+               ("MK_ROUTE_PLAIN_REFCOUNT", 0x04))
+HANDLE_SLOT_BYTES = 16      # sizeof(mk_handle_slot_t)
+HANDLE_OWNER_BYTES = 4      # sizeof(uint32_t), one block -> slot entry
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,7 @@ class Route:
     budget: int               # 0: no budget of its own
     on_exhausted: str         # fail | fallback | callback | panic
     zero_on_free: bool
+    refcount: str             # atomic | plain (always plain when threads = false)
     flags: Tuple[str, ...]    # names of MK_ROUTE_* flags that are set
     flags_value: int
 
@@ -91,6 +96,32 @@ class Heap:
 
 
 @dataclass(frozen=True)
+class HandleTable:
+    name: str
+    index: int
+    capacity: int             # slots, and blocks
+    block_size: int
+    blocks_bytes: int         # capacity * block_size
+
+    @property
+    def static_bytes(self) -> int:
+        return self.blocks_bytes + self.capacity * (HANDLE_SLOT_BYTES + HANDLE_OWNER_BYTES)
+
+
+@dataclass(frozen=True)
+class Scratch:
+    intent: str
+    intent_index: int
+    cap: int                  # bytes of released scratch buffers kept for reuse
+
+
+@dataclass(frozen=True)
+class Deferred:
+    capacity: int             # deferred frees pending at once
+    max_frames: int           # the largest delay mk_free_deferred accepts
+
+
+@dataclass(frozen=True)
 class Model:
     schema: int
     threads: bool
@@ -103,6 +134,9 @@ class Model:
     pools: Tuple[Pool, ...]
     classes: Tuple[SizeClass, ...]
     routes: Tuple[Route, ...]
+    handle_tables: Tuple[HandleTable, ...]
+    scratch: Optional[Scratch]
+    deferred: Deferred
     budget_total: int
     static_bytes: int
     platform: str             # "" when no overlay
@@ -240,7 +274,7 @@ class _Builder:
         elif len(intents) > MAX_INTENTS:
             self.err(("intent",), f"too many intents: {len(intents)}, the limit is {MAX_INTENTS}")
         pool_names = sorted(pools)
-        routes_in: List[Tuple[str, str, Optional[str], int, str, bool]] = []
+        routes_in: List[Tuple[str, str, Optional[str], int, str, bool, str]] = []
         budget_sum = 0
         for name in sorted(intents):
             t = intents[name]
@@ -286,11 +320,16 @@ class _Builder:
                          f"budget.total {fmt_size(total)}", "lower the intent budget or raise [budget] total",
                          value=True)
             budget_sum += own_budget
-            routes_in.append((name, tier, pool, own_budget, policy, self.get(t, "intent", "zero_on_free")))
+            routes_in.append((name, tier, pool, own_budget, policy, self.get(t, "intent", "zero_on_free"),
+                              self.get(t, "intent", "refcount")))
         if total and budget_sum > total and all(r[3] <= total for r in routes_in):
             self.warn(("budget", "total"), f"[budget]: intent budgets add up to {fmt_size(budget_sum)}, "
                       f"more than total {fmt_size(total)}",
                       "the intents cannot all reach their budgets at once", value=True)
+
+        handles = self.handle_tables(c.get("handles", {}), align if align_ok else None)
+        scratch = self.scratch(c.get("scratch"), intents)
+        deferred = c.get("deferred", {})
 
         # Warnings about declared but unused memory.
         used_pools = {r[2] for r in routes_in if r[1] == "pool"}
@@ -307,7 +346,51 @@ class _Builder:
             return None
         return dict(threads=threads, max_threads=max_threads, frames=frames, align=align,
                     frame=frame if frame_ok else None, heap=heap if heap_ok else None, pools=pools,
-                    shapes=shapes, routes=routes_in, total=total)
+                    shapes=shapes, routes=routes_in, total=total, handles=handles, scratch=scratch,
+                    deferred=Deferred(self.get(deferred, "deferred", "capacity"),
+                                      self.get(deferred, "deferred", "max_frames")))
+
+    def handle_tables(self, tables: Dict[str, Any], align: Optional[int]) -> List[Tuple[str, int, int]]:
+        """(name, capacity, block_size) of each well-formed [handles.NAME], sorted by name."""
+        out = []
+        for name in sorted(tables):
+            t = tables[name]
+            ctx = f"handle table '{name}'"
+            path = ("handles", name)
+            if not self.require(path, ctx, t, "handles") or align is None:
+                continue
+            size = t["block_size"]
+            where = path + ("block_size",)
+            if size < align:
+                self.err(where, f"{ctx}: block_size {size} is smaller than alignment {align}",
+                         f"use {align}", value=True)
+            elif size % align:
+                self.err(where, f"{ctx}: block_size {size} is not a multiple of alignment {align}",
+                         f"use {round_up(size, align)}", value=True)
+            elif t["capacity"] * size > MAX_SIZE:
+                self.err(path + ("capacity",), f"{ctx}: capacity x block_size is {t['capacity'] * size} bytes, "
+                         "more than the 1024 GiB limit", "lower the capacity or the block size", value=True)
+            else:
+                out.append((name, t["capacity"], size))
+        return out
+
+    def scratch(self, s: Optional[Dict[str, Any]], intents: Dict[str, Any]) -> Optional[Tuple[str, int]]:
+        """(intent name, cap) of a well-formed [scratch], else None."""
+        if s is None or not self.require(("scratch",), "[scratch]", s, "scratch"):
+            return None
+        name = s["intent"]
+        where = ("scratch", "intent")
+        if name not in intents:
+            self.err(where, f"[scratch]: unknown intent '{name}'",
+                     choice_hint(name, sorted(intents), "declared intents"), value=True)
+            return None
+        if intents[name].get("tier") == "frame":
+            usable = [n for n in sorted(intents) if intents[n].get("tier") in ("pool", "heap")]
+            self.err(where, f"[scratch]: intent '{name}' has tier = \"frame\", but scratch buffers need "
+                     "a pool or heap intent", "frame memory is released with its frame and cannot be kept "
+                     "for reuse; " + choice_hint("", usable, "pool or heap intents"), value=True)
+            return None
+        return name, s["cap"]
 
     def pool_shape(self, name: str, p: Dict[str, Any], align: Optional[int]):
         """(class sizes, blocks per class), or None after reporting what is wrong."""
@@ -388,11 +471,19 @@ def _finish(parts: Dict[str, Any], platform: str, normalized: str) -> Model:
         first += len(sizes)
 
     routes = []
-    for i, (name, tier, pool, budget, policy, zero) in enumerate(routes_in):
-        flags = (("MK_ROUTE_ZERO_ON_FREE",) if zero else ()) + (("MK_ROUTE_BUDGETED",) if budget else ())
-        value = (ROUTE_ZERO_ON_FREE if zero else 0) | (ROUTE_BUDGETED if budget else 0)
+    for i, (name, tier, pool, budget, policy, zero, refcount) in enumerate(routes_in):
+        if not threads:
+            refcount = "plain"  # one thread: nothing to synchronize
+        set_flags = [flag for flag, on in zip(ROUTE_FLAGS, (zero, budget > 0, refcount == "plain")) if on]
         routes.append(Route(name, i, tier, pool_names.index(pool) if tier == "pool" else 0,
-                            pool if tier == "pool" else None, budget, policy, zero, flags, value))
+                            pool if tier == "pool" else None, budget, policy, zero, refcount,
+                            tuple(f[0] for f in set_flags), sum(f[1] for f in set_flags)))
+
+    handle_tables = tuple(HandleTable(name, i, capacity, size, capacity * size)
+                          for i, (name, capacity, size) in enumerate(parts["handles"]))
+    scratch = None
+    if parts["scratch"] is not None:
+        scratch = Scratch(parts["scratch"][0], intent_index[parts["scratch"][0]], parts["scratch"][1])
 
     frame = heap = None
     if parts["frame"] is not None:
@@ -406,10 +497,10 @@ def _finish(parts: Dict[str, Any], platform: str, normalized: str) -> Model:
         heap = Heap(h["size"], h.get("fallback", "system"), storage, h["size"] if storage == "static" else 0)
 
     static = (frame.static_bytes if frame else 0) + (heap.static_bytes if heap else 0) \
-        + sum(p.static_bytes for p in pools)
+        + sum(p.static_bytes for p in pools) + sum(t.static_bytes for t in handle_tables)
     return Model(SCHEMA, threads, max_threads, frames, align, ceil_log2(align), frame, heap, tuple(pools),
-                 tuple(c for p in pools for c in p.classes), tuple(routes), parts["total"], static,
-                 platform, normalized)
+                 tuple(c for p in pools for c in p.classes), tuple(routes), handle_tables, scratch,
+                 parts["deferred"], parts["total"], static, platform, normalized)
 
 
 def _merge_raw(base: Dict[str, Any], overlay: Dict[str, Any]) -> Dict[str, Any]:

@@ -31,6 +31,8 @@ OVERFLOWS = ("fail", "heap", "panic")
 STORAGES = ("static", "reserve")
 FALLBACKS = ("system", "none")
 LATER_SECTIONS = ("async", "gpu")
+REFCOUNTS = ("atomic", "plain")
+MAX_HANDLE_CAPACITY = 1 << 24
 
 
 class _Invalid:
@@ -94,8 +96,27 @@ SECTIONS: Dict[str, Tuple[bool, Dict[str, Key]]] = {  # name -> (named tables?, 
         "budget": Key("size", lo=1),
         "on_exhausted": Key("enum", "fail", choices=POLICIES),
         "zero_on_free": Key("bool", False),
+        "refcount": Key("enum", "atomic", choices=REFCOUNTS),
+    }),
+    "handles": (True, {
+        "capacity": Key("int", required=True, lo=1, hi=MAX_HANDLE_CAPACITY,
+                        missing_hint="add capacity = 256 (the most handles live at once)"),
+        "block_size": Key("size", required=True, lo=1, hi=MIB,
+                          missing_hint="add block_size = 64 (bytes per object, a multiple of alignment)"),
+    }),
+    "scratch": (False, {
+        "intent": Key("name", required=True,
+                      missing_hint="add intent = \"NAME\" (a pool or heap intent that serves scratch buffers)"),
+        "cap": Key("size", required=True, lo=1,
+                   missing_hint="add cap = \"256 KiB\" (bytes of released scratch buffers kept for reuse)"),
+    }),
+    "deferred": (False, {
+        "capacity": Key("int", 1024, lo=1, hi=1 << 20),
+        "max_frames": Key("int", 8, lo=1, hi=255),
     }),
 }
+# How messages name one table of a named section.
+TABLE_NOUNS = {"pool": "pool", "intent": "intent", "handles": "handle table"}
 
 UNITS = {"B": 1, "KiB": KIB, "MiB": MIB, "GiB": GIB}
 _UNIT_MISTAKES = {
@@ -204,27 +225,28 @@ class _DocumentChecker:
         return clean
 
     def named_section(self, section: str, tables: Dict[str, Any], keys: Dict[str, Key]) -> Dict[str, Any]:
+        noun = TABLE_NOUNS[section]
         out: Dict[str, Any] = {}
         for name in sorted(tables):
             value = tables[name]
             path = (section, name)
             if not isinstance(value, dict):
-                self.err(path, f"{section} '{name}' must be a table, not {type_name(value)}",
-                         f"declare each {section} as [{section}.NAME]")
+                self.err(path, f"{noun} '{name}' must be a table, not {type_name(value)}",
+                         f"declare each {noun} as [{section}.NAME]")
                 continue
             if self.base_names is not None and name not in self.base_names.get(section, []):
-                hint = choice_hint(name, self.base_names.get(section, []), f"declared {section}s")
-                self.err(path, f"unknown {section} '{name}'",
-                         hint + f" (an overlay cannot add a new {section})")
+                hint = choice_hint(name, self.base_names.get(section, []), f"declared {noun}s")
+                self.err(path, f"unknown {noun} '{name}'",
+                         hint + f" (an overlay cannot add a new {noun})")
                 continue
             if not NAME_RE.match(name):
-                self.err(path, f"{section} name '{name}' is not valid",
+                self.err(path, f"{noun} name '{name}' is not valid",
                          NAME_HINT)
                 continue
             if (section, name) in RESERVED_NAMES:
-                self.err(path, f"{section} name '{name}' is reserved", RESERVED_NAMES[(section, name)])
+                self.err(path, f"{noun} name '{name}' is reserved", RESERVED_NAMES[(section, name)])
                 continue
-            out[name] = self.table(path, f"{section} '{name}'", value, keys)
+            out[name] = self.table(path, f"{noun} '{name}'", value, keys)
         return out
 
     def table(self, path: KeyPath, ctx: str, table: Dict[str, Any], keys: Dict[str, Key]) -> Dict[str, Any]:
@@ -282,7 +304,8 @@ class _DocumentChecker:
             return value
         if kind == "name":
             if not isinstance(value, str):
-                return bad(f"must be a string (a {key} name), not {type_name(value)}")
+                article = "an" if key[0] in "aeiou" else "a"
+                return bad(f"must be a string ({article} {key} name), not {type_name(value)}")
             return value
         if kind == "int_list":
             if not isinstance(value, list):
@@ -318,7 +341,7 @@ def check(data: Dict[str, Any], diag: Diagnostics, places: Places) -> CheckedCon
         diag.error(places.key(("platform",)), f"[platform] must be a table, not {type_name(platforms)}",
                    OVERLAY_HINT)
         platforms = {}
-    base_names = {s: sorted(base.get(s, {})) for s in ("pool", "intent")}
+    base_names = {s: sorted(base.get(s, {})) for s in TABLE_NOUNS}
     for name in sorted(platforms):
         overlay = platforms[name]
         if not NAME_RE.match(name):

@@ -13,7 +13,7 @@ UPDATE = "python3 tests/generator/update_golden.py"
 
 class GoldenTest(unittest.TestCase):
     def test_cases_exist(self):
-        self.assertTrue({"basic", "example_handheld", "single_thread", "heap_only"} <= set(cases()))
+        self.assertTrue({"basic", "example_handheld", "single_thread", "heap_only", "longlived"} <= set(cases()))
 
     def test_golden_outputs(self):
         for case in cases():
@@ -30,10 +30,14 @@ class GoldenTest(unittest.TestCase):
                     self.assertTrue(got == want, f"{case}/{name} differs from the generator's output; "
                                                  f"if the change is intended, run: {UPDATE}")
 
-    def test_basic_matches_test_config(self):
-        with open(os.path.join(support.REPO, "tests", "configs", "basic.toml"), "rb") as a, \
-                open(os.path.join(support.GOLDEN, "basic", "memkit.toml"), "rb") as b:
-            self.assertEqual(a.read(), b.read(), "tests/golden/basic/memkit.toml must equal tests/configs/basic.toml")
+    def test_cases_match_their_sources(self):
+        """Cases that copy a config kept elsewhere must stay byte-identical to it."""
+        sources = {"basic": "tests/configs/basic.toml", "longlived": "tests/configs/longlived.toml",
+                   "example_handheld": "memkit.toml.example"}
+        for case, source in sorted(sources.items()):
+            with self.subTest(case=case), open(os.path.join(support.REPO, source), "rb") as a, \
+                    open(os.path.join(support.GOLDEN, case, "memkit.toml"), "rb") as b:
+                self.assertEqual(a.read(), b.read(), f"tests/golden/{case}/memkit.toml must equal {source}")
 
 
 if __name__ == "__main__":

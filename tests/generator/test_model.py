@@ -185,6 +185,122 @@ heap.fallback = "system"
         self.assertEqual(messages(diag), ["error: platform 'p': unknown pool 'big'"])
 
 
+LONGLIVED = BASIC + """\
+[handles.meshes]
+capacity = 32
+block_size = "1 KiB"
+[handles.entities]
+capacity = 256
+block_size = 64
+[scratch]
+intent = "blob"
+cap = "256 KiB"
+[deferred]
+max_frames = 4
+[intent.shared_docs]
+tier = "heap"
+refcount = "plain"
+"""
+
+
+class LongLivedTest(unittest.TestCase):
+    """Handle tables, scratch buffers, deferred frees and reference counting."""
+
+    def setUp(self):
+        self.m, diag = build(LONGLIVED)
+        self.assertEqual(messages(diag), [])
+
+    def test_handle_tables_sorted_with_footprint(self):
+        t = self.m.handle_tables
+        self.assertEqual([(x.name, x.index, x.capacity, x.block_size, x.blocks_bytes) for x in t],
+                         [("entities", 0, 256, 64, 16384), ("meshes", 1, 32, 1024, 32768)])
+        self.assertEqual([x.static_bytes for x in t], [16384 + 256 * 20, 32768 + 32 * 20])
+        base, _ = build(BASIC)
+        self.assertEqual(self.m.static_bytes - base.static_bytes, 21504 + 33408)
+
+    def test_scratch_and_deferred(self):
+        self.assertEqual(self.m.scratch, model.Scratch("blob", 0, 262144))
+        self.assertEqual(self.m.deferred, model.Deferred(1024, 4))
+
+    def test_defaults_without_sections(self):
+        m, _ = build(BASIC)
+        self.assertEqual((m.handle_tables, m.scratch, m.deferred), ((), None, model.Deferred(1024, 8)))
+        self.assertEqual({r.refcount for r in m.routes}, {"atomic"})
+
+    def test_plain_refcount_flag(self):
+        r = {x.name: x for x in self.m.routes}
+        self.assertEqual((r["shared_docs"].refcount, r["shared_docs"].flags_value,
+                          r["shared_docs"].flags), ("plain", 0x04, ("MK_ROUTE_PLAIN_REFCOUNT",)))
+        self.assertEqual((r["blob"].refcount, r["blob"].flags_value), ("atomic", 0x01))
+
+    def test_single_thread_makes_every_intent_plain(self):
+        m, diag = build(LONGLIVED.replace("max_threads = 4", "threads = false"))
+        self.assertEqual(messages(diag), [])
+        self.assertEqual([(x.refcount, x.flags_value) for x in m.routes],
+                         [("plain", 0x05), ("plain", 0x06), ("plain", 0x04), ("plain", 0x06), ("plain", 0x04)])
+
+    def test_overlay_overrides_new_keys(self):
+        m, diag = build(LONGLIVED + """\
+[platform.p]
+handles.entities.capacity = 64
+scratch.cap = "64 KiB"
+deferred.max_frames = 2
+deferred.capacity = 16
+intent.blob.refcount = "plain"
+""", "p")
+        self.assertEqual(messages(diag), [])
+        self.assertEqual(m.handle_tables[0].capacity, 64)
+        self.assertEqual((m.scratch.cap, m.deferred), (65536, model.Deferred(16, 2)))
+        self.assertEqual(m.routes[0].flags_value, 0x05)
+
+    def test_overlay_may_add_scratch_and_deferred(self):
+        m, diag = build(BASIC + '[platform.p]\nscratch.intent = "entity"\nscratch.cap = 4096\n'
+                                'deferred.capacity = 8\n', "p")
+        self.assertEqual(messages(diag), [])
+        self.assertEqual((m.scratch, m.deferred), (model.Scratch("entity", 1, 4096), model.Deferred(8, 8)))
+
+    def test_overlay_cannot_add_handle_table(self):
+        _, diag = build(LONGLIVED + "[platform.p]\nhandles.entitys.capacity = 1\n")
+        self.assertEqual(messages(diag), ["error: platform 'p': unknown handle table 'entitys'"])
+        self.assertEqual(diag.errors[0].hint,
+                         "did you mean 'entities'? (an overlay cannot add a new handle table)")
+
+    def test_hints(self):
+        cases = [
+            ('intent = "blob"', 'intent = "blb"', "[scratch]: unknown intent 'blb'", "did you mean 'blob'?"),
+            ('intent = "blob"', 'intent = "scratch"',
+             "[scratch]: intent 'scratch' has tier = \"frame\", but scratch buffers need a pool or heap intent",
+             "frame memory is released with its frame and cannot be kept for reuse; "
+             "pool or heap intents: 'blob', 'entity', 'particle', 'shared_docs'"),
+            ("capacity = 256", "capcity = 256", "handle table 'entities': unknown key 'capcity'",
+             "did you mean 'capacity'?"),
+            ("capacity = 256\n", "", "handle table 'entities': missing required key 'capacity'",
+             "add capacity = 256 (the most handles live at once)"),
+            ('block_size = "1 KiB"', "block_size = 1000",
+             "handle table 'meshes': block_size 1000 is not a multiple of alignment 16", "use 1008"),
+            ('refcount = "plain"', 'refcount = "plane"',
+             "intent 'shared_docs': refcount has an unknown value 'plane'", "did you mean 'plain'?"),
+        ]
+        for old, new, message, hint in cases:
+            with self.subTest(new=new):
+                _, diag = build(LONGLIVED.replace(old, new))
+                self.assertEqual((diag.errors[0].message, diag.errors[0].hint), (message, hint))
+
+    def test_limits(self):
+        for old, new, fragment in [
+                ("capacity = 256", "capacity = 16777217", "capacity must be between 1 and 16777216"),
+                ('block_size = "1 KiB"', 'block_size = "2 MiB"', "block_size must be at most 1 MiB"),
+                ("block_size = 64", "block_size = 8", "block_size 8 is smaller than alignment 16"),
+                ("max_frames = 4", "max_frames = 0", "max_frames must be between 1 and 255, got 0"),
+                ("max_frames = 4", "capacity = 1048577", "capacity must be between 1 and 1048576"),
+                ('cap = "256 KiB"', "cap = 0", "[scratch]: cap must be greater than 0, got 0")]:
+            with self.subTest(new=new):
+                _, diag = build(LONGLIVED.replace(old, new))
+                self.assertIn(fragment, diag.errors[0].message)
+        m, _ = build(LONGLIVED.replace("capacity = 256", "capacity = 16777216"))
+        self.assertEqual(m.handle_tables[0].blocks_bytes, 1 << 30)
+
+
 class ChecksTest(unittest.TestCase):
     def test_warnings(self):
         _, diag = build("""\

@@ -42,10 +42,10 @@ typedef enum mk_pool_id {
 } mk_pool_id_t;
 
 MK_GENERATED_TABLE mk_route_t mkg_routes[MKG_INTENT_COUNT] = {
-    /* events */ { 0u, MK_TIER_POOL, 0, MK_POLICY_CALLBACK, 0 },
-    /* nodes */ { 0u, MK_TIER_POOL, 0, MK_POLICY_FAIL, MK_ROUTE_ZERO_ON_FREE },
-    /* overflow */ { 0u, MK_TIER_HEAP, 0, MK_POLICY_FAIL, 0 },
-    /* temp */ { 0u, MK_TIER_FRAME, 0, MK_POLICY_FALLBACK, 0 }
+    /* events */ { 0u, MK_TIER_POOL, 0, MK_POLICY_CALLBACK, MK_ROUTE_PLAIN_REFCOUNT },
+    /* nodes */ { 0u, MK_TIER_POOL, 0, MK_POLICY_FAIL, MK_ROUTE_ZERO_ON_FREE | MK_ROUTE_PLAIN_REFCOUNT },
+    /* overflow */ { 0u, MK_TIER_HEAP, 0, MK_POLICY_FAIL, MK_ROUTE_PLAIN_REFCOUNT },
+    /* temp */ { 0u, MK_TIER_FRAME, 0, MK_POLICY_FALLBACK, MK_ROUTE_PLAIN_REFCOUNT }
 };
 
 MK_GENERATED_TABLE uint32_t mkg_class_size[MKG_CLASS_COUNT] = { 32u, 64u, 128u, 256u, 512u };
