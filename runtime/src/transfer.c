@@ -1,3 +1,98 @@
-/* transfer.c — cross-thread transfer of blocks and frame regions. */
+/* transfer.c — cross-thread transfer of blocks and frame regions.
+ *
+ * A transfer is a value the sender fills and the receiver claims with one
+ * compare-and-swap, so that exactly one thread ends up owning the memory. The
+ * sender's checks are range tests on the memory it names: a pool or heap
+ * block (its usable size bounds `size`), or a region of the sender's own
+ * frame arena, stamped with its frame so that the receiver is refused once
+ * the frame has left flight. Nothing here takes a lock.
+ */
 #include "internal.h"
 
+#if MKG_THREADS
+static bool mk__transfer_claim(mk_transfer_t *t, uint32_t to)
+{
+    uint32_t expected = MK_TRANSFER_PENDING;
+    return atomic_compare_exchange_strong_explicit(&t->state, &expected, to, memory_order_acq_rel,
+                                                   memory_order_acquire);
+}
+#else
+static bool mk__transfer_claim(mk_transfer_t *t, uint32_t to)
+{
+    if (t->state != MK_TRANSFER_PENDING)
+        return false;
+    t->state = to;
+    return true;
+}
+#endif
+
+mk_status_t mk_transfer_init(mk_transfer_t *t, void *ptr, size_t size)
+{
+    if (t == NULL || ptr == NULL)
+        return MK_EINVAL;
+    if (!mk__rt.initialised)
+        return MK_ESTATE;
+    mk__thread_t *self = mk__thread();
+    if (self == NULL)
+        return MK_ESTATE;
+    uint32_t kind = MK_TRANSFER_BLOCK;
+    uint64_t epoch = 0;
+    unsigned cls, intent;
+    if (mk__frame_owns(ptr)) {
+        if (!mk__frame_region_epoch(self, ptr, size, &epoch))
+            return MK_EINVAL;
+        kind = MK_TRANSFER_FRAME;
+    } else if (mk__pool_find(ptr, &cls, &intent)) {
+        if (size > mk__pool_class_size(cls))
+            return MK_EINVAL;
+    } else if (mk__heap_tier_owns(ptr)) {
+        if (mk__heap_tier_intent(ptr) == MK__TAG_FRAME_OVERFLOW) {
+            if (!mk__frame_region_epoch(self, ptr, size, &epoch))
+                return MK_EINVAL;
+            kind = MK_TRANSFER_FRAME;
+        } else if (size > mk__heap_tier_usable(ptr)) {
+            return MK_EINVAL;
+        }
+    } else if (mk__rt.config->heap_fallback_system == 0u || size > mk__heap_tier_usable(ptr)) {
+        return MK_EINVAL; /* in no memkit region, and not a system-fallback block */
+    }
+    t->ptr = ptr;
+    t->size = size;
+    t->epoch = epoch;
+    t->from_thread = self->index;
+    t->kind = kind;
+#if MKG_THREADS
+    atomic_store_explicit(&t->state, MK_TRANSFER_PENDING, memory_order_release);
+#else
+    t->state = MK_TRANSFER_PENDING;
+#endif
+    return MK_OK;
+}
+
+void *mk_transfer_accept(mk_transfer_t *t)
+{
+    if (t == NULL)
+        return mk__fail(MK_EINVAL);
+    /* the acquire load pairs with init's release: kind and epoch are the sender's */
+#if MKG_THREADS
+    uint32_t state = atomic_load_explicit(&t->state, memory_order_acquire);
+#else
+    uint32_t state = t->state;
+#endif
+    if (state != MK_TRANSFER_PENDING)
+        return mk__fail(MK_ESTATE);
+    if (t->kind == MK_TRANSFER_FRAME && !mk__frame_in_flight(t->epoch)) {
+        mk__transfer_claim(t, MK_TRANSFER_EXPIRED);
+        return mk__fail(MK_ESTATE);
+    }
+    if (!mk__transfer_claim(t, MK_TRANSFER_ACCEPTED))
+        return mk__fail(MK_ESTATE);
+    return t->ptr;
+}
+
+mk_status_t mk_transfer_cancel(mk_transfer_t *t)
+{
+    if (t == NULL)
+        return MK_EINVAL;
+    return mk__transfer_claim(t, MK_TRANSFER_CANCELLED) ? MK_OK : MK_ESTATE;
+}
