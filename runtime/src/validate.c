@@ -1,3 +1,24 @@
-/* validate.c — mk_validate: integrity checks of every tier. */
+/* validate.c — mk_validate: integrity checks of every tier and feature.
+ *
+ * Each check lives with the structure it knows (pool.c, heap_tier.c,
+ * handles.c, shared.c, scratch.c) and takes that structure's lock; this file
+ * only runs them all, so that one damaged structure does not hide another.
+ */
 #include "internal.h"
 
+mk_status_t mk_validate_report(FILE *report)
+{
+    if (!mk__rt.initialised)
+        return MK_ESTATE;
+    bool ok = mk__pool_validate(report);
+    ok = mk__heap_tier_validate(report) && ok;
+    ok = mk__handles_validate(report) && ok;
+    ok = mk__shared_validate(report) && ok;
+    ok = mk__scratch_validate(report) && ok;
+    return ok ? MK_OK : MK_ECORRUPT;
+}
+
+mk_status_t mk_validate(void)
+{
+    return mk_validate_report(NULL);
+}
