@@ -18,6 +18,7 @@ from .schema import INVALID, MAX_SIZE, MIB, SCHEMA, SECTIONS, check, fmt_size
 MAX_CLASS_SIZE = 1 * MIB
 MAX_CLASSES = 255           # global class indices fit a uint8_t
 MAX_INTENTS = 254           # intent indices fit a uint8_t, 0xFF is MK_POOL_SHARED
+MAX_HANDLE_TABLES = 256     # a handle keeps its table id in 8 bits (runtime handles.c)
 POOL_SHARED = 0xFF
 MIN_SPAN_SHIFT = 12
 # MK_ROUTE_* flags in bit order: (C name, value).
@@ -353,6 +354,9 @@ class _Builder:
     def handle_tables(self, tables: Dict[str, Any], align: Optional[int]) -> List[Tuple[str, int, int]]:
         """(name, capacity, block_size) of each well-formed [handles.NAME], sorted by name."""
         out = []
+        if len(tables) > MAX_HANDLE_TABLES:
+            self.err(("handles",), f"too many handle tables: {len(tables)}, the limit is {MAX_HANDLE_TABLES}",
+                     "a handle keeps its table id in 8 bits")
         for name in sorted(tables):
             t = tables[name]
             ctx = f"handle table '{name}'"

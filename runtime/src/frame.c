@@ -262,3 +262,40 @@ void *mk_frame_grow(mk_intent_t intent, void *ptr, size_t old_size, size_t new_s
         memcpy(moved, ptr, old_size);
     return moved;
 }
+
+/* ---- frame memory as seen by other features (transfer.c) ---------------------- */
+
+bool mk__frame_in_flight(uint64_t epoch)
+{
+    return MK__LOAD(mk__frame_epoch) - epoch < MKG_FRAMES_IN_FLIGHT;
+}
+
+bool mk__frame_region_epoch(const mk__thread_t *t, const void *ptr, size_t size, uint64_t *epoch)
+{
+    if (mk__frame_owns(ptr)) {
+        size_t arena = (size_t)mk__rt.config->frame_arena_bytes; /* non-zero: the frame owns ptr */
+        size_t index = (size_t)((const unsigned char *)ptr - mk__rt.frame_base) / arena;
+        if (index / MKG_FRAMES_IN_FLIGHT != t->index)
+            return false; /* another thread's arena */
+        uint64_t stamp = MK__LOAD(t->slot_epoch[index % MKG_FRAMES_IN_FLIGHT]);
+        if (stamp == 0u || !mk__frame_in_flight(stamp - 1u))
+            return false;
+        uintptr_t end = (uintptr_t)mk__rt.frame_base + (index + 1u) * arena;
+        if (t->frame_epoch == stamp - 1u) /* the slot being filled: only its allocated part */
+            end = t->frame_cursor;
+        *epoch = stamp - 1u;
+        return (uintptr_t)ptr <= end && size <= end - (uintptr_t)ptr;
+    }
+    for (unsigned slot = 0; slot < MKG_FRAMES_IN_FLIGHT; slot++) {
+        uint64_t stamp = MK__LOAD(t->slot_epoch[slot]);
+        if (stamp == 0u || !mk__frame_in_flight(stamp - 1u))
+            continue;
+        for (void *block = t->overflow[slot]; block != NULL; block = *mk__spill_link(block)) {
+            if (block == ptr) {
+                *epoch = stamp - 1u;
+                return size <= mk__heap_tier_usable(block) - sizeof(void *); /* the link is not the user's */
+            }
+        }
+    }
+    return false;
+}

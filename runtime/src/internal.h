@@ -109,6 +109,13 @@ bool mk__frame_owns(const void *ptr);
 /* Frame memory from the heap for an arena that is full (overflow = "heap",
  * or on_exhausted = "fallback"), released with the frame. */
 void *mk__frame_spill(unsigned intent, size_t n, size_t align);
+/* Is frame `epoch` still in flight (its memory not yet reusable)? */
+bool mk__frame_in_flight(uint64_t epoch);
+/* The frame that [ptr, ptr + size) of thread t's frame memory belongs to: a
+ * region of one of its arena slots (below the cursor in the slot being
+ * filled) or of a heap block spilled from one, whose frame is in flight.
+ * False otherwise. O(1) for arena memory, O(spilled blocks) for spills. */
+bool mk__frame_region_epoch(const mk__thread_t *t, const void *ptr, size_t size, uint64_t *epoch);
 /* Live frame bytes of an intent summed over threads (stats). */
 int64_t mk__frame_live(unsigned intent);
 
@@ -163,6 +170,7 @@ bool mk__pool_validate(FILE *report);
 bool mk__heap_tier_validate(FILE *report);
 bool mk__handles_validate(FILE *report);
 bool mk__shared_validate(FILE *report);
+bool mk__scratch_validate(FILE *report);
 
 /* ---- stats.c ---- */
 /* Folds the current summed bytes of every intent (or one) into the peaks. */

@@ -349,3 +349,17 @@ class ChecksTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class HandleTableLimitTest(unittest.TestCase):
+    def test_more_than_256_tables_is_an_error(self):
+        import os
+        import tempfile
+        tables = "".join(f"[handles.t{i}]\ncapacity = 1\nblock_size = 16\n" for i in range(257))
+        text = '[memkit]\nschema = 1\n[heap]\nsize = "64 KiB"\n[intent.a]\ntier = "heap"\n' + tables
+        with tempfile.TemporaryDirectory() as tmp:
+            with open(os.path.join(tmp, "many.toml"), "w", encoding="utf-8") as f:
+                f.write(text)
+            result = support.run_gen(["many.toml", "-o", "out"], cwd=tmp)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("too many handle tables: 257, the limit is 256", result.stderr)
