@@ -92,6 +92,24 @@ static inline int check_finish(const char *suite)
     return check_failed_tests == 0 && check_failed_count == 0 ? 0 : 1;
 }
 
+/* Fills a block with a pattern derived from `seed`; check_intact verifies
+ * it. Distinct seeds make overlapping or corrupted blocks visible. */
+static inline void check_fill(void *p, size_t size, unsigned seed)
+{
+    unsigned char *b = p;
+    for (size_t i = 0; i < size; i++)
+        b[i] = (unsigned char)(seed + i * 31u);
+}
+
+static inline int check_intact(const void *p, size_t size, unsigned seed)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < size; i++)
+        if (b[i] != (unsigned char)(seed + i * 31u))
+            return 0;
+    return 1;
+}
+
 /* The stats of one intent. */
 static inline mk_intent_stats_t check_intent_stats(mk_intent_t intent)
 {

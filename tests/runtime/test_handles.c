@@ -25,22 +25,6 @@ static size_t block_index(mk_handle_t h)
     return (size_t)((unsigned char *)mk_handle_get(h) - layout->blocks) / layout->block_size;
 }
 
-static void fill(void *p, size_t size, unsigned seed)
-{
-    unsigned char *b = p;
-    for (size_t i = 0; i < size; i++)
-        b[i] = (unsigned char)(seed * 7u + i);
-}
-
-static int intact(const void *p, size_t size, unsigned seed)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < size; i++)
-        if (b[i] != (unsigned char)(seed * 7u + i))
-            return 0;
-    return 1;
-}
-
 static int zeroed(const void *p, size_t size)
 {
     const unsigned char *b = p;
@@ -59,7 +43,7 @@ static void test_alloc_get_free(void)
     CHECK((uintptr_t)p % MKG_ALIGNMENT == 0u);
     CHECK(zeroed(p, ENTITY_BYTES));
     CHECK_EQ(mk_handles_live(MK_HANDLES_ENTITIES), 1u);
-    fill(p, ENTITY_BYTES, 1);
+    check_fill(p, ENTITY_BYTES, 1);
     CHECK(mk_handle_get(h) == p);
     CHECK_EQ(mk_handle_free(h), MK_OK);
     CHECK_EQ(mk_handles_live(MK_HANDLES_ENTITIES), 0u);
@@ -183,7 +167,7 @@ static void test_defragment_moves_contents(void)
     for (unsigned i = 0; i < N; i++) {
         h[i] = mk_handle_alloc(MK_HANDLES_ENTITIES);
         CHECK_EQ(block_index(h[i]), i);
-        fill(mk_handle_get(h[i]), ENTITY_BYTES, i);
+        check_fill(mk_handle_get(h[i]), ENTITY_BYTES, i);
     }
     for (unsigned i = 0; i < N; i += 2)
         CHECK_EQ(mk_handle_free(h[i]), MK_OK);
@@ -193,7 +177,7 @@ static void test_defragment_moves_contents(void)
     CHECK_EQ(mk_handles_defragment(MK_HANDLES_ENTITIES), expected_moves);
     bool used[ENTITIES_CAPACITY] = { false };
     for (unsigned i = 1; i < N; i += 2) {
-        CHECK(intact(mk_handle_get(h[i]), ENTITY_BYTES, i));
+        CHECK(check_intact(mk_handle_get(h[i]), ENTITY_BYTES, i));
         size_t b = block_index(h[i]);
         CHECK(b < N / 2);
         CHECK(!used[b]);
@@ -216,7 +200,7 @@ static void test_pin_prevents_move(void)
     mk_handle_t h[N];
     for (unsigned i = 0; i < N; i++) {
         h[i] = mk_handle_alloc(MK_HANDLES_MESHES);
-        fill(mk_handle_get(h[i]), 1024, i);
+        check_fill(mk_handle_get(h[i]), 1024, i);
     }
     for (unsigned i = 0; i < 5; i++)
         CHECK_EQ(mk_handle_free(h[i]), MK_OK); /* blocks 0..4 free */
@@ -225,17 +209,17 @@ static void test_pin_prevents_move(void)
     /* movable: 5..8; 9 stays; 5,6,7,8 move down to 0,1,2,3 */
     CHECK_EQ(mk_handles_defragment(MK_HANDLES_MESHES), 4u);
     CHECK(mk_handle_get(h[9]) == pinned);
-    CHECK(intact(pinned, 1024, 9));
+    CHECK(check_intact(pinned, 1024, 9));
     for (unsigned i = 5; i < 9; i++) {
         CHECK(block_index(h[i]) < 4u);
-        CHECK(intact(mk_handle_get(h[i]), 1024, i));
+        CHECK(check_intact(mk_handle_get(h[i]), 1024, i));
     }
     CHECK_EQ(block_index(h[9]), 9u);
     CHECK_EQ(mk_handle_unpin(h[9]), MK_OK);
     /* unpinned, it moves to the lowest free block */
     CHECK_EQ(mk_handles_defragment(MK_HANDLES_MESHES), 1u);
     CHECK_EQ(block_index(h[9]), 4u);
-    CHECK(intact(mk_handle_get(h[9]), 1024, 9));
+    CHECK(check_intact(mk_handle_get(h[9]), 1024, 9));
     CHECK(mk__handles_validate(stderr));
 }
 
@@ -298,7 +282,7 @@ static void *worker(void *arg)
         if (!mk_handle_is_null(held[k])) {
             /* pinned, the block cannot move while we read it */
             const unsigned char *p = mk_handle_pin(held[k]);
-            if (p == NULL || !intact(p, ENTITY_BYTES, seed * 100u + k))
+            if (p == NULL || !check_intact(p, ENTITY_BYTES, seed * 100u + k))
                 atomic_fetch_add(&worker_bad, 1);
             if (mk_handle_unpin(held[k]) != MK_OK || mk_handle_free(held[k]) != MK_OK)
                 atomic_fetch_add(&worker_bad, 1);
@@ -310,7 +294,7 @@ static void *worker(void *arg)
         if (p == NULL)
             atomic_fetch_add(&worker_bad, 1);
         else
-            fill(p, ENTITY_BYTES, seed * 100u + k);
+            check_fill(p, ENTITY_BYTES, seed * 100u + k);
         mk_handle_unpin(held[k]);
     }
     for (unsigned i = 0; i < HELD; i++)

@@ -11,22 +11,6 @@
 
 #define KIB ((size_t)1024)
 
-static void fill(void *p, size_t size, unsigned seed)
-{
-    unsigned char *b = p;
-    for (size_t i = 0; i < size; i++)
-        b[i] = (unsigned char)(seed + i * 13u);
-}
-
-static int intact(const void *p, size_t size, unsigned seed)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < size; i++)
-        if (b[i] != (unsigned char)(seed + i * 13u))
-            return 0;
-    return 1;
-}
-
 static uint64_t scratch_current(void)
 {
     return check_intent_stats(MK_INTENT_SCRATCH_BUFFERS).current;
@@ -130,7 +114,7 @@ static void test_scratch_kept_across_frames(void)
     CHECK(a != NULL);
     if (a == NULL)
         return;
-    fill(a, 4000, 7);
+    check_fill(a, 4000, 7);
     mk_scratch_release(a);
     mk_end_frame();
     for (int f = 0; f < MKG_FRAMES_IN_FLIGHT + 3; f++) {
@@ -145,7 +129,7 @@ static void test_scratch_kept_across_frames(void)
     mk_begin_frame();
     void *b = mk_scratch_acquire(3000);
     CHECK(b == a);
-    CHECK(intact(b, 4000, 7)); /* nothing touched it meanwhile */
+    CHECK(check_intact(b, 4000, 7)); /* nothing touched it meanwhile */
     mk_scratch_release(b);
     mk_end_frame();
 }
@@ -192,8 +176,8 @@ static void *scratch_work(void *arg)
             (*bad)++;
             continue;
         }
-        fill(p, size, r);
-        if (!intact(p, size, r))
+        check_fill(p, size, r);
+        if (!check_intact(p, size, r))
             (*bad)++;
         mk_scratch_release(p);
     }
@@ -234,12 +218,12 @@ static void test_group_free_all_returns_everything(void)
             if (blocks[i] == NULL)
                 return;
             CHECK_EQ((uintptr_t)blocks[i] % MKG_ALIGNMENT, 0);
-            fill(blocks[i], size, i);
+            check_fill(blocks[i], size, i);
         }
         CHECK_EQ(mk_group_count(g), 1000);
         int bad = 0;
         for (unsigned i = 0; i < 1000; i++)
-            bad += !intact(blocks[i], 8 + i % 200, i);
+            bad += !check_intact(blocks[i], 8 + i % 200, i);
         CHECK_EQ(bad, 0);
         CHECK(check_intent_stats(intents[k]).current >= 1000u * 8u);
         mk_group_free_all(g);
@@ -324,7 +308,7 @@ static void test_promote_outlives_the_frame(void)
     CHECK(frame != NULL);
     if (frame == NULL)
         return;
-    fill(frame, 2000, 42);
+    check_fill(frame, 2000, 42);
     unsigned char *kept = mk_promote(frame, 2000, MK_INTENT_DOCUMENTS);
     CHECK(kept != NULL);
     if (kept == NULL)
@@ -340,8 +324,8 @@ static void test_promote_outlives_the_frame(void)
             memset(other, 0, 2000);
         mk_end_frame();
     }
-    CHECK(!intact(frame, 2000, 42)); /* the frame's memory was reused… */
-    CHECK(intact(kept, 2000, 42));   /* …the promoted copy was not */
+    CHECK(!check_intact(frame, 2000, 42)); /* the frame's memory was reused… */
+    CHECK(check_intact(kept, 2000, 42));   /* …the promoted copy was not */
     CHECK(check_intent_stats(MK_INTENT_DOCUMENTS).current >= 2000);
     mk_free(kept);
     CHECK_EQ(check_intent_stats(MK_INTENT_DOCUMENTS).current, 0);

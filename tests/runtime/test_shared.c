@@ -8,22 +8,6 @@
 
 #include <pthread.h>
 
-static void fill(void *p, size_t size, unsigned seed)
-{
-    unsigned char *b = p;
-    for (size_t i = 0; i < size; i++)
-        b[i] = (unsigned char)(seed + i * 7u);
-}
-
-static int intact(const void *p, size_t size, unsigned seed)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < size; i++)
-        if (b[i] != (unsigned char)(seed + i * 7u))
-            return 0;
-    return 1;
-}
-
 /* FNV-1a 64 of the name, then of the sequence number's 8 little-endian bytes:
  * the documented id, computed independently. */
 static uint64_t expected_id(const char *name, uint64_t sequence)
@@ -137,22 +121,22 @@ static void test_make_mut_shared_clones(void)
     CHECK(mine != NULL);
     if (mine == NULL)
         return;
-    fill(mk_shared_data(mine), 500, 3);
+    check_fill(mk_shared_data(mine), 500, 3);
     mk_shared_t *theirs = mk_shared_retain(mine);
     void *data = mk_shared_make_mut(&mine);
     CHECK(data != NULL);
     CHECK(mine != theirs);
     CHECK(data != mk_shared_data(theirs));
     CHECK(data == mk_shared_data(mine));
-    CHECK(intact(data, 500, 3));
+    CHECK(check_intact(data, 500, 3));
     CHECK_EQ(mk_shared_refcount(mine), 1);
     CHECK_EQ(mk_shared_refcount(theirs), 1);
     CHECK_EQ(mk_shared_size(mine), 500);
     CHECK(strcmp(mk_shared_name(mine), "cow") == 0);
     CHECK(mk_shared_id(mine) != mk_shared_id(theirs));
     CHECK_EQ(mk_shared_live(), 2);
-    fill(data, 500, 9);
-    CHECK(intact(mk_shared_data(theirs), 500, 3)); /* the other holder's copy is intact */
+    check_fill(data, 500, 9);
+    CHECK(check_intact(mk_shared_data(theirs), 500, 3)); /* the other holder's copy is intact */
     mk_shared_release(theirs);
     mk_shared_release(mine);
     CHECK_EQ(mk_shared_live(), 0);
@@ -293,11 +277,11 @@ static void test_plain_refcount_intent(void)
         return;
     CHECK_EQ(p->plain, 1); /* white box: the intent's flag reached the header */
     CHECK_EQ(a->plain, 0);
-    fill(mk_shared_data(p), 40, 1);
+    check_fill(mk_shared_data(p), 40, 1);
     mk_shared_t *q = mk_shared_retain(p);
     CHECK_EQ(mk_shared_refcount(p), 2);
     void *data = mk_shared_make_mut(&q);
-    CHECK(q != p && data == mk_shared_data(q) && intact(data, 40, 1));
+    CHECK(q != p && data == mk_shared_data(q) && check_intact(data, 40, 1));
     CHECK_EQ(mk_shared_refcount(p), 1);
     CHECK_EQ(mk_shared_refcount(q), 1);
     CHECK(mk_shared_make_mut(&q) == data); /* now unique */
@@ -350,11 +334,11 @@ static void *cow_work(void *arg)
     for (unsigned r = 0; r < COW_ROUNDS; r++) {
         mk_shared_t *mine = mk_shared_retain(w->original);
         unsigned char *data = mk_shared_make_mut(&mine);
-        if (data == NULL || mine == w->original || !intact(data, COW_SIZE, 5)) {
+        if (data == NULL || mine == w->original || !check_intact(data, COW_SIZE, 5)) {
             w->bad++;
         } else {
-            fill(data, COW_SIZE, w->seed + r);
-            if (!intact(mk_shared_data(w->original), COW_SIZE, 5) || !intact(data, COW_SIZE, w->seed + r))
+            check_fill(data, COW_SIZE, w->seed + r);
+            if (!check_intact(mk_shared_data(w->original), COW_SIZE, 5) || !check_intact(data, COW_SIZE, w->seed + r))
                 w->bad++;
         }
         mk_shared_release(mine);
@@ -362,11 +346,11 @@ static void *cow_work(void *arg)
     pthread_barrier_wait(&cow_barrier);
     mk_shared_t *hot = w->hot;
     unsigned char *data = mk_shared_make_mut(&hot);
-    if (data == NULL || !intact(data, COW_SIZE, 11)) {
+    if (data == NULL || !check_intact(data, COW_SIZE, 11)) {
         w->bad++;
     } else {
         w->in_place = hot == w->hot;
-        fill(data, COW_SIZE, w->seed);
+        check_fill(data, COW_SIZE, w->seed);
     }
     mk_shared_release(hot);
     return NULL;
@@ -379,8 +363,8 @@ static void test_copy_on_write_under_threads(void)
     CHECK(original != NULL && hot != NULL);
     if (original == NULL || hot == NULL)
         return;
-    fill(mk_shared_data(original), COW_SIZE, 5);
-    fill(mk_shared_data(hot), COW_SIZE, 11);
+    check_fill(mk_shared_data(original), COW_SIZE, 5);
+    check_fill(mk_shared_data(hot), COW_SIZE, 11);
     cow_worker_t workers[COW_WORKERS];
     pthread_t threads[COW_WORKERS];
     for (unsigned i = 0; i < COW_WORKERS; i++)
@@ -398,7 +382,7 @@ static void test_copy_on_write_under_threads(void)
     pthread_barrier_destroy(&cow_barrier);
     CHECK(in_place <= 1); /* only a sole holder writes in place */
     CHECK_EQ(mk_shared_refcount(original), 1);
-    CHECK(intact(mk_shared_data(original), COW_SIZE, 5));
+    CHECK(check_intact(mk_shared_data(original), COW_SIZE, 5));
     CHECK_EQ(mk_shared_live(), 1);
     mk_shared_release(original);
     CHECK_EQ(mk_shared_live(), 0);

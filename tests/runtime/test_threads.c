@@ -14,22 +14,6 @@ enum { HANDOFF_BLOCKS = 600 };
 static void *handoff[HANDOFF_BLOCKS];
 static size_t handoff_size[HANDOFF_BLOCKS];
 
-static void fill(void *p, size_t size, unsigned seed)
-{
-    unsigned char *b = p;
-    for (size_t i = 0; i < size; i++)
-        b[i] = (unsigned char)(seed + i * 31u);
-}
-
-static int intact(const void *p, size_t size, unsigned seed)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < size; i++)
-        if (b[i] != (unsigned char)(seed + i * 31u))
-            return 0;
-    return 1;
-}
-
 static void *produce(void *arg)
 {
     (void)arg;
@@ -39,7 +23,7 @@ static void *produce(void *arg)
         handoff[i] = mk_alloc(intent, size);
         handoff_size[i] = size;
         if (handoff[i] != NULL)
-            fill(handoff[i], size, i);
+            check_fill(handoff[i], size, i);
     }
     return NULL;
 }
@@ -48,7 +32,7 @@ static void *consume(void *arg)
 {
     int *bad = arg;
     for (unsigned i = 0; i < HANDOFF_BLOCKS; i++) {
-        if (handoff[i] == NULL || !intact(handoff[i], handoff_size[i], i))
+        if (handoff[i] == NULL || !check_intact(handoff[i], handoff_size[i], i))
             (*bad)++;
         mk_free(handoff[i]);
     }
@@ -157,7 +141,7 @@ static void *stress_worker(void *arg)
         mine.seed = (unsigned)(r >> 32);
         mine.block = mk_alloc(mine.intent, mine.size);
         if (mine.block != NULL)
-            fill(mine.block, mine.size, mine.seed);
+            check_fill(mine.block, mine.size, mine.seed);
         else if (mk_last_error() != MK_EBUDGET && mk_last_error() != MK_ENOMEM)
             atomic_fetch_add(&stress_corrupt, 1);
         size_t slot = (size_t)((r >> 20) % MAILBOX);
@@ -166,7 +150,7 @@ static void *stress_worker(void *arg)
         mailbox[slot] = mine;
         pthread_mutex_unlock(&mailbox_lock);
         if (old.block != NULL) {
-            if (!intact(old.block, old.size, old.seed))
+            if (!check_intact(old.block, old.size, old.seed))
                 atomic_fetch_add(&stress_corrupt, 1);
             if (op & 1u)
                 mk_free(old.block);
@@ -205,7 +189,7 @@ static void test_stress(void)
     mk_stats_t before = check_stats();
     CHECK(before.intents[MK_INTENT_ENTITY].allocations > 1000u);
     for (size_t i = 0; i < MAILBOX; i++) {
-        if (mailbox[i].block != NULL && !intact(mailbox[i].block, mailbox[i].size, mailbox[i].seed))
+        if (mailbox[i].block != NULL && !check_intact(mailbox[i].block, mailbox[i].size, mailbox[i].seed))
             atomic_fetch_add(&stress_corrupt, 1);
         mk_free(mailbox[i].block);
         mailbox[i].block = NULL;

@@ -9,22 +9,6 @@
 
 #include <pthread.h>
 
-static void fill(void *p, size_t size, unsigned seed)
-{
-    unsigned char *b = p;
-    for (size_t i = 0; i < size; i++)
-        b[i] = (unsigned char)(seed + i * 13u);
-}
-
-static int intact(const void *p, size_t size, unsigned seed)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < size; i++)
-        if (b[i] != (unsigned char)(seed + i * 13u))
-            return 0;
-    return 1;
-}
-
 /* ---- a block from a sender thread to a receiver thread that frees it ---- */
 typedef struct handoff {
     mk_intent_t intent;
@@ -40,7 +24,7 @@ static void *send_block(void *arg)
     handoff_t *h = arg;
     void *p = mk_alloc(h->intent, h->size);
     if (p != NULL)
-        fill(p, h->size, 7);
+        check_fill(p, h->size, 7);
     h->init_status = mk_transfer_init(&h->transfer, p, h->size);
     return NULL;
 }
@@ -49,7 +33,7 @@ static void *receive_block(void *arg)
 {
     handoff_t *h = arg;
     h->received = mk_transfer_accept(&h->transfer);
-    h->received_intact = h->received != NULL && intact(h->received, h->size, 7);
+    h->received_intact = h->received != NULL && check_intact(h->received, h->size, 7);
     mk_free(h->received);
     return NULL;
 }
@@ -157,9 +141,9 @@ static void *receive_frame(void *arg)
 {
     frame_handoff_t *h = arg;
     h->received = mk_transfer_accept(h->transfer);
-    h->intact = h->received != NULL && intact(h->received, h->size, 3);
+    h->intact = h->received != NULL && check_intact(h->received, h->size, 3);
     if (h->received != NULL)
-        fill(h->received, h->size, 4); /* the receiver may write it too */
+        check_fill(h->received, h->size, 4); /* the receiver may write it too */
     return NULL;
 }
 
@@ -173,7 +157,7 @@ static void test_frame_region(void)
     uint64_t frame = mk_frame_index();
     unsigned char *p = mk_alloc(MK_INTENT_FRAME_DATA, 256);
     CHECK(p != NULL);
-    fill(p, 256, 3);
+    check_fill(p, 256, 3);
     mk_transfer_t t, late;
     CHECK_EQ(mk_transfer_init(&t, p, 256), MK_OK);
     CHECK_EQ(t.kind, MK_TRANSFER_FRAME);
@@ -187,7 +171,7 @@ static void test_frame_region(void)
     CHECK(pthread_join(r, NULL) == 0);
     CHECK(h.received == p);
     CHECK(h.intact);
-    CHECK(intact(p, 256, 4));
+    CHECK(check_intact(p, 256, 4));
     mk_end_frame();
     mk_begin_frame(); /* frame + 2: out of flight */
     CHECK(mk_transfer_accept(&late) == NULL);
