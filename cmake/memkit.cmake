@@ -11,7 +11,9 @@
 #       `memkit-gen CONFIG -o dir --check`.
 #
 # The runtime is compiled per config: its array sizes and fast paths are
-# constants of the generated header.
+# constants of the generated header. FAULT_INJECTION (either function) builds
+# it with mk_fault_fail_at() for reliability tests; the MEMKIT_SENTINEL option
+# builds every runtime in sentinel (hardened debug) mode.
 
 include_guard(GLOBAL)
 
@@ -29,11 +31,13 @@ find_package(Threads REQUIRED)
 set(MEMKIT_GENERATOR "${MEMKIT_ROOT}/generator/memkit-gen")
 file(GLOB MEMKIT_GENERATOR_SOURCES CONFIGURE_DEPENDS
      "${MEMKIT_ROOT}/generator/memkit_gen/*.py" "${MEMKIT_ROOT}/templates/*.j2")
+option(MEMKIT_SENTINEL "Build memkit runtimes in sentinel (hardened debug) mode" OFF)
+
 file(GLOB MEMKIT_RUNTIME_SOURCES CONFIGURE_DEPENDS
      "${MEMKIT_ROOT}/runtime/src/*.c" "${MEMKIT_ROOT}/runtime/src/prim/*.c")
 
 function(memkit_add_runtime)
-  cmake_parse_arguments(MK "" "TARGET;GENERATED_DIR" "" ${ARGN})
+  cmake_parse_arguments(MK "FAULT_INJECTION" "TARGET;GENERATED_DIR" "" ${ARGN})
   if(NOT MK_TARGET OR NOT MK_GENERATED_DIR)
     message(FATAL_ERROR "memkit_add_runtime: TARGET and GENERATED_DIR are required")
   endif()
@@ -43,10 +47,16 @@ function(memkit_add_runtime)
     PRIVATE "${MEMKIT_ROOT}/runtime/src")
   set_target_properties(${MK_TARGET} PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
   target_link_libraries(${MK_TARGET} PUBLIC Threads::Threads)
+  if(MEMKIT_SENTINEL)
+    target_compile_definitions(${MK_TARGET} PUBLIC MK_SENTINEL=1)
+  endif()
+  if(MK_FAULT_INJECTION)
+    target_compile_definitions(${MK_TARGET} PUBLIC MK_FAULT_INJECTION=1)
+  endif()
 endfunction()
 
 function(memkit_generate)
-  cmake_parse_arguments(MK "" "TARGET;CONFIG;PLATFORM;OUTPUT_DIR" "" ${ARGN})
+  cmake_parse_arguments(MK "FAULT_INJECTION" "TARGET;CONFIG;PLATFORM;OUTPUT_DIR" "" ${ARGN})
   if(NOT MK_TARGET OR NOT MK_CONFIG)
     message(FATAL_ERROR "memkit_generate: TARGET and CONFIG are required")
   endif()
@@ -68,6 +78,10 @@ function(memkit_generate)
     COMMENT "memkit-gen ${MK_CONFIG}"
     VERBATIM)
   add_custom_target(${MK_TARGET}_generate DEPENDS ${outputs})
-  memkit_add_runtime(TARGET ${MK_TARGET} GENERATED_DIR "${MK_OUTPUT_DIR}")
+  set(fault "")
+  if(MK_FAULT_INJECTION)
+    set(fault FAULT_INJECTION)
+  endif()
+  memkit_add_runtime(TARGET ${MK_TARGET} GENERATED_DIR "${MK_OUTPUT_DIR}" ${fault})
   add_dependencies(${MK_TARGET} ${MK_TARGET}_generate)
 endfunction()

@@ -11,6 +11,7 @@
  * use a whole budget.
  */
 #include "internal.h"
+#include "prim/fault.h"
 
 int64_t mk__lease_cap[MKG_INTENT_COUNT];
 
@@ -50,6 +51,8 @@ static void mk__unreserve(MK__ATOMIC(int64_t) *counter, int64_t bytes)
 /* Takes `bytes` from the global counters for `intent`; all or nothing. */
 static bool mk__grab(unsigned intent, int64_t bytes)
 {
+    if (mk__fault(MK__FAULT_BUDGET))
+        return false;
     if (mk__budgeted(intent) &&
         !mk__reserve(&mk__rt.budget_reserved[intent], (int64_t)mk__rt.config->routes[intent].budget, bytes))
         return false;

@@ -191,6 +191,20 @@ mk_status_t mk_stats_get(mk_stats_t *out);
  * failures) and per-tier usage to `out`. Thread-safe. */
 void mk_stats_print(FILE *out);
 
+/* ---- fault injection (builds with MK_FAULT_INJECTION=1 only) ------------------- */
+#if defined(MK_FAULT_INJECTION) && MK_FAULT_INJECTION
+/* Kinds of request that can be made to fail (a mask of these). */
+#define MK_FAULT_RESERVE 1u /* OS reservations at mk_init */
+#define MK_FAULT_SYSTEM 2u  /* system-fallback allocations */
+#define MK_FAULT_BUDGET 4u  /* budget grabs (intent or total) */
+/* From now on, counts requests of the kinds in `kinds` and fails the nth
+ * (n >= 1); n == 0 or kinds == 0 turns injection off. Not thread-safe with
+ * allocation. */
+void mk_fault_fail_at(unsigned kinds, uint64_t n);
+/* Requests counted since the last mk_fault_fail_at. */
+uint64_t mk_fault_requests(void);
+#endif
+
 /* ---- inline definitions ----------------------------------------------------- */
 #include <memkit/fastpath.h>
 

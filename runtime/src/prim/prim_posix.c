@@ -3,6 +3,7 @@
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #endif
 #include "prim.h"
+#include "fault.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,8 @@ static bool mk__exit_key_live;
 
 void *mk__prim_reserve(size_t bytes)
 {
+    if (mk__fault(MK__FAULT_RESERVE))
+        return NULL;
     void *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     return mem == MAP_FAILED ? NULL : mem;
 }
@@ -30,6 +33,8 @@ void mk__prim_release(void *mem, size_t bytes)
 
 void *mk__prim_system_alloc(size_t bytes)
 {
+    if (mk__fault(MK__FAULT_SYSTEM))
+        return NULL;
     return malloc(bytes);
 }
 

@@ -1,0 +1,36 @@
+/* fault.c — the counters behind fault.h and the test-facing switch. */
+#include "fault.h"
+
+#include <memkit/memkit.h>
+
+#if MK_FAULT_INJECTION
+static MK__ATOMIC(uint64_t) mk__fault_count;
+static MK__ATOMIC(uint64_t) mk__fault_target;
+static MK__ATOMIC(unsigned) mk__fault_kinds;
+
+void mk_fault_fail_at(unsigned kinds, uint64_t n)
+{
+    MK__STORE(mk__fault_kinds, kinds);
+    MK__STORE(mk__fault_count, 0u);
+    MK__STORE(mk__fault_target, n);
+}
+
+uint64_t mk_fault_requests(void)
+{
+    return MK__LOAD(mk__fault_count);
+}
+
+bool mk__fault(mk__fault_kind_t kind)
+{
+    if ((MK__LOAD(mk__fault_kinds) & (unsigned)kind) == 0u)
+        return false;
+#if MKG_THREADS
+    uint64_t seen = atomic_fetch_add_explicit(&mk__fault_count, 1u, memory_order_relaxed) + 1u;
+#else
+    uint64_t seen = ++mk__fault_count;
+#endif
+    return seen == MK__LOAD(mk__fault_target);
+}
+#else
+typedef int mk__fault_unused; /* ISO C wants something in a translation unit */
+#endif
