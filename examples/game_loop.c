@@ -3,28 +3,46 @@
  * Every allocation names what the memory is for (an intent of
  * memkit.toml.example); memkit routes it to a tier and charges its budget:
  *
- *   entities, ai       pool "small"  entities spawned by the main thread,
- *                                    simulated and despawned by the workers
- *                                    (freed on another thread than allocated);
- *                                    AI path nodes rebuilt now and then
- *   physics, render,   frame         contact lists, draw commands, sort keys and
- *   scratch, ui                      HUD strings: allocated inside the frame,
- *                                    never freed, gone two frames later
+ *   entities           handle table  entity records behind generational handles
+ *                      "entities"    (spawned by the main thread, simulated and
+ *                                    despawned by the workers); a despawned
+ *                                    entity's handle must resolve to NULL ever
+ *                                    after, and every one is checked
+ *                      pool "small"  each entity's stats component (the intent
+ *                                    "entities": freed on another thread than
+ *                                    allocated)
+ *   ai                 pool "small"  path nodes, chosen by speculative planning
+ *                                    in frame memory that is rewound afterwards
+ *   physics, render,   frame         contact vectors (MK_FRAME_VEC, grown per
+ *   scratch, ui                      frame), draw commands, sort keys, planner
+ *                                    candidates and HUD strings: never freed,
+ *                                    gone two frames later
  *   audio, network     pool "large"  mixer voices; packets received by a worker
  *                                    and consumed (freed) by the main thread
- *   assets             heap          textures of 64 KiB to 1 MiB, streamed in and out
+ *   assets             heap          textures of 64 KiB to 1 MiB, decoded by a
+ *                                    "third-party" decoder under mk_with_intent
+ *                                    from a scratch buffer; mesh upload buffers
+ *                                    freed with mk_free_deferred while the "GPU"
+ *                                    still reads them; a texture atlas shared by
+ *                                    many entities (mk_shared_*), repainted once
+ *                                    copy-on-write; the network reassembly buffer
+ *   meshes             handle table  mesh descriptors
  *   session_keys       heap          secrets, cleared by memkit when freed
  *
  * The main thread drives mk_begin_frame()/mk_end_frame() and meets the workers
- * at two barriers per frame. Draw lists built in frame N are submitted (read)
- * by the main thread during frame N + 1: frames_in_flight = 2 keeps them valid.
- * Some frames are deliberately too heavy (a particle burst, a packet flood):
- * the allocations that do not fit in their budgets fail and are counted, and
- * the game carries on.
+ * at two barriers per frame. Each system runs in a named phase, so
+ * mk_stats_print shows where the bytes went. Draw lists built in frame N are
+ * submitted (read) by the main thread during frame N + 1: frames_in_flight = 2
+ * keeps them valid. Some frames are deliberately too heavy (a particle burst, a
+ * packet flood): the allocations that do not fit in their budgets fail and are
+ * counted, and the game carries on.
  *
- * At the end every block still held is freed and the run is checked: entity
- * data intact, memkit's per-intent counters equal to the demo's own tally, and
- * nothing left in use in the pool and heap intents. Exit status 0 if so.
+ * At the end every block still held is freed, the pending deferred frees are
+ * drained, and the run is checked: entity, mesh, texture and upload data
+ * intact, every stale handle refused, memkit's per-intent counters equal to the
+ * demo's own tally, nothing left in use in the pool and heap intents, no handle,
+ * shared buffer or deferred free left, and mk_validate() == MK_OK. Exit status 0
+ * if so.
  *
  *   game_loop [--frames N] [--workers N]
  */
@@ -41,15 +59,28 @@
 #include <string.h>
 #include <time.h>
 
+/* MK_PHASE_SCOPE needs gcc or clang (a cleanup attribute); elsewhere the
+ * scoped phases are left out and the phase table shows the explicit pairs only. */
+#ifndef MK_PHASE_SCOPE
+#define MK_PHASE_SCOPE(name) ((void)0)
+#endif
+
 /* ---- the game's data ------------------------------------------------------- */
 
-#define MAX_ENTITIES 8192u
+#define ENTITY_SLOTS 4096u /* [handles.entities] capacity in memkit.toml.example */
+#define ENTITY_BLOCK 128u  /* [handles.entities] block_size */
+#define MESH_BLOCK 256u    /* [handles.meshes] block_size */
 #define MAX_WORKERS (MKG_MAX_THREADS - 1) /* the main thread takes a slot too */
 #define MAX_ASSETS 12u
+#define MAX_MESHES 48u
+#define MAX_UPLOADS 16u
 #define MAX_KEYS 4u
 #define MAX_VOICES 24u
 #define INBOX_CAPACITY 512u
 #define ASSET_ALIGN 256u /* what a GPU upload wants */
+#define ATLAS_WORDS 16384u /* a 64 KiB texture atlas, shared */
+#define UPLOAD_FRAMES 2u   /* the "GPU" reads an upload buffer for 2 more frames */
+#define PLAN_CANDIDATES 3u
 
 typedef struct path_node { /* 24 bytes: pool "small", class 32 */
     int32_t x, y;
@@ -58,7 +89,18 @@ typedef struct path_node { /* 24 bytes: pool "small", class 32 */
     struct path_node *next;
 } path_node_t;
 
-typedef struct entity { /* 48 bytes: pool "small", class 48 */
+typedef struct waypoint { /* a planner candidate's step, frame memory (scratch) */
+    int32_t x, y;
+} waypoint_t;
+
+typedef struct stats_component { /* 64 bytes: pool "small", intent entities */
+    uint32_t owner;
+    uint32_t seal;
+    uint32_t hp, armor;
+    uint32_t pad[12];
+} stats_component_t;
+
+typedef struct entity { /* a block of the "entities" handle table */
     uint32_t id;
     uint32_t lifetime; /* frames to live */
     uint32_t updates;  /* frames simulated so far */
@@ -66,13 +108,27 @@ typedef struct entity { /* 48 bytes: pool "small", class 48 */
     int32_t pos[3];    /* fixed point: origin(id) + vel * updates */
     int32_t vel[3];
     path_node_t *path;
+    stats_component_t *stats;
+    mk_shared_t *atlas;   /* a reference to the shared atlas, or NULL */
+    uint32_t atlas_seed;  /* the atlas version it saw */
 } entity_t;
+_Static_assert(sizeof(entity_t) <= ENTITY_BLOCK, "an entity fits a block of the entities handle table");
+
+typedef struct mesh { /* a block of the "meshes" handle table */
+    uint32_t id;
+    uint32_t vertices;
+    uint32_t checksum; /* of the vertex data uploaded */
+    uint32_t seal;
+} mesh_t;
+_Static_assert(sizeof(mesh_t) <= MESH_BLOCK, "a mesh fits a block of the meshes handle table");
 
 typedef struct contact { /* physics, frame memory */
     uint32_t a, b;
     int32_t depth;
     uint32_t pad;
 } contact_t;
+
+typedef MK_FRAME_VEC(contact_t) contact_vec_t;
 
 typedef struct draw_cmd { /* render, frame memory */
     uint32_t entity;
@@ -110,17 +166,27 @@ typedef struct asset {
     uint32_t id;
 } asset_t;
 
+typedef struct upload { /* a mesh's vertex data, freed deferred, still read by the "GPU" */
+    const uint32_t *data;
+    size_t words;
+    size_t charged;    /* bytes the assets intent is charged for it (usable size) */
+    uint32_t checksum;
+    uint64_t due;      /* released inside this mk_end_frame (counted from 1) */
+} upload_t;
+
 /* What one thread did, counted by the demo itself and compared at the end with
  * memkit's statistics. Each thread writes its own. */
 typedef struct tally {
     uint64_t allocs[MKG_INTENT_COUNT];
     uint64_t frees[MKG_INTENT_COUNT];
     uint64_t failures[MKG_INTENT_COUNT];
-    uint64_t corrupt; /* data found damaged */
+    uint64_t corrupt; /* data found damaged, or memkit's figures not as expected */
     uint64_t despawned;
     uint64_t contacts;
     uint64_t draws;
     uint64_t mixed;
+    uint64_t plans;   /* speculative plans, each rewound */
+    uint64_t handle_full;
 } tally_t;
 
 typedef struct barrier { /* a reusable barrier (pthread_barrier_t is optional in POSIX) */
@@ -149,10 +215,26 @@ static struct game {
     unsigned frame; /* set by the main thread before the start barrier */
     int quit;
     barrier_t start, end;
-    entity_t *entities[MAX_ENTITIES]; /* slot s belongs to worker s % workers during a frame */
+    /* slot s belongs to worker s % workers during a frame; a despawned
+     * entity's handle moves to dead[s] until the slot is reused */
+    mk_handle_t entities[ENTITY_SLOTS];
+    mk_handle_t dead[ENTITY_SLOTS];
     worker_t worker[MAX_WORKERS];
     asset_t assets[MAX_ASSETS];
     uint32_t asset_count, next_asset;
+    mk_handle_t meshes[MAX_MESHES]; /* oldest first */
+    uint32_t mesh_count, next_mesh;
+    upload_t uploads[MAX_UPLOADS];
+    uint32_t upload_count;
+    uint64_t uploads_released, frames_ended;
+    mk_shared_t *atlas; /* the main thread's reference */
+    uint32_t atlas_seed;
+    uint64_t atlas_versions, atlas_refs_at_repaint;
+    size_t scratch_kept; /* scratch buffers memkit keeps for reuse, as the demo counts them */
+    uint64_t scratch_reused;
+    uint64_t decodes;
+    size_t defragment_moves;
+    uint64_t stale_checked, stale_resolved;
     void *keys[MAX_KEYS];
     uint32_t key_count;
     uint32_t next_entity;
@@ -205,6 +287,14 @@ static void release(tally_t *t, mk_intent_t intent, void *p)
     t->frees[intent]++;
 }
 
+/* Bytes the intent holds now (pool and heap intents: exact while no other
+ * thread allocates for it). */
+static uint64_t intent_current(mk_intent_t intent)
+{
+    mk_stats_t s;
+    return mk_stats_get(&s) == MK_OK ? s.intents[intent].current : UINT64_MAX;
+}
+
 static void barrier_init(barrier_t *b, unsigned count)
 {
     pthread_mutex_init(&b->lock, NULL);
@@ -247,12 +337,57 @@ static int on_out_of_memory(mk_intent_t intent, size_t size, mk_status_t reason,
     return 0;
 }
 
-/* ---- entities and AI paths (pool "small") -------------------------------------- */
+/* Registered with mk_on_frame_end: runs inside every mk_end_frame, on the
+ * main thread, with the index of the frame ending. */
+static void on_frame_end(uint64_t frame, void *user)
+{
+    struct game *g = user;
+    if (frame != mk_frame_index())
+        g->tally.corrupt++;
+    g->frames_ended++;
+}
+
+/* ---- scratch buffers (intent assets), tallied --------------------------------------
+ * memkit keeps released scratch buffers for reuse (up to [scratch] cap), so an
+ * acquire allocates only when no kept buffer is large enough, and a release
+ * frees only when keeping would pass the cap; the kept bytes tell which. */
+
+static void *scratch_acquire(size_t size)
+{
+    size_t kept = mk_scratch_kept_bytes();
+    void *buf = mk_scratch_acquire(size);
+    if (buf == NULL) { /* the intent refused: memkit trimmed the kept buffers and tried again */
+        game.tally.failures[MKG_SCRATCH_INTENT] += kept > 0 ? 2u : 1u;
+        game.tally.frees[MKG_SCRATCH_INTENT] += game.scratch_kept;
+        game.scratch_kept = 0;
+    } else if (mk_scratch_kept_bytes() < kept) {
+        game.scratch_kept--;
+        game.scratch_reused++;
+    } else {
+        game.tally.allocs[MKG_SCRATCH_INTENT]++;
+    }
+    return buf;
+}
+
+static void scratch_release(void *buf)
+{
+    if (buf == NULL)
+        return;
+    size_t kept = mk_scratch_kept_bytes();
+    mk_scratch_release(buf);
+    if (mk_scratch_kept_bytes() > kept)
+        game.scratch_kept++;
+    else
+        game.tally.frees[MKG_SCRATCH_INTENT]++;
+}
+
+/* ---- entities and AI paths ------------------------------------------------------ */
 
 static int32_t origin(uint32_t id, unsigned axis) { return (int32_t)(mix32(id * 3u + axis) % 2000001u) - 1000000; }
 static int32_t velocity(uint32_t id, unsigned axis) { return (int32_t)(mix32(id ^ (0x9e3779b9u + axis)) % 2001u) - 1000; }
 static uint32_t entity_seal(const entity_t *e) { return mix32(e->id ^ mix32(e->lifetime)); }
 static uint32_t node_seal(uint32_t owner, int32_t x, int32_t y) { return mix32(owner ^ mix32((uint32_t)x ^ ((uint32_t)y << 7))); }
+static uint32_t atlas_texel(uint32_t seed, uint32_t i) { return mix32(seed ^ (i * 0x9e3779b1u)); }
 
 /* Is the entity what its id says it must be after `updates` steps? */
 static int entity_intact(const entity_t *e)
@@ -267,6 +402,14 @@ static int entity_intact(const entity_t *e)
     for (const path_node_t *n = e->path; n != NULL; n = n->next)
         if (n->owner != e->id || n->seal != node_seal(n->owner, n->x, n->y))
             return 0;
+    if (e->stats != NULL && (e->stats->owner != e->id || e->stats->seal != mix32(e->id ^ e->stats->hp)))
+        return 0;
+    if (e->atlas != NULL) { /* the version this entity saw, whatever was repainted since */
+        const uint32_t *texels = mk_shared_data(e->atlas);
+        uint32_t i = e->id % ATLAS_WORDS;
+        if (texels[i] != atlas_texel(e->atlas_seed, i))
+            return 0;
+    }
     return 1;
 }
 
@@ -281,58 +424,122 @@ static void free_path(tally_t *t, entity_t *e)
     e->path = NULL;
 }
 
-/* A new path of 1 to 6 nodes; a node the ai pool cannot give ends it early. */
+/* Speculative planning: a few candidate routes are built in frame memory
+ * (intent scratch), the cheapest is kept as pool path nodes (intent ai), and
+ * the candidates are dropped at once by rewinding the thread's arena to a
+ * mark. A node the ai pool cannot give ends the path early. */
 static void plan_path(tally_t *t, uint64_t *rng, entity_t *e)
 {
     free_path(t, e);
-    uint32_t nodes = rng_range(rng, 1u, 6u);
-    for (uint32_t i = 0; i < nodes; i++) {
+    mk_frame_mark_t mark = mk_frame_mark();
+    const waypoint_t *best = NULL;
+    uint32_t best_n = 0;
+    int64_t best_cost = INT64_MAX;
+    for (uint32_t c = 0; c < PLAN_CANDIDATES; c++) {
+        uint32_t n = rng_range(rng, 1u, 6u);
+        waypoint_t *route = counted(t, MK_INTENT_SCRATCH, mk_alloc(MK_INTENT_SCRATCH, n * sizeof *route));
+        if (route == NULL)
+            continue;
+        int64_t cost = 0;
+        int32_t x = e->pos[0], y = e->pos[1];
+        for (uint32_t i = 0; i < n; i++) {
+            route[i].x = e->pos[0] + (int32_t)rng_range(rng, 0u, 2000u) - 1000;
+            route[i].y = e->pos[1] + (int32_t)rng_range(rng, 0u, 2000u) - 1000;
+            cost += llabs((long long)route[i].x - x) + llabs((long long)route[i].y - y);
+            x = route[i].x;
+            y = route[i].y;
+        }
+        if (cost < best_cost) {
+            best = route;
+            best_n = n;
+            best_cost = cost;
+        }
+    }
+    for (uint32_t i = best_n; i-- > 0;) {
         path_node_t *n = counted(t, MK_INTENT_AI, MK_NEW(MK_INTENT_AI, path_node_t));
         if (n == NULL)
             break;
-        n->x = e->pos[0] + (int32_t)rng_range(rng, 0u, 2000u) - 1000;
-        n->y = e->pos[1] + (int32_t)rng_range(rng, 0u, 2000u) - 1000;
+        n->x = best[i].x;
+        n->y = best[i].y;
         n->owner = e->id;
         n->seal = node_seal(e->id, n->x, n->y);
         n->next = e->path;
         e->path = n;
     }
+    /* the candidates are no longer needed: their bytes go back to the budget */
+    if (mk_frame_rewind(&mark) != MK_OK)
+        t->corrupt++;
+    t->plans++;
 }
 
+/* Frees everything the entity owns and the entity itself. Its handle is
+ * stale from here on: kept in game.dead[slot], checked when the slot is reused. */
 static void despawn(tally_t *t, uint32_t slot)
 {
-    entity_t *e = game.entities[slot];
-    if (!entity_intact(e))
+    mk_handle_t h = game.entities[slot];
+    entity_t *e = mk_handle_get(h);
+    if (e == NULL || !entity_intact(e)) {
         t->corrupt++;
+        return;
+    }
     free_path(t, e);
-    /* the size is known here: mk_free_sized skips the address lookup */
-    mk_free_sized(MK_INTENT_ENTITIES, e, sizeof *e);
-    t->frees[MK_INTENT_ENTITIES]++;
+    if (e->stats != NULL) {
+        /* the size is known here: mk_free_sized skips the address lookup */
+        mk_free_sized(MK_INTENT_ENTITIES, e->stats, sizeof *e->stats);
+        t->frees[MK_INTENT_ENTITIES]++;
+    }
+    mk_shared_release(e->atlas); /* NULL is ignored */
+    if (mk_handle_free(h) != MK_OK)
+        t->corrupt++;
     t->despawned++;
-    game.entities[slot] = NULL;
+    game.dead[slot] = h;
+    game.entities[slot] = MK_HANDLE_NULL;
+}
+
+/* A despawned entity's handle, however many entities came since, is refused. */
+static void check_stale(uint32_t slot)
+{
+    if (mk_handle_is_null(game.dead[slot]))
+        return;
+    game.stale_checked++;
+    if (mk_handle_get(game.dead[slot]) != NULL)
+        game.stale_resolved++;
+    game.dead[slot] = MK_HANDLE_NULL;
 }
 
 /* Main thread, between frames' work: new entities (20 to 29 a frame). */
 static void spawn_entities(uint64_t *rng)
 {
     uint32_t want = rng_range(rng, 20u, 29u);
-    for (uint32_t slot = rng_next(rng) % MAX_ENTITIES, seen = 0; want > 0 && seen < MAX_ENTITIES;
-         slot = (slot + 1u) % MAX_ENTITIES, seen++) {
-        if (game.entities[slot] != NULL)
+    for (uint32_t slot = rng_next(rng) % ENTITY_SLOTS, seen = 0; want > 0 && seen < ENTITY_SLOTS;
+         slot = (slot + 1u) % ENTITY_SLOTS, seen++) {
+        if (!mk_handle_is_null(game.entities[slot]))
             continue;
-        entity_t *e = counted(&game.tally, MK_INTENT_ENTITIES, MK_NEW(MK_INTENT_ENTITIES, entity_t));
-        if (e == NULL)
-            return; /* entities have on_exhausted = "fail": no room, no spawn */
+        check_stale(slot);
+        mk_handle_t h = mk_handle_alloc(MK_HANDLES_ENTITIES);
+        if (mk_handle_is_null(h)) { /* MK_EFULL: no room, no spawn */
+            game.tally.handle_full++;
+            return;
+        }
+        entity_t *e = mk_handle_get(h); /* zeroed */
         e->id = ++game.next_entity;
         e->lifetime = rng_range(rng, 30u, 200u);
-        e->updates = 0;
         e->seal = entity_seal(e);
         for (unsigned axis = 0; axis < 3; axis++) {
             e->pos[axis] = origin(e->id, axis);
             e->vel[axis] = velocity(e->id, axis);
         }
-        e->path = NULL;
-        game.entities[slot] = e;
+        /* entities have on_exhausted = "fail": an entity without stats is still an entity */
+        e->stats = counted(&game.tally, MK_INTENT_ENTITIES, MK_NEW(MK_INTENT_ENTITIES, stats_component_t));
+        if (e->stats != NULL) {
+            *e->stats = (stats_component_t){.owner = e->id, .hp = 100u + e->id % 50u, .armor = e->id % 7u};
+            e->stats->seal = mix32(e->id ^ e->stats->hp);
+        }
+        if (e->id % 4u == 1u) { /* props share the atlas texture */
+            e->atlas = mk_shared_retain(game.atlas);
+            e->atlas_seed = game.atlas_seed;
+        }
+        game.entities[slot] = h;
         game.spawned++;
         want--;
     }
@@ -341,13 +548,14 @@ static void spawn_entities(uint64_t *rng)
 /* ---- a worker's frame ------------------------------------------------------------ */
 
 /* Entities of this worker's partition: check, step, maybe re-plan, despawn
- * the expired ones (mostly blocks the main thread allocated). Returns how many
- * remain. */
+ * the expired ones (mostly entities the main thread allocated). Returns how
+ * many remain. */
 static uint32_t simulate(worker_t *w)
 {
+    MK_PHASE_SCOPE("simulate");
     uint32_t alive = 0;
-    for (uint32_t slot = w->index; slot < MAX_ENTITIES; slot += game.workers) {
-        entity_t *e = game.entities[slot];
+    for (uint32_t slot = w->index; slot < ENTITY_SLOTS; slot += game.workers) {
+        entity_t *e = mk_handle_get(game.entities[slot]);
         if (e == NULL)
             continue;
         if (!entity_intact(e))
@@ -359,31 +567,61 @@ static uint32_t simulate(worker_t *w)
             despawn(&w->tally, slot);
             continue;
         }
-        if (e->path == NULL || rng_next(&w->rng) % 100u < 3u)
+        if (e->path == NULL || rng_next(&w->rng) % 100u < 3u) {
+            /* nested in "simulate": the explicit pair, for compilers without MK_PHASE_SCOPE */
+            mk_status_t opened = mk_phase_begin("ai");
             plan_path(&w->tally, &w->rng, e);
+            if (opened == MK_OK || opened == MK_EFULL)
+                mk_phase_end();
+        }
         alive++;
     }
     return alive;
 }
 
-/* Broad phase: a contact list in frame memory, checked and dropped with the frame. */
+/* Pushes one contact, tallying what memkit counts: growth allocates a new
+ * block (one allocation) unless the vector's block is the thread's newest
+ * frame allocation and grows in place (none); a refused doubling is retried
+ * at the exact size (one more failure). */
+static bool contact_push(tally_t *t, contact_vec_t *v, contact_t c)
+{
+    if (v->len < v->cap)
+        return mk_frame_vec_push(v, c);
+    const contact_t *before = v->data;
+    size_t least = (MK_FRAME_VEC_MIN_BYTES + sizeof c - 1u) / sizeof c;
+    size_t want = v->cap * 2u > least ? v->cap * 2u : least;
+    if (!mk_frame_vec_push(v, c)) {
+        t->failures[MK_INTENT_PHYSICS] += want > v->len + 1u ? 2u : 1u;
+        return false;
+    }
+    if (v->cap != want)
+        t->failures[MK_INTENT_PHYSICS]++;
+    if (v->data != before)
+        t->allocs[MK_INTENT_PHYSICS]++;
+    return true;
+}
+
+/* Broad phase: a contact vector in frame memory, grown one contact at a time,
+ * checked and dropped with the frame. */
 static void physics(worker_t *w, uint32_t alive)
 {
+    MK_PHASE_SCOPE("physics");
+    contact_vec_t contacts;
+    mk_frame_vec_init(&contacts, MK_INTENT_PHYSICS);
     uint32_t n = alive / 2u + rng_range(&w->rng, 1u, 8u);
-    contact_t *contacts = counted(&w->tally, MK_INTENT_PHYSICS, MK_NEW_ARRAY(MK_INTENT_PHYSICS, contact_t, n));
-    if (contacts == NULL)
-        return;
     uint64_t sum = 0;
     for (uint32_t i = 0; i < n; i++) {
-        contacts[i] = (contact_t){.a = i, .b = mix32(i), .depth = (int32_t)(mix32(i) & 0xffu)};
-        sum += (uint64_t)contacts[i].depth;
+        contact_t c = {.a = i, .b = mix32(i), .depth = (int32_t)(mix32(i) & 0xffu)};
+        if (!contact_push(&w->tally, &contacts, c))
+            break; /* the physics budget is spent: fewer contacts this frame */
+        sum += (uint64_t)c.depth;
     }
     uint64_t check = 0;
-    for (uint32_t i = 0; i < n; i++)
-        check += (uint64_t)contacts[i].depth;
+    for (size_t i = 0; i < contacts.len; i++)
+        check += (uint64_t)mk_frame_vec_at(&contacts, i)->depth;
     if (check != sum)
         w->tally.corrupt++;
-    w->tally.contacts += n;
+    w->tally.contacts += contacts.len;
 }
 
 /* Draw commands for the partition, sorted through scratch keys, kept for the
@@ -391,14 +629,15 @@ static void physics(worker_t *w, uint32_t alive)
  * render budget for more than it has: those batches are refused. */
 static void render(worker_t *w, uint32_t alive, unsigned frame)
 {
+    MK_PHASE_SCOPE("render");
     draw_list_t *list = &w->draws[frame % 2u];
     *list = (draw_list_t){0};
     uint32_t *keys = counted(&w->tally, MK_INTENT_SCRATCH, mk_alloc(MK_INTENT_SCRATCH, ((size_t)alive + 1u) * sizeof *keys));
     draw_cmd_t *cmds = counted(&w->tally, MK_INTENT_RENDER, mk_alloc(MK_INTENT_RENDER, ((size_t)alive + 1u) * sizeof *cmds));
     if (cmds != NULL) {
         uint32_t n = 0;
-        for (uint32_t slot = w->index; slot < MAX_ENTITIES && n < alive; slot += game.workers) {
-            const entity_t *e = game.entities[slot];
+        for (uint32_t slot = w->index; slot < ENTITY_SLOTS && n < alive; slot += game.workers) {
+            const entity_t *e = mk_handle_get(game.entities[slot]);
             if (e == NULL)
                 continue;
             uint32_t key = mix32(e->id) & 0xffffu;
@@ -437,6 +676,7 @@ static int voice_intact(const voice_t *v)
  * the demo keeps it far inside its budget (24 voices of 4 KiB). */
 static void audio(worker_t *w)
 {
+    MK_PHASE_SCOPE("audio");
     for (uint32_t i = 0; i < w->voice_count;) {
         voice_t *v = w->voices[i];
         if (!voice_intact(v))
@@ -468,6 +708,7 @@ static uint8_t payload_byte(uint32_t seq, uint32_t i) { return (uint8_t)(seq * 7
  * network budget (256 KiB) drops what does not fit. The main thread frees them. */
 static void network(worker_t *w, unsigned frame)
 {
+    MK_PHASE_SCOPE("network");
     uint32_t count = frame % 75u == 74u ? 320u : rng_range(&w->rng, 0u, 4u);
     for (uint32_t k = 0; k < count && w->inbox_count < INBOX_CAPACITY; k++) {
         uint32_t len = count > 4u ? rng_range(&w->rng, 800u, 1400u) : rng_range(&w->rng, 32u, 1400u);
@@ -537,15 +778,26 @@ static uint64_t live_entities(void)
 /* A HUD line in frame memory (ui): built, drawn, never freed. */
 static void hud(unsigned frame, uint64_t live)
 {
-    const char *fmt = "frame %u  entities %" PRIu64 "  assets %u";
-    int len = snprintf(NULL, 0, fmt, frame, live, game.asset_count);
-    char *line = counted(&game.tally, MK_INTENT_UI, mk_alloc(MK_INTENT_UI, (size_t)len + 1u));
-    if (line != NULL && snprintf(line, (size_t)len + 1u, fmt, frame, live, game.asset_count) != len)
+    MK_PHASE_SCOPE("ui");
+    char *line = counted(&game.tally, MK_INTENT_UI,
+                         mk_frame_printf(MK_INTENT_UI, "frame %u  entities %" PRIu64 "  assets %u  meshes %u", frame,
+                                         live, game.asset_count, game.mesh_count));
+    if (line != NULL && strncmp(line, "frame ", 6u) != 0)
         game.tally.corrupt++;
 }
 
+/* Checks and frees the packets the network worker received, after copying
+ * their payloads into one reassembly buffer: a large per-frame temporary,
+ * taken from memkit's scratch buffers so that it is allocated once and reused. */
 static void drain_network(void)
 {
+    MK_PHASE_SCOPE("network");
+    size_t total = 0;
+    for (unsigned i = 0; i < game.workers; i++)
+        for (uint32_t k = 0; k < game.worker[i].inbox_count; k++)
+            total += game.worker[i].inbox[k]->len;
+    unsigned char *stream = total != 0 ? scratch_acquire(total) : NULL;
+    size_t at = 0;
     for (unsigned i = 0; i < game.workers; i++) {
         worker_t *w = &game.worker[i];
         for (uint32_t k = 0; k < w->inbox_count; k++) {
@@ -556,10 +808,37 @@ static void drain_network(void)
                 ok = payload[b] == payload_byte(p->seq, b);
             if (!ok)
                 game.tally.corrupt++;
+            if (stream != NULL) {
+                memcpy(stream + at, payload, p->len);
+                if (stream[at + p->len - 1u] != payload_byte(p->seq, p->len - 1u))
+                    game.tally.corrupt++;
+                at += p->len;
+            }
             release(&game.tally, MK_INTENT_NETWORK, p);
         }
         w->inbox_count = 0;
     }
+    scratch_release(stream);
+}
+
+/* A "third-party" texture decoder: it knows nothing of intents and allocates
+ * its 16 KiB work table with mk_alloc_current, freeing it before it returns.
+ * The caller decides what that memory is for (mk_with_intent). Returns 0 when
+ * the table cannot be had. */
+#define DECODER_TABLE_WORDS 4096u
+static int third_party_decode(const uint32_t *packed, size_t words, uint32_t *out)
+{
+    uint32_t *table = mk_alloc_current(DECODER_TABLE_WORDS * sizeof *table);
+    if (table == NULL)
+        return 0;
+    for (size_t base = 0; base < words; base += DECODER_TABLE_WORDS) {
+        size_t n = words - base < DECODER_TABLE_WORDS ? words - base : DECODER_TABLE_WORDS;
+        for (size_t i = 0; i < n; i++)
+            table[i] = mix32(packed[base + i]);
+        memcpy(out + base, table, n * sizeof *table);
+    }
+    mk_free(table);
+    return 1;
 }
 
 static int asset_intact(const asset_t *a)
@@ -579,24 +858,164 @@ static void unload_asset(uint32_t index)
     game.assets[index] = game.assets[--game.asset_count];
 }
 
-/* Every 8 frames a texture streams in (64 KiB to 1 MiB, 256-aligned); the
- * oldest goes when 12 are loaded. */
-static void stream_assets(uint64_t *rng, unsigned frame)
+/* Every 8 frames a texture streams in (64 KiB to 1 MiB, 256-aligned): its
+ * packed form lands in a scratch buffer, the decoder expands it into the
+ * texture under the assets intent. The oldest goes when 12 are loaded. */
+static void stream_texture(uint64_t *rng, unsigned frame)
 {
     if (frame % 8u != 0u)
         return;
     if (game.asset_count == MAX_ASSETS)
         unload_asset(0);
     size_t bytes = (size_t)rng_range(rng, 16u, 256u) * 4096u;
+    size_t words = bytes / sizeof(uint32_t);
     uint32_t *texels = counted(&game.tally, MK_INTENT_ASSETS, mk_alloc_aligned(MK_INTENT_ASSETS, bytes, ASSET_ALIGN));
     if (texels == NULL)
         return;
     if ((uintptr_t)texels % ASSET_ALIGN != 0u)
         game.tally.corrupt++;
-    asset_t *a = &game.assets[game.asset_count++];
-    *a = (asset_t){.texels = texels, .bytes = bytes, .id = ++game.next_asset};
-    for (size_t i = 0; i < bytes / sizeof(uint32_t); i++)
-        texels[i] = mix32(a->id ^ (uint32_t)i);
+    uint32_t id = ++game.next_asset;
+    uint32_t *packed = scratch_acquire(bytes);
+    int decoded = 0;
+    if (packed != NULL) {
+        for (size_t i = 0; i < words; i++)
+            packed[i] = id ^ (uint32_t)i;
+        mk_with_intent(MK_INTENT_ASSETS) decoded = third_party_decode(packed, words, texels);
+        scratch_release(packed);
+        /* the decoder's table: one allocation and one free of the current intent, or one failure */
+        if (decoded) {
+            game.tally.allocs[MK_INTENT_ASSETS]++;
+            game.tally.frees[MK_INTENT_ASSETS]++;
+            game.decodes++;
+        } else {
+            game.tally.failures[MK_INTENT_ASSETS]++;
+        }
+    }
+    if (!decoded) {
+        release(&game.tally, MK_INTENT_ASSETS, texels);
+        return;
+    }
+    game.assets[game.asset_count++] = (asset_t){.texels = texels, .bytes = bytes, .id = id};
+}
+
+static uint32_t mesh_seal(const mesh_t *m) { return mix32(m->id ^ mix32(m->vertices ^ m->checksum)); }
+
+static void unload_mesh(uint32_t index)
+{
+    mk_handle_t h = game.meshes[index];
+    const mesh_t *m = mk_handle_get(h);
+    if (m == NULL || m->seal != mesh_seal(m))
+        game.tally.corrupt++;
+    if (mk_handle_free(h) != MK_OK)
+        game.tally.corrupt++;
+    memmove(&game.meshes[index], &game.meshes[index + 1u], (game.mesh_count - index - 1u) * sizeof game.meshes[0]);
+    game.mesh_count--;
+}
+
+/* Half the frames a mesh streams in: a descriptor behind a handle of the
+ * meshes table and its vertex data in an upload buffer (assets). The upload
+ * is handed to the "GPU", which reads it for two more frames, so it is freed
+ * with mk_free_deferred: memkit keeps it allocated, and charged to assets,
+ * until the second mk_end_frame from now. */
+static void stream_mesh(uint64_t *rng)
+{
+    if (rng_next(rng) % 2u != 0u || game.upload_count == MAX_UPLOADS)
+        return;
+    if (game.mesh_count == MAX_MESHES)
+        unload_mesh(0);
+    mk_handle_t h = mk_handle_alloc(MK_HANDLES_MESHES);
+    if (mk_handle_is_null(h)) {
+        game.tally.handle_full++;
+        return;
+    }
+    uint32_t vertices = rng_range(rng, 256u, 2048u);
+    size_t words = (size_t)vertices * 8u; /* 32 bytes a vertex */
+    uint32_t *data = counted(&game.tally, MK_INTENT_ASSETS, mk_alloc(MK_INTENT_ASSETS, words * sizeof *data));
+    if (data == NULL) {
+        mk_handle_free(h);
+        return;
+    }
+    mesh_t *m = mk_handle_get(h);
+    m->id = ++game.next_mesh;
+    m->vertices = vertices;
+    for (size_t i = 0; i < words; i++) {
+        data[i] = mix32(m->id * 31u + (uint32_t)i);
+        m->checksum += data[i];
+    }
+    m->seal = mesh_seal(m);
+    game.meshes[game.mesh_count++] = h;
+
+    uint64_t before = intent_current(MK_INTENT_ASSETS);
+    if (mk_free_deferred(data, UPLOAD_FRAMES) != MK_OK) {
+        release(&game.tally, MK_INTENT_ASSETS, data); /* still ours: free it now */
+        return;
+    }
+    game.tally.frees[MK_INTENT_ASSETS]++; /* counted by memkit when released */
+    if (intent_current(MK_INTENT_ASSETS) != before) /* deferred: still allocated, still charged */
+        game.tally.corrupt++;
+    game.uploads[game.upload_count++] = (upload_t){.data = data, .words = words, .charged = mk_usable_size(data),
+                                                   .checksum = m->checksum,
+                                                   .due = game.frames_ended + UPLOAD_FRAMES};
+}
+
+/* The "GPU" reads the upload buffers still in flight: memkit has not freed them. */
+static void gpu_read_uploads(void)
+{
+    for (uint32_t i = 0; i < game.upload_count; i++) {
+        const upload_t *u = &game.uploads[i];
+        uint32_t sum = 0;
+        for (size_t k = 0; k < u->words; k++)
+            sum += u->data[k];
+        if (sum != u->checksum)
+            game.tally.corrupt++;
+    }
+}
+
+/* Ends the frame and checks what the deferred frees did: the uploads due now
+ * were released inside mk_end_frame (the assets intent dropped by exactly their
+ * bytes), the others are still pending. Called while no worker runs. */
+static void end_frame(void)
+{
+    uint64_t before = intent_current(MK_INTENT_ASSETS);
+    mk_end_frame();
+    uint64_t due_bytes = 0;
+    for (uint32_t i = 0; i < game.upload_count;) {
+        if (game.uploads[i].due <= game.frames_ended) {
+            due_bytes += game.uploads[i].charged;
+            game.uploads[i] = game.uploads[--game.upload_count];
+            game.uploads_released++;
+            continue;
+        }
+        i++;
+    }
+    if (before - intent_current(MK_INTENT_ASSETS) != due_bytes || mk_deferred_pending() != game.upload_count)
+        game.tally.corrupt++;
+}
+
+/* Halfway through, the atlas is repainted. Entities still hold the old
+ * version: mk_shared_make_mut copies it (their copy stays intact) and the main
+ * thread paints the new one, which later entities share. */
+static void repaint_atlas(unsigned frame)
+{
+    if (frame != game.frames / 2u)
+        return;
+    mk_shared_t *old = game.atlas;
+    const void *old_data = mk_shared_data(old);
+    game.atlas_refs_at_repaint = mk_shared_refcount(old);
+    uint32_t *texels = mk_shared_make_mut(&game.atlas);
+    if (texels == NULL) {
+        game.tally.failures[MK_INTENT_ASSETS]++;
+        return;
+    }
+    if (game.atlas_refs_at_repaint > 1u) { /* shared: a copy, one allocation */
+        game.tally.allocs[MK_INTENT_ASSETS]++;
+        game.atlas_versions++;
+        if (game.atlas == old || (const void *)texels == old_data || mk_shared_refcount(game.atlas) != 1u)
+            game.tally.corrupt++;
+    }
+    game.atlas_seed = mix32(game.atlas_seed + 1u);
+    for (uint32_t i = 0; i < ATLAS_WORDS; i++)
+        texels[i] = atlas_texel(game.atlas_seed, i);
 }
 
 /* A fresh session key every 50 frames; the oldest of 4 is retired (memkit
@@ -619,14 +1038,20 @@ static void rotate_keys(uint64_t *rng, unsigned frame)
 }
 
 /* Every 100 frames a level section unloads: a quarter of the entities go,
- * with paths the workers built. */
+ * with paths the workers built; the entity table is compacted (handles keep
+ * working, blocks move) and memkit's structures are checked. */
 static void unload_section(unsigned frame)
 {
     if (frame % 100u != 99u)
         return;
-    for (uint32_t slot = 0; slot < MAX_ENTITIES; slot++)
-        if (game.entities[slot] != NULL && game.entities[slot]->id % 4u == 0u)
+    for (uint32_t slot = 0; slot < ENTITY_SLOTS; slot++) {
+        const entity_t *e = mk_handle_get(game.entities[slot]);
+        if (e != NULL && e->id % 4u == 0u)
             despawn(&game.tally, slot);
+    }
+    game.defragment_moves += mk_handles_defragment(MK_HANDLES_ENTITIES);
+    if (mk_validate_report(stderr) != MK_OK)
+        game.tally.corrupt++;
 }
 
 /* ---- the end: free everything, compare, report ------------------------------------ */
@@ -646,6 +1071,7 @@ static int check_run(void)
         sum.despawned += t->despawned;
         sum.contacts += t->contacts;
         sum.mixed += t->mixed;
+        sum.plans += t->plans;
     }
     mk_stats_t s;
     if (mk_stats_get(&s) != MK_OK) {
@@ -686,10 +1112,40 @@ static int check_run(void)
                 game.spawned, sum.despawned, sum.corrupt);
         ok = 0;
     }
-    printf("\nentities: %" PRIu64 " spawned and despawned intact; %" PRIu64 " contacts, %" PRIu64
-           " draw commands submitted, %" PRIu64 " voice-frames mixed; %" PRIu64
-           " allocations refused and handled\n",
-           game.spawned, sum.contacts, sum.draws, sum.mixed, failures);
+    if (game.stale_checked != sum.despawned || game.stale_resolved != 0) {
+        fprintf(stderr, "game_loop: %" PRIu64 " stale handles checked for %" PRIu64 " despawned, %" PRIu64
+                " resolved\n", game.stale_checked, sum.despawned, game.stale_resolved);
+        ok = 0;
+    }
+    size_t live_entities_left = mk_handles_live(MK_HANDLES_ENTITIES), live_meshes_left = mk_handles_live(MK_HANDLES_MESHES);
+    size_t shared_left = mk_shared_live(), deferred_left = mk_deferred_pending();
+    if (live_entities_left != 0 || live_meshes_left != 0 || shared_left != 0 || deferred_left != 0 ||
+        game.upload_count != 0) {
+        fprintf(stderr, "game_loop: left at the end: %zu entity handles, %zu mesh handles, %zu shared buffers, %zu "
+                "deferred frees\n", live_entities_left, live_meshes_left, shared_left, deferred_left);
+        ok = 0;
+    }
+    if (game.frames_ended != mk_frame_index()) {
+        fprintf(stderr, "game_loop: the frame-end callback ran %" PRIu64 " times for %" PRIu64 " frames\n",
+                game.frames_ended, mk_frame_index());
+        ok = 0;
+    }
+    mk_status_t valid = mk_validate_report(stderr);
+    if (valid != MK_OK) {
+        fprintf(stderr, "game_loop: mk_validate: %s\n", mk_status_str(valid));
+        ok = 0;
+    }
+    printf("\nentities: %" PRIu64 " spawned and despawned intact, every stale handle refused (%" PRIu64
+           " checked), %zu blocks moved by compaction\n",
+           game.spawned, game.stale_checked, game.defragment_moves);
+    printf("frames: %" PRIu64 " contacts, %" PRIu64 " draw commands submitted, %" PRIu64 " voice-frames mixed, %" PRIu64
+           " speculative plans rewound\n",
+           sum.contacts, sum.draws, sum.mixed, sum.plans);
+    printf("assets: %" PRIu64 " textures decoded, %" PRIu64 " mesh uploads freed deferred (%u frames) and drained, "
+           "scratch reused %" PRIu64 " times, atlas shared by %" PRIu64 " holders when repainted\n",
+           game.decodes, game.uploads_released, UPLOAD_FRAMES, game.scratch_reused, game.atlas_refs_at_repaint);
+    printf("%" PRIu64 " allocations refused and handled; %" PRIu64 " frame-end callbacks; mk_validate: %s\n", failures,
+           game.frames_ended, mk_status_str(valid));
     printf("%s\n", ok ? "consistent: memkit's counters match the demo's, nothing left in use"
                       : "INCONSISTENT (see above)");
     return ok;
@@ -724,8 +1180,25 @@ int main(int argc, char **argv)
         return 1;
     }
     mk_set_oom_handler(on_out_of_memory, NULL);
+    if (mk_on_frame_end(on_frame_end, &game) != MK_OK) {
+        fprintf(stderr, "game_loop: mk_on_frame_end refused\n");
+        return 1;
+    }
     printf("memkit game loop: %u frames, %u threads (main + %u workers), config %s sha256 %.12s\n", game.frames,
            game.workers + 1u, game.workers, mkg_config.source_name, mkg_config.source_sha256);
+
+    /* The atlas: one texture that many entities hold a reference to. */
+    game.atlas = counted(&game.tally, MK_INTENT_ASSETS,
+                         mk_shared_new(MK_INTENT_ASSETS, ATLAS_WORDS * sizeof(uint32_t), "atlas"));
+    if (game.atlas == NULL) {
+        fprintf(stderr, "game_loop: no atlas: %s\n", mk_status_str(mk_last_error()));
+        return 1;
+    }
+    game.atlas_versions = 1;
+    game.atlas_seed = 0x5eed0001u;
+    uint32_t *atlas = mk_shared_data(game.atlas);
+    for (uint32_t i = 0; i < ATLAS_WORDS; i++)
+        atlas[i] = atlas_texel(game.atlas_seed, i);
 
     barrier_init(&game.start, game.workers + 1u);
     barrier_init(&game.end, game.workers + 1u);
@@ -744,18 +1217,29 @@ int main(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (unsigned frame = 0; frame < game.frames; frame++) {
         mk_begin_frame();
-        unload_section(frame);
-        spawn_entities(&rng);
+        {
+            MK_PHASE_SCOPE("spawn");
+            unload_section(frame);
+            spawn_entities(&rng);
+        }
         uint64_t live = live_entities();
+        if (mk_handles_live(MK_HANDLES_ENTITIES) != live)
+            game.tally.corrupt++;
         game.frame = frame;
         barrier_wait(&game.start); /* the workers simulate, collide, build draw lists */
         submit_draws(frame);       /* meanwhile: last frame's draw lists go to the GPU */
         hud(frame, live);
         barrier_wait(&game.end);
         drain_network();
-        stream_assets(&rng, frame);
+        {
+            MK_PHASE_SCOPE("assets");
+            repaint_atlas(frame);
+            stream_texture(&rng, frame);
+            stream_mesh(&rng);
+            gpu_read_uploads();
+        }
         rotate_keys(&rng, frame);
-        mk_end_frame();
+        end_frame();
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
 
@@ -766,15 +1250,33 @@ int main(int argc, char **argv)
     barrier_destroy(&game.start);
     barrier_destroy(&game.end);
 
-    /* Free what is still held: entities and their paths, packets, assets, keys. */
-    for (uint32_t slot = 0; slot < MAX_ENTITIES; slot++)
-        if (game.entities[slot] != NULL)
+    /* Free what is still held: entities and their paths, packets, textures,
+     * meshes, keys, the atlas, the kept scratch buffers. */
+    for (uint32_t slot = 0; slot < ENTITY_SLOTS; slot++)
+        if (!mk_handle_is_null(game.entities[slot]))
             despawn(&game.tally, slot);
+    for (uint32_t slot = 0; slot < ENTITY_SLOTS; slot++)
+        check_stale(slot);
     drain_network();
     while (game.asset_count > 0)
         unload_asset(game.asset_count - 1u);
+    while (game.mesh_count > 0)
+        unload_mesh(game.mesh_count - 1u);
     while (game.key_count > 0)
         release(&game.tally, MK_INTENT_SESSION_KEYS, game.keys[--game.key_count]);
+    mk_shared_release(game.atlas); /* the last reference to every version: all freed now */
+    game.atlas = NULL;
+    if (mk_shared_live() == 0)
+        game.tally.frees[MK_INTENT_ASSETS] += game.atlas_versions;
+    mk_scratch_trim();
+    game.tally.frees[MKG_SCRATCH_INTENT] += game.scratch_kept;
+    game.scratch_kept = 0;
+    /* The "GPU" finishes: a few empty frames until the deferred frees are released. */
+    for (unsigned extra = 0; extra < UPLOAD_FRAMES && mk_deferred_pending() > 0; extra++) {
+        mk_begin_frame();
+        gpu_read_uploads();
+        end_frame();
+    }
     mk_thread_detach(); /* hand the main thread's pool caches back too */
 
     double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
