@@ -15,6 +15,11 @@
  * memkit's calls are the inline fast paths of memkit.h with constant intents,
  * which is how the API is meant to be used.
  *
+ * memkit-only rows follow (no peer equivalent): phase enter+exit, transfer
+ * init+accept on one thread and a two-thread transfer ping-pong (run in a
+ * forked child, see run_threaded), handle get and alloc+free, frame vec push,
+ * frame mark+rewind.
+ *
  * A second table times single operations: the heap churn case keeps 4096
  * blocks of random sizes live and replaces a random one at a time, timing each
  * free and each allocation alone with rdtsc (calibrated against
@@ -30,12 +35,17 @@
 #include <memkit/memkit.h>
 
 #include <dlfcn.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #include <x86intrin.h>
@@ -155,6 +165,14 @@ static void load_peers(void)
 #define BATCH 1024
 #define BATCHES 256
 #define HEAP_OPS 200000
+#define PHASE_OPS 500000
+#define TRANSFER_OPS 200000
+#define HANDLE_OPS 200000
+#define VEC_PUSHES 1000         /* pushes into one vec, from empty */
+#define VECS 500                /* vecs per sample (in one frame: 500 x 4 KiB) */
+#define MARK_OPS 200000
+#define PINGPONG_WARM 1000        /* untimed round trips first (the child's copy-on-write faults) */
+#define PINGPONG_ROUNDTRIPS 10000 /* timed round trips, two transfers each */
 
 /* ---- memkit cases ------------------------------------------------------------------ */
 
@@ -324,6 +342,264 @@ NOINLINE static double mk_heap1k(void)
         mk_free(p);
     }
     return (double)(now_ns() - t0) / HEAP_OPS;
+}
+
+/* ---- memkit-only cases: phases, transfers, handles, frame containers, marks ------ */
+
+static const char g_phase_name[] = "bench"; /* one address: phases compare names by address first */
+
+NOINLINE static double mk_phase(void)
+{
+    int bad = 0;
+    uint64_t t0 = now_ns();
+    for (int i = 0; i < PHASE_OPS; i++) {
+        bad |= mk_phase_begin(g_phase_name) != MK_OK;
+        mk_phase_end();
+    }
+    uint64_t t1 = now_ns();
+    if (bad) {
+        fprintf(stderr, "bench: mk_phase_begin failed\n");
+        exit(1);
+    }
+    return (double)(t1 - t0) / PHASE_OPS;
+}
+
+NOINLINE static double mk_phase_scope(void)
+{
+    uint64_t t0 = now_ns();
+    for (int i = 0; i < PHASE_OPS; i++) {
+        MK_PHASE_SCOPE(g_phase_name);
+        ESCAPE(i);
+    }
+    return (double)(now_ns() - t0) / PHASE_OPS;
+}
+
+static void transfer_fail(const char *what)
+{
+    fprintf(stderr, "bench: %s failed: %s\n", what, mk_status_str(mk_last_error()));
+    exit(1);
+}
+
+/* mk_transfer_init + mk_transfer_accept of one pool block on one thread: the
+ * instruction cost, no cache line moves between cores. */
+NOINLINE static double mk_transfer_local(void)
+{
+    void *p = mk_alloc(MK_INTENT_OBJECTS, 64);
+    mk_check(p, "transfer");
+    mk_transfer_t t;
+    int bad = 0;
+    uint64_t t0 = now_ns();
+    for (int i = 0; i < TRANSFER_OPS; i++) {
+        bad |= mk_transfer_init(&t, p, 64) != MK_OK;
+        void *q = mk_transfer_accept(&t);
+        ESCAPE(q);
+        bad |= q != p;
+    }
+    uint64_t t1 = now_ns();
+    if (bad)
+        transfer_fail("mk_transfer_init/accept");
+    mk_free(p);
+    return (double)(t1 - t0) / TRANSFER_OPS;
+}
+
+/* Two threads pass one pool block back and forth: the sender fills a
+ * mk_transfer_t (mk_transfer_init) and publishes its address in a one-slot
+ * mailbox (release store); the receiver spins on the mailbox (acquire load),
+ * accepts, and sends the block back the same way. Reported per transfer (half
+ * a round trip), so it includes the cross-core handoff: the mailbox line and
+ * the transfer's line each move between cores. The control runs the same
+ * ping-pong with the sender writing only t->ptr and the receiver reading it
+ * (no memkit call): the handoff alone.
+ *
+ * These two cases run in a child forked right after mk_init, before anything
+ * else is measured (see run_threaded), so that the benchmark process itself
+ * never has a second thread: glibc's malloc skips its arena lock only while a
+ * process has never had one, and the glibc column would otherwise slow down
+ * (batch and 64 KiB rows about 2x) in every case measured afterwards. Forking
+ * later, per sample, would instead make the parent take copy-on-write faults
+ * on every page it had touched. */
+static _Atomic(mk_transfer_t *) g_box[2]; /* [0] main -> helper, [1] helper -> main */
+static atomic_int g_pp_ready;
+
+static inline void spin_pause(unsigned *spins)
+{
+#if HAVE_TSC
+    _mm_pause();
+#endif
+    if (++*spins % 4096u == 0) /* both threads on one CPU: let the other run */
+        sched_yield();
+}
+
+static mk_transfer_t *box_take(int b)
+{
+    mk_transfer_t *t;
+    unsigned spins = 0;
+    while ((t = atomic_load_explicit(&g_box[b], memory_order_acquire)) == NULL)
+        spin_pause(&spins);
+    atomic_store_explicit(&g_box[b], NULL, memory_order_relaxed);
+    return t;
+}
+
+static void box_put(int b, mk_transfer_t *t)
+{
+    atomic_store_explicit(&g_box[b], t, memory_order_release);
+}
+
+static void *pingpong_helper(void *arg)
+{
+    const int with_memkit = arg != NULL;
+    static mk_transfer_t back;
+    atomic_store_explicit(&g_pp_ready, 1, memory_order_release);
+    for (int i = 0; i < PINGPONG_WARM + PINGPONG_ROUNDTRIPS; i++) {
+        mk_transfer_t *t = box_take(0);
+        void *p;
+        if (with_memkit) {
+            p = mk_transfer_accept(t);
+            if (p == NULL)
+                transfer_fail("mk_transfer_accept (helper thread)");
+            if (mk_transfer_init(&back, p, 64) != MK_OK)
+                transfer_fail("mk_transfer_init (helper thread)");
+        } else {
+            p = t->ptr;
+            back.ptr = p;
+        }
+        box_put(1, &back);
+    }
+    return NULL; /* the thread's memkit slot is released at its exit */
+}
+
+static double pingpong(int with_memkit)
+{
+    void *p = mk_alloc(MK_INTENT_OBJECTS, 64);
+    mk_check(p, "transfer ping-pong");
+    static mk_transfer_t out;
+    pthread_t th;
+    atomic_store(&g_pp_ready, 0);
+    if (pthread_create(&th, NULL, pingpong_helper, with_memkit ? &out : NULL) != 0) {
+        fprintf(stderr, "bench: pthread_create failed\n");
+        exit(1);
+    }
+    unsigned spins = 0;
+    while (!atomic_load_explicit(&g_pp_ready, memory_order_acquire))
+        spin_pause(&spins);
+    uint64_t t0 = 0;
+    for (int i = 0; i < PINGPONG_WARM + PINGPONG_ROUNDTRIPS; i++) {
+        if (i == PINGPONG_WARM)
+            t0 = now_ns();
+        if (with_memkit) {
+            if (mk_transfer_init(&out, p, 64) != MK_OK)
+                transfer_fail("mk_transfer_init (main thread)");
+        } else {
+            out.ptr = p;
+        }
+        box_put(0, &out);
+        mk_transfer_t *t = box_take(1);
+        p = with_memkit ? mk_transfer_accept(t) : t->ptr;
+        if (p == NULL)
+            transfer_fail("mk_transfer_accept (main thread)");
+    }
+    uint64_t t1 = now_ns();
+    pthread_join(th, NULL);
+    mk_free(p);
+    return (double)(t1 - t0) / (2.0 * PINGPONG_ROUNDTRIPS);
+}
+
+NOINLINE static double mk_transfer_pingpong(void)
+{
+    return pingpong(1);
+}
+
+NOINLINE static double pingpong_control(void)
+{
+    return pingpong(0);
+}
+
+static mk_handle_t g_live_handle;
+
+NOINLINE static double mk_handle_get_case(void)
+{
+    const mk_handle_t h = g_live_handle;
+    void *first = mk_handle_get(h);
+    mk_check(first, "mk_handle_get");
+    int bad = 0;
+    uint64_t t0 = now_ns();
+    for (int i = 0; i < HANDLE_OPS; i++) {
+        void *p = mk_handle_get(h);
+        ESCAPE(p);
+        bad |= p != first;
+    }
+    uint64_t t1 = now_ns();
+    if (bad)
+        mk_check(NULL, "mk_handle_get");
+    return (double)(t1 - t0) / HANDLE_OPS;
+}
+
+NOINLINE static double mk_handle_pair(void)
+{
+    int bad = 0;
+    uint64_t t0 = now_ns();
+    for (int i = 0; i < HANDLE_OPS; i++) {
+        mk_handle_t h = mk_handle_alloc(MK_HANDLES_BENCH);
+        ESCAPE(h.index);
+        bad |= mk_handle_free(h) != MK_OK;
+    }
+    uint64_t t1 = now_ns();
+    if (bad)
+        mk_check(NULL, "mk_handle_alloc/free");
+    return (double)(t1 - t0) / HANDLE_OPS;
+}
+
+typedef MK_FRAME_VEC(int) int_vec_t;
+
+/* VECS vecs of VEC_PUSHES ints each, pushed from empty (growth 64 B, 128 B,
+ * ... 4 KiB, in place: the vec is the newest frame allocation), in one frame. */
+NOINLINE static double mk_vec_push(void)
+{
+    mk_fresh_frame();
+    int bad = 0;
+    uint64_t t0 = now_ns();
+    for (int k = 0; k < VECS; k++) {
+        int_vec_t v;
+        (void)mk_frame_vec_init(&v, MK_INTENT_SCRATCH);
+        for (int i = 0; i < VEC_PUSHES; i++)
+            bad |= !mk_frame_vec_push(&v, i);
+        ESCAPE(v.data);
+    }
+    uint64_t t1 = now_ns();
+    if (bad)
+        mk_check(NULL, "mk_frame_vec_push");
+    return (double)(t1 - t0) / ((double)VECS * VEC_PUSHES);
+}
+
+NOINLINE static double mk_mark_rewind(void)
+{
+    int bad = 0;
+    uint64_t t0 = now_ns();
+    for (int i = 0; i < MARK_OPS; i++) {
+        mk_frame_mark_t m = mk_frame_mark();
+        ESCAPE(&m);
+        bad |= mk_frame_rewind(&m) != MK_OK;
+    }
+    uint64_t t1 = now_ns();
+    if (bad)
+        mk_check(NULL, "mk_frame_mark/rewind");
+    return (double)(t1 - t0) / MARK_OPS;
+}
+
+NOINLINE static double mk_mark_alloc_rewind(void)
+{
+    int bad = 0;
+    uint64_t t0 = now_ns();
+    for (int i = 0; i < MARK_OPS; i++) {
+        mk_frame_mark_t m = mk_frame_mark();
+        void *p = mk_alloc(MK_INTENT_SCRATCH, 64);
+        ESCAPE(p);
+        bad |= mk_frame_rewind(&m) != MK_OK;
+    }
+    uint64_t t1 = now_ns();
+    if (bad)
+        mk_check(NULL, "mk_frame_mark/alloc/rewind");
+    return (double)(t1 - t0) / MARK_OPS;
 }
 
 /* ---- peer cases (the matching malloc/free operation) ------------------------------ */
@@ -662,12 +938,14 @@ static void run_churn(int (*enabled)(int a))
 
 /* ---- the table of cases ---------------------------------------------------------------- */
 
-enum { P_NONE, P_PAIR, P_PAIR_NEIGHBOUR, P_BATCH };
+enum { P_NONE, P_PAIR, P_PAIR_NEIGHBOUR, P_BATCH, P_THREADS, P_THREADS_CONTROL };
 
 typedef struct bench_case {
     const char *name;
     double (*memkit)(void);
-    int peer_kind; /* what the peers run: P_NONE (memkit only), pairs, batch */
+    int peer_kind; /* what the peers run: P_NONE (memkit only), pairs, batch; P_THREADS: memkit
+                    * only, with a second thread, run in the child of run_threaded;
+                    * P_THREADS_CONTROL: the same, no memkit, printed under the table */
     size_t peer_size;
     int peer_ops;
 } bench_case_t;
@@ -684,6 +962,16 @@ static const bench_case_t g_cases[] = {
     {"pool pair 64 B, variable intent", mk_pool_variable, P_NONE, 0, 0},
     {"frame alloc 64 B, variable intent", mk_frame_variable, P_NONE, 0, 0},
     {"pool pair 64 B, budgeted (leases)", mk_pool_leased, P_NONE, 0, 0},
+    {"phase enter+exit", mk_phase, P_NONE, 0, 0},
+    {"phase enter+exit, MK_PHASE_SCOPE", mk_phase_scope, P_NONE, 0, 0},
+    {"transfer init+accept (pool block)", mk_transfer_local, P_NONE, 0, 0},
+    {"transfer handoff, 2 threads", mk_transfer_pingpong, P_THREADS, 0, 0},
+    {"transfer handoff control (no memkit)", pingpong_control, P_THREADS_CONTROL, 0, 0},
+    {"handle get", mk_handle_get_case, P_NONE, 0, 0},
+    {"handle alloc+free (64 B)", mk_handle_pair, P_NONE, 0, 0},
+    {"frame vec push (int), per push", mk_vec_push, P_NONE, 0, 0},
+    {"frame mark+rewind", mk_mark_rewind, P_NONE, 0, 0},
+    {"frame mark+alloc 64 B+rewind", mk_mark_alloc_rewind, P_NONE, 0, 0},
 };
 #define CASE_COUNT ((int)(sizeof g_cases / sizeof g_cases[0]))
 
@@ -708,7 +996,7 @@ static int runs(const bench_case_t *c, int a)
 {
     if (g_only != NULL && strstr(c->name, g_only) == NULL)
         return 0;
-    return a == A_MEMKIT || (c->peer_kind != P_NONE && g_peers[a].ok);
+    return a == A_MEMKIT || (c->peer_kind <= P_BATCH && c->peer_kind != P_NONE && g_peers[a].ok);
 }
 
 static int churn_runs(int a)
@@ -716,6 +1004,79 @@ static int churn_runs(int a)
     if (g_only != NULL && strstr(CHURN_NAME, g_only) == NULL)
         return 0;
     return a == A_MEMKIT || g_peers[a].ok;
+}
+
+static int threaded(const bench_case_t *c)
+{
+    return c->peer_kind == P_THREADS || c->peer_kind == P_THREADS_CONTROL;
+}
+
+/* Runs the cases that need a second thread in a forked child, `rounds`
+ * samples each (interleaved, the first case rotating), and stores their
+ * samples; the parent waits, so nothing else runs meanwhile. */
+static void run_threaded(double (*samples)[A_COUNT][1001], int rounds)
+{
+    int any = 0;
+    for (int c = 0; c < CASE_COUNT; c++)
+        any |= threaded(&g_cases[c]) && runs(&g_cases[c], A_MEMKIT);
+    if (!any)
+        return;
+    static double out[sizeof g_cases / sizeof g_cases[0]][1001];
+    int fd[2];
+    if (pipe(fd) != 0) {
+        perror("bench: pipe");
+        exit(1);
+    }
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("bench: fork");
+        exit(1);
+    }
+    if (pid == 0) {
+        close(fd[0]);
+        int tc[CASE_COUNT], n = 0;
+        for (int c = 0; c < CASE_COUNT; c++)
+            if (threaded(&g_cases[c]) && runs(&g_cases[c], A_MEMKIT))
+                tc[n++] = c;
+        for (int r = -1; r < rounds; r++) /* round -1: warm-up */
+            for (int k = 0; k < n; k++) {
+                int c = tc[(k + (r < 0 ? 0 : r)) % n]; /* who goes first alternates */
+                double v = g_cases[c].memkit();
+                if (r >= 0)
+                    out[c][r] = v;
+            }
+        const char *buf = (const char *)out;
+        size_t left = sizeof out;
+        while (left > 0) {
+            ssize_t n = write(fd[1], buf, left);
+            if (n <= 0)
+                _exit(1);
+            buf += n;
+            left -= (size_t)n;
+        }
+        _exit(0);
+    }
+    close(fd[1]);
+    char *buf = (char *)out;
+    size_t left = sizeof out;
+    while (left > 0) {
+        ssize_t n = read(fd[0], buf, left);
+        if (n <= 0)
+            break;
+        buf += n;
+        left -= (size_t)n;
+    }
+    close(fd[0]);
+    int status = 0;
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || left != 0) {
+        fprintf(stderr, "bench: the child running the 2-thread cases failed\n");
+        exit(1);
+    }
+    for (int c = 0; c < CASE_COUNT; c++)
+        if (threaded(&g_cases[c]))
+            memcpy(samples[c][A_MEMKIT], out[c], sizeof out[c]);
 }
 
 static void cell(char *buf, size_t n, const double *med, const double *mn, int a, int ok)
@@ -745,24 +1106,29 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench: mk_init: %s\n", mk_status_str(st));
         return 1;
     }
+    g_live_handle = mk_handle_alloc(MK_HANDLES_BENCH);
+    if (mk_handle_is_null(g_live_handle)) {
+        fprintf(stderr, "bench: mk_handle_alloc: %s\n", mk_status_str(mk_last_error()));
+        return 1;
+    }
+    g_only = getenv("MK_BENCH_ONLY");
+    static double samples[sizeof g_cases / sizeof g_cases[0]][A_COUNT][1001];
+    run_threaded(samples, rounds); /* first: in a child, before this process has touched much */
     load_peers();
     calibrate_timer();
     calibrate_ticks();
-    g_only = getenv("MK_BENCH_ONLY");
-
-    static double samples[sizeof g_cases / sizeof g_cases[0]][A_COUNT][1001];
 
     /* warm-up: attach the thread, carve the pool, fault in the peers' pages */
     for (int c = 0; c < CASE_COUNT; c++)
         for (int a = 0; a < A_COUNT; a++)
-            if (runs(&g_cases[c], a))
+            if (runs(&g_cases[c], a) && !threaded(&g_cases[c]))
                 (void)run_one(&g_cases[c], a);
 
     for (int r = 0; r < rounds; r++)
         for (int c = 0; c < CASE_COUNT; c++)
             for (int k = 0; k < A_COUNT; k++) {
                 int a = (k + r) % A_COUNT; /* rotate who goes first */
-                if (runs(&g_cases[c], a))
+                if (runs(&g_cases[c], a) && !threaded(&g_cases[c]))
                     samples[c][a][r] = run_one(&g_cases[c], a);
             }
 
@@ -778,11 +1144,19 @@ int main(int argc, char **argv)
     printf("|%s|%s|%s|%s|%s|%s|%s|%s|\n", "------------------------------------", "-----------------",
            "-----------------", "-----------------", "-----------------", "--------------", "-----------------",
            "-----------------");
-    double pool_const = 0, pool_var = 0, frame_const = 0, frame_var = 0;
+    double pool_const = 0, pool_var = 0, frame_const = 0, frame_var = 0, handoff = -1, control = -1;
+    int c_handoff = -1, c_control = -1;
     for (int c = 0; c < CASE_COUNT; c++) {
         const bench_case_t *bc = &g_cases[c];
         if (!runs(bc, A_MEMKIT))
             continue;
+        if (bc->peer_kind == P_THREADS_CONTROL) {
+            double v[1001];
+            memcpy(v, samples[c][A_MEMKIT], sizeof(double) * (size_t)rounds);
+            control = median(v, rounds);
+            c_control = c;
+            continue;
+        }
         double med[A_COUNT] = {0}, mn[A_COUNT] = {0};
         for (int a = 0; a < A_COUNT; a++) {
             if (!runs(bc, a))
@@ -811,9 +1185,22 @@ int main(int argc, char **argv)
             frame_const = med[A_MEMKIT];
         if (bc->memkit == mk_frame_variable)
             frame_var = med[A_MEMKIT];
+        if (bc->memkit == mk_transfer_pingpong) {
+            handoff = med[A_MEMKIT];
+            c_handoff = c;
+        }
     }
     printf("\nrouting cost (variable intent - constant intent, medians): pool pair %+.2f ns, frame alloc %+.2f ns\n",
            pool_var - pool_const, frame_var - frame_const);
+    if (c_handoff >= 0 && c_control >= 0) {
+        double d[1001];
+        for (int r = 0; r < rounds; r++)
+            d[r] = samples[c_handoff][A_MEMKIT][r] - samples[c_control][A_MEMKIT][r];
+        printf("transfer handoff, 2 threads: per transfer (half a round trip of a one-slot-mailbox ping-pong), cross-core\n"
+               "handoff included; the same ping-pong passing a bare pointer (no memkit, same rounds) takes %.2f ns;\n"
+               "memkit's share: %+.2f ns (difference of medians), %+.2f ns (median of per-round differences)\n",
+               control, handoff - control, median(d, rounds));
+    }
     printf("peers run the matching malloc+free pair of the same size (frame rows: a pair, since a frame\n"
            "block is never freed one by one); '-' = no peer equivalent. memkit: see bench/memkit_bench.toml.\n");
     if (churn_runs(A_MEMKIT))
