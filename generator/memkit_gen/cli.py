@@ -13,7 +13,8 @@ DESCRIPTION = """\
 Generate memkit's C configuration (memkit_config.h, memkit_config.c) from a
 memkit.toml. The output is deterministic and is written only when it changes.
 
-Problems are reported as FILE:LINE:COL: error|warning: MESSAGE, followed by a
+Problems are reported as FILE:LINE:COL: error: MESSAGE or
+FILE:LINE:COL: warning: MLnnn: MESSAGE (codes: docs/diagnostics.md), followed by a
 'hint:' line where one helps. The schema is documented in docs/config.md."""
 
 EPILOG = """\

@@ -21,6 +21,11 @@ MAX_INTENTS = 254           # intent indices fit a uint8_t, 0xFF is MK_POOL_SHAR
 MAX_HANDLE_TABLES = 256     # a handle keeps its table id in 8 bits (runtime handles.c)
 POOL_SHARED = 0xFF
 MIN_SPAN_SHIFT = 12
+# Codes of memkit-gen's warnings (docs/diagnostics.md).
+ML_NO_BUDGET = "ML503"      # a pool or heap intent without a budget
+ML_UNUSED_FRAME = "ML504"   # [frame] but no frame intent
+ML_UNUSED_POOL = "ML505"    # a pool that no intent uses
+ML_BUDGET_SUM = "ML506"     # intent budgets add up to more than [budget] total
 # MK_ROUTE_* flags in bit order: (C name, value).
 ROUTE_FLAGS = (("MK_ROUTE_ZERO_ON_FREE", 0x01), ("MK_ROUTE_BUDGETED", 0x02),
                ("MK_ROUTE_PLAIN_REFCOUNT", 0x04))
@@ -185,8 +190,9 @@ class _Builder:
     def err(self, path: KeyPath, message: str, hint: Optional[str] = None, value: bool = False) -> None:
         self.diag.error(self.places.value(path) if value else self.places.key(path), message, hint)
 
-    def warn(self, path: KeyPath, message: str, hint: Optional[str] = None, value: bool = False) -> None:
-        self.diag.warning(self.places.value(path) if value else self.places.key(path), message, hint)
+    def warn(self, code: str, path: KeyPath, message: str, hint: Optional[str] = None,
+             value: bool = False) -> None:
+        self.diag.warning(self.places.value(path) if value else self.places.key(path), message, hint, code)
 
     def get(self, table: Dict[str, Any], section: str, key: str) -> Any:
         """The value, its default when absent, or INVALID."""
@@ -320,11 +326,14 @@ class _Builder:
                 self.err(path + ("budget",), f"{ctx}: budget {fmt_size(own_budget)} exceeds "
                          f"budget.total {fmt_size(total)}", "lower the intent budget or raise [budget] total",
                          value=True)
+            if not own_budget and tier in ("pool", "heap"):
+                # Frame intents are bounded by their arena; pool and heap ones only by a budget.
+                self.warn(ML_NO_BUDGET, path, f"{ctx} has no budget", "add budget = ... to bound it")
             budget_sum += own_budget
             routes_in.append((name, tier, pool, own_budget, policy, self.get(t, "intent", "zero_on_free"),
                               self.get(t, "intent", "refcount")))
         if total and budget_sum > total and all(r[3] <= total for r in routes_in):
-            self.warn(("budget", "total"), f"[budget]: intent budgets add up to {fmt_size(budget_sum)}, "
+            self.warn(ML_BUDGET_SUM, ("budget", "total"), f"[budget]: intent budgets add up to {fmt_size(budget_sum)}, "
                       f"more than total {fmt_size(total)}",
                       "the intents cannot all reach their budgets at once", value=True)
 
@@ -336,11 +345,11 @@ class _Builder:
         used_pools = {r[2] for r in routes_in if r[1] == "pool"}
         for name in pool_names:
             if name not in used_pools and len(routes_in) == len(intents):
-                self.warn(("pool", name), f"pool '{name}' is not used by any intent",
+                self.warn(ML_UNUSED_POOL, ("pool", name), f"pool '{name}' is not used by any intent",
                           f"route an intent to it with tier = \"pool\" and pool = \"{name}\", or remove it")
         if frame is not None and len(routes_in) == len(intents) \
                 and not any(r[1] == "frame" for r in routes_in):
-            self.warn(("frame",), "[frame] is declared but no intent has tier = \"frame\"",
+            self.warn(ML_UNUSED_FRAME, ("frame",), "[frame] is declared but no intent has tier = \"frame\"",
                       "remove [frame], or route an intent to it")
 
         if self.diag.errors or mk.get("schema") is None:

@@ -41,6 +41,13 @@ class _Invalid:
     def __repr__(self) -> str:
         return "INVALID"
 
+    # A singleton: `is INVALID` must hold for copies too (overlays deep-copy the base).
+    def __copy__(self) -> "_Invalid":
+        return self
+
+    def __deepcopy__(self, memo: Dict[int, Any]) -> "_Invalid":
+        return self
+
 
 INVALID = _Invalid()
 

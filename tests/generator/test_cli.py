@@ -107,10 +107,25 @@ class CliTest(unittest.TestCase):
         r = self.gen("warn.toml", "-o", "gen")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertTrue(r.stderr.startswith(
-            "warn.toml:6:9: warning: [budget]: intent budgets add up to 2 MiB, more than total 1 MiB\n"))
+            "warn.toml:6:9: warning: ML506: [budget]: intent budgets add up to 2 MiB, more than total 1 MiB\n"))
         r = self.gen("warn.toml", "-o", "gen2", "--strict")
         self.assertEqual(r.returncode, 1)
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "gen2")))
+
+    def test_example_has_no_warnings(self):
+        r = self.gen("memkit.toml", "-o", "gen", "--strict")
+        self.assertEqual((r.returncode, r.stderr), (0, "memkit-gen: wrote 2 file(s) to gen\n"))
+
+    def test_intent_without_budget(self):
+        with open(os.path.join(self.tmp, "nobudget.toml"), "w", encoding="utf-8") as f:
+            f.write("[memkit]\nschema = 1\n[heap]\nsize = \"1 MiB\"\n[intent.ui]\ntier = \"heap\"\n")
+        r = self.gen("nobudget.toml", "-o", "gen")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr.splitlines()[:2], ["nobudget.toml:5:1: warning: ML503: intent 'ui' has no budget",
+                                                     "hint: add budget = ... to bound it"])
+        r = self.gen("nobudget.toml", "-o", "gen2", "--strict")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("memkit-gen: 1 warning(s) treated as errors (--strict)", r.stderr)
 
     def test_missing_file(self):
         r = self.gen("nope.toml", "-o", "gen")

@@ -45,8 +45,19 @@ def build(text, platform=None):
     return built, diag
 
 
-def messages(diag):
-    return [f"{d.severity}: {d.message}" for d in diag.sorted()]
+def messages(diag, no_budget=False):
+    """Severity and message of each diagnostic, in file order.
+
+    ML503 (a pool or heap intent without a budget) is left out unless `no_budget`:
+    many configs here leave budgets out on purpose; CodedWarningsTest covers it.
+    """
+    return [f"{d.severity}: {d.message}" for d in diag.sorted()
+            if no_budget or d.code != model.ML_NO_BUDGET]
+
+
+def coded(diag):
+    """(line, col, code, message, hint) of each warning, in file order."""
+    return [(d.line, d.col, d.code, d.message, d.hint) for d in diag.sorted() if d.severity == "warning"]
 
 
 class DerivedNumbersTest(unittest.TestCase):
@@ -301,6 +312,117 @@ intent.blob.refcount = "plain"
         self.assertEqual(m.handle_tables[0].blocks_bytes, 1 << 30)
 
 
+class CodedWarningsTest(unittest.TestCase):
+    """memkit-gen's best-practice warnings and their docs/diagnostics.md codes."""
+    HEADER = "[memkit]\nschema = 1\n"
+
+    def build(self, body, platform=None):
+        return build(self.HEADER + textwrap.dedent(body), platform)
+
+    def test_ml503_intent_without_budget(self):
+        m, diag = self.build("""\
+            [pool.small]
+            classes = [16]
+            counts = [4]
+            [heap]
+            size = "1 MiB"
+            [intent.blobs]
+            tier = "heap"
+            [intent.items]
+            tier = "pool"
+            zero_on_free = true
+            [intent.kept]
+            tier = "pool"
+            budget = 64
+            """)
+        self.assertIsNotNone(m)  # a warning, not an error
+        self.assertEqual(coded(diag), [
+            (8, 1, "ML503", "intent 'blobs' has no budget", "add budget = ... to bound it"),
+            (10, 1, "ML503", "intent 'items' has no budget", "add budget = ... to bound it")])
+        self.assertEqual(diag.render("t.toml")[:2], [
+            "t.toml:8:1: warning: ML503: intent 'blobs' has no budget",
+            "hint: add budget = ... to bound it"])
+
+    def test_ml503_quiet_for_frame_intents(self):
+        _, diag = self.build("""\
+            [frame]
+            arena = "64 KiB"
+            [intent.ui]
+            tier = "frame"
+            """)
+        self.assertEqual(coded(diag), [])
+
+    def test_ml503_budget_from_overlay(self):
+        text = """\
+            [heap]
+            size = "1 MiB"
+            [intent.blobs]
+            tier = "heap"
+            [platform.small]
+            intent.blobs.budget = "64 KiB"
+            """
+        self.assertEqual([d.code for d in self.build(text)[1].warnings], ["ML503"])
+        self.assertEqual(self.build(text, "small")[1].warnings, [])
+
+    def test_ml504_frame_without_frame_intent(self):
+        _, diag = self.build("""\
+            [frame]
+            arena = "64 KiB"
+            [heap]
+            size = "1 MiB"
+            [intent.blobs]
+            tier = "heap"
+            budget = "64 KiB"
+            """)
+        self.assertEqual(coded(diag), [(3, 1, "ML504", "[frame] is declared but no intent has tier = \"frame\"",
+                                        "remove [frame], or route an intent to it")])
+        self.assertEqual(diag.render("t.toml")[0],
+                         "t.toml:3:1: warning: ML504: [frame] is declared but no intent has tier = \"frame\"")
+
+    def test_ml505_unused_pool(self):
+        _, diag = self.build("""\
+            [pool.used]
+            classes = [16]
+            counts = [4]
+            [pool.spare]
+            classes = [32]
+            counts = [4]
+            [intent.items]
+            tier = "pool"
+            pool = "used"
+            budget = 64
+            """)
+        self.assertEqual(coded(diag), [(6, 1, "ML505", "pool 'spare' is not used by any intent",
+                                        "route an intent to it with tier = \"pool\" and pool = \"spare\", "
+                                        "or remove it")])
+        self.assertEqual(diag.render("t.toml")[0],
+                         "t.toml:6:1: warning: ML505: pool 'spare' is not used by any intent")
+
+    def test_ml506_budgets_over_total(self):
+        _, diag = self.build("""\
+            [heap]
+            size = "1 MiB"
+            [budget]
+            total = "1 MiB"
+            [intent.a]
+            tier = "heap"
+            budget = "1 MiB"
+            [intent.b]
+            tier = "heap"
+            budget = "512 KiB"
+            """)
+        self.assertEqual(coded(diag), [(6, 9, "ML506", "[budget]: intent budgets add up to 1536 KiB, more than "
+                                        "total 1 MiB", "the intents cannot all reach their budgets at once")])
+        self.assertEqual(diag.render("t.toml")[0], "t.toml:6:9: warning: ML506: [budget]: intent budgets add up "
+                                                   "to 1536 KiB, more than total 1 MiB")
+
+    def test_errors_have_no_code(self):
+        _, diag = self.build("alignment = 12\n[intent.a]\ntier = \"heap\"\n")
+        self.assertTrue(diag.errors)
+        self.assertTrue(all(d.code is None for d in diag.errors))
+        self.assertTrue(all(": error: ML" not in line for line in diag.render("t.toml")))
+
+
 class ChecksTest(unittest.TestCase):
     def test_warnings(self):
         _, diag = build("""\
@@ -326,6 +448,7 @@ class ChecksTest(unittest.TestCase):
             "warning: [frame] is declared but no intent has tier = \"frame\"",
             "warning: pool 'unused' is not used by any intent",
             "warning: [budget]: intent budgets add up to 1025 KiB, more than total 1 MiB"])
+        self.assertEqual([d.code for d in diag.sorted()], ["ML504", "ML505", "ML506"])
 
     def test_all_errors_collected(self):
         _, diag = build("""\

@@ -4,7 +4,7 @@ import unittest
 from . import support  # noqa: F401  (puts generator/ on sys.path)
 from memkit_gen import emit
 from memkit_gen.config import Locator
-from memkit_gen.diagnostics import choice_hint, did_you_mean
+from memkit_gen.diagnostics import Diagnostics, choice_hint, did_you_mean, printable
 from memkit_gen.schema import fmt_size, parse_size
 
 
@@ -116,6 +116,20 @@ class FilterTest(unittest.TestCase):
         self.assertEqual(emit.c_array(["1", "2"]), "{ 1, 2 }")
         self.assertEqual(emit.c_array([str(i % 10) for i in range(17)]),
                          "{\n    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5,\n    6\n}")
+
+
+class PrintableTest(unittest.TestCase):
+    def test_escapes_line_breaks_and_controls(self):
+        self.assertEqual(printable("plain 'é' text"), "plain 'é' text")
+        self.assertEqual(printable("a\nb\tc\x1b[0m\u2028\x00"), "a\\nb\\tc\\x1b[0m\\u2028\\x00")
+
+    def test_render_keeps_one_line_per_diagnostic(self):
+        diag = Diagnostics()
+        diag.error((2, 1), "unknown key 'a\nb'", "did you mean 'a\rb'?")
+        diag.warning((3, 1), "intent 'x' has no budget", "add budget = ... to bound it", "ML503")
+        self.assertEqual(diag.render("t.toml"), [
+            "t.toml:2:1: error: unknown key 'a\\nb'", "hint: did you mean 'a\\x0db'?",
+            "t.toml:3:1: warning: ML503: intent 'x' has no budget", "hint: add budget = ... to bound it"])
 
 
 if __name__ == "__main__":
