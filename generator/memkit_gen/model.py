@@ -326,6 +326,9 @@ class _Builder:
                 self.err(path + ("budget",), f"{ctx}: budget {fmt_size(own_budget)} exceeds "
                          f"budget.total {fmt_size(total)}", "lower the intent budget or raise [budget] total",
                          value=True)
+            if "refcount" in t and tier == "frame":
+                self.err(path + ("refcount",), f"{ctx}: refcount has no effect on a frame intent",
+                         "shared buffers live in pool or heap memory: set refcount on a pool or heap intent")
             if not own_budget and tier in ("pool", "heap"):
                 # Frame intents are bounded by their arena; pool and heap ones only by a budget.
                 self.warn(ML_NO_BUDGET, path, f"{ctx} has no budget", "add budget = ... to bound it")
