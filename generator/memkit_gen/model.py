@@ -143,6 +143,7 @@ class Model:
     handle_tables: Tuple[HandleTable, ...]
     scratch: Optional[Scratch]
     deferred: Deferred
+    sentinel: bool            # [debug] sentinel: the hardened debug runtime
     budget_total: int
     static_bytes: int
     platform: str             # "" when no overlay
@@ -361,7 +362,8 @@ class _Builder:
                     frame=frame if frame_ok else None, heap=heap if heap_ok else None, pools=pools,
                     shapes=shapes, routes=routes_in, total=total, handles=handles, scratch=scratch,
                     deferred=Deferred(self.get(deferred, "deferred", "capacity"),
-                                      self.get(deferred, "deferred", "max_frames")))
+                                      self.get(deferred, "deferred", "max_frames")),
+                    sentinel=self.get(c.get("debug", {}), "debug", "sentinel"))
 
     def handle_tables(self, tables: Dict[str, Any], align: Optional[int]) -> List[Tuple[str, int, int]]:
         """(name, capacity, block_size) of each well-formed [handles.NAME], sorted by name."""
@@ -516,7 +518,7 @@ def _finish(parts: Dict[str, Any], platform: str, normalized: str) -> Model:
         + sum(p.static_bytes for p in pools) + sum(t.static_bytes for t in handle_tables)
     return Model(SCHEMA, threads, max_threads, frames, align, ceil_log2(align), frame, heap, tuple(pools),
                  tuple(c for p in pools for c in p.classes), tuple(routes), handle_tables, scratch,
-                 parts["deferred"], parts["total"], static, platform, normalized)
+                 parts["deferred"], parts["sentinel"], parts["total"], static, platform, normalized)
 
 
 def _merge_raw(base: Dict[str, Any], overlay: Dict[str, Any]) -> Dict[str, Any]:

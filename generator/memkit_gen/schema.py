@@ -121,6 +121,9 @@ SECTIONS: Dict[str, Tuple[bool, Dict[str, Key]]] = {  # name -> (named tables?, 
         "capacity": Key("int", 1024, lo=1, hi=1 << 20),
         "max_frames": Key("int", 8, lo=1, hi=255),
     }),
+    "debug": (False, {
+        "sentinel": Key("bool", False),
+    }),
 }
 # How messages name one table of a named section.
 TABLE_NOUNS = {"pool": "pool", "intent": "intent", "handles": "handle table"}

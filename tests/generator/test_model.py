@@ -486,3 +486,16 @@ class HandleTableLimitTest(unittest.TestCase):
             result = support.run_gen(["many.toml", "-o", "out"], cwd=tmp)
         self.assertEqual(result.returncode, 1)
         self.assertIn("too many handle tables: 257, the limit is 256", result.stderr)
+
+
+class SentinelTest(unittest.TestCase):
+    def test_debug_sentinel_defaults_off_and_turns_on(self):
+        base, diag = build(BASIC)
+        self.assertFalse(base.sentinel)
+        on, diag = build(BASIC + "\n[debug]\nsentinel = true\n")
+        self.assertEqual(messages(diag), [])
+        self.assertTrue(on.sentinel)
+
+    def test_debug_rejects_unknown_keys(self):
+        _, diag = build(BASIC + "\n[debug]\nsentinal = true\n")
+        self.assertTrue(any("sentinal" in m for m in messages(diag)))

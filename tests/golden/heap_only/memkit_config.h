@@ -28,6 +28,7 @@
 #define MKG_HANDLE_TABLE_COUNT 0
 #define MKG_DEFERRED_CAPACITY 1024
 #define MKG_DEFERRED_MAX_FRAMES 8
+#define MKG_SENTINEL 0
 #define MKG_SCRATCH_CAP 0
 
 typedef enum mk_intent {
