@@ -32,6 +32,20 @@ void *mk__exhausted(unsigned intent, size_t size, size_t align, mk_status_t reas
     if (mk__policy_depth > 0)
         return mk__fail(reason);
     const mk_route_t *route = &mk__rt.config->routes[intent];
+#if MK_SENTINEL
+    if (reason == MK_EBUDGET) {
+        const char *file;
+        int line;
+        mk__sentinel_current_site(&file, &line);
+        bool own = (route->flags & MK_ROUTE_BUDGETED) != 0u;
+        mk__report(MK__ML307, NULL, (int)intent, file, line,
+                   "intent '%s': %zu bytes (sentinel header and canary included) would exceed %s of %llu bytes "
+                   "(at %s:%d)",
+                   mk_intent_name((mk_intent_t)intent), size, own ? "its budget" : "the total budget",
+                   (unsigned long long)(own ? route->budget : mk__rt.config->budget_total),
+                   file != NULL ? file : "?", line);
+    }
+#endif
     void *p = NULL;
     switch ((mk_policy_t)route->on_exhausted) {
     case MK_POLICY_FALLBACK:
@@ -53,7 +67,7 @@ void *mk__exhausted(unsigned intent, size_t size, size_t align, mk_status_t reas
             break;
         mk__policy_depth++;
         if (handler((mk_intent_t)intent, size, reason, MK__LOAD(mk__rt.oom_user)) != 0)
-            p = mk_alloc_aligned((mk_intent_t)intent, size, align);
+            p = mk__alloc_aligned_fast((mk_intent_t)intent, size, align); /* `size` is the tier's request */
         mk__policy_depth--;
         break;
     }
@@ -108,6 +122,15 @@ static size_t mk__frame_readable(const void *ptr)
 
 void *mk_realloc(mk_intent_t intent, void *ptr, size_t size)
 {
+#if MK_SENTINEL
+    return mk__sentinel_realloc(intent, ptr, size);
+#else
+    return mk__realloc_plain(intent, ptr, size);
+#endif
+}
+
+void *mk__realloc_plain(mk_intent_t intent, void *ptr, size_t size)
+{
     if (ptr == NULL)
         return mk_alloc(intent, size);
     if (size == 0) {
@@ -152,6 +175,11 @@ void mk__free_slow(void *ptr)
 size_t mk_usable_size(const void *ptr)
 {
     unsigned cls, intent;
+#if MK_SENTINEL
+    size_t requested;
+    if (ptr != NULL && mk__sentinel_usable(ptr, &requested))
+        return requested; /* the canary starts right after */
+#endif
     if (ptr == NULL || mk__frame_owns(ptr))
         return 0;
     if (mk__pool_find(ptr, &cls, &intent))

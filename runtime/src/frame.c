@@ -63,9 +63,15 @@ static void mk__frame_enter(mk__thread_t *t, uint64_t epoch)
     unsigned char *arena = mk__rt.frame_base +
                            ((size_t)t->index * MKG_FRAMES_IN_FLIGHT + slot) * (size_t)MKG_FRAME_ARENA_BYTES;
     mk__stats_sample(); /* the bytes released below count towards the peak first */
+#if MK_SENTINEL
+    mk__sentinel_frame_leave(t);
+#endif
     for (unsigned s = 0; s < MKG_FRAMES_IN_FLIGHT; s++) {
         uint64_t stamp = MK__LOAD(t->slot_epoch[s]);
         if (s == slot || (stamp != 0 && epoch + 1u - stamp >= MKG_FRAMES_IN_FLIGHT)) {
+#if MK_SENTINEL
+            mk__sentinel_frame_release(t, s);
+#endif
             mk__frame_release_slot(t, s);
             MK__STORE(t->slot_epoch[s], 0u);
         }
@@ -152,12 +158,18 @@ int64_t mk__frame_live(unsigned intent)
 
 void mk_begin_frame(void)
 {
+#if MK_SENTINEL
+    mk__sentinel_frame_begin();
+#endif
     MK__STORE(mk__frame_epoch, MK__LOAD(mk__frame_epoch) + 1u);
     mk__lifecycle_frame_begin();
 }
 
 void mk_end_frame(void)
 {
+#if MK_SENTINEL
+    mk__sentinel_frame_end();
+#endif
     mk__lifecycle_frame_end();
     mk__deferred_end_frame();
     mk__stats_sample();
@@ -197,7 +209,20 @@ mk_frame_mark_t mk_frame_mark(void)
     mark.thread = t->index;
     for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++)
         mark.bytes[intent] = MK__LOAD(t->frame_row[intent]);
+#if MK_SENTINEL
+    mk__sentinel_mark_taken(t, &mark);
+#endif
     return mark;
+}
+
+void mk_frame_mark_release(const mk_frame_mark_t *mark)
+{
+#if MK_SENTINEL
+    if (mark != NULL)
+        mk__sentinel_mark_released(mark);
+#else
+    (void)mark;
+#endif
 }
 
 mk_status_t mk_frame_rewind(const mk_frame_mark_t *mark)
@@ -205,6 +230,10 @@ mk_status_t mk_frame_rewind(const mk_frame_mark_t *mark)
     mk__thread_t *t = mk__thread();
     if (mark == NULL)
         return MK_EINVAL;
+#if MK_SENTINEL
+    if (t != NULL && !mk__sentinel_rewind_check(t, mark))
+        return MK_ESTATE;
+#endif
     if (t == NULL || mark->epoch != MK__LOAD(mk__frame_epoch) || mark->epoch != t->frame_epoch ||
         mark->thread != t->index)
         return MK_ESTATE; /* another frame's or another thread's mark */
@@ -229,6 +258,9 @@ mk_status_t mk_frame_rewind(const mk_frame_mark_t *mark)
         block = next;
     }
     t->overflow[slot] = mark->spill;
+#if MK_SENTINEL
+    mk__sentinel_rewound(t, mark, t->frame_cursor);
+#endif
     t->frame_cursor = mark->cursor;
     return MK_OK;
 }
@@ -240,6 +272,10 @@ void *mk_frame_grow(mk_intent_t intent, void *ptr, size_t old_size, size_t new_s
         return mk__fail(MK_EINVAL);
     if (ptr == NULL)
         return mk_alloc(intent, new_size);
+#if MK_SENTINEL
+    if (!mk__sentinel_frame_check(ptr, "mk_frame_grow"))
+        return mk__fail(MK_EINVAL);
+#endif
     if (new_size <= old_size)
         return ptr;
     size_t old_n = (old_size + MK__ALIGN_MASK) & ~MK__ALIGN_MASK;
@@ -252,6 +288,9 @@ void *mk_frame_grow(mk_intent_t intent, void *ptr, size_t old_size, size_t new_s
     if (new_n > old_n && old_size != 0 && (uintptr_t)ptr + old_n == t->frame_cursor &&
         new_n - old_n <= t->frame_end - t->frame_cursor &&
         mk__budget_take(t, intent, (int64_t)(new_n - old_n))) {
+#if MK_SENTINEL
+        mk__sentinel_frame_fresh((void *)t->frame_cursor, new_n - old_n);
+#endif
         t->frame_cursor += new_n - old_n;
         MK__BUMP(t->tally, (int64_t)(new_n - old_n));
         MK__BUMP(t->frame_row[intent], (int64_t)(new_n - old_n));

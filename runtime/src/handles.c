@@ -113,7 +113,7 @@ static const mk_handle_table_layout_t *mk__handle_layout(mk_handle_t handle, uin
 /* The live slot of a handle with its table locked, or NULL (lock not held)
  * with mk_last_error set when the handle is NULL, out of range or stale. */
 static mk_handle_slot_t *mk__handle_lock(mk_handle_t handle, const mk_handle_table_layout_t **layout_out,
-                                         mk__handle_table_t **table_out)
+                                         mk__handle_table_t **table_out, const char *api)
 {
     uint32_t index;
     const mk_handle_table_layout_t *layout = mk__handle_layout(handle, &index);
@@ -123,7 +123,20 @@ static mk_handle_slot_t *mk__handle_lock(mk_handle_t handle, const mk_handle_tab
     mk_handle_slot_t *slot = &layout->slots[index];
     mk__lock(&table->lock);
     if (slot->live == 0u || slot->generation != handle.generation) {
+        uint32_t now = slot->generation, live = slot->live;
         mk__unlock(&table->lock);
+#if MK_SENTINEL
+        mk__report(MK__ML306, NULL, -1, NULL, 0,
+                   "%s of a stale handle {0x%08x, generation %u}: table '%s' slot %u is %s at generation %u (the "
+                   "handle's block was freed%s)",
+                   api, (unsigned)handle.index, (unsigned)handle.generation, layout->name, (unsigned)index,
+                   live != 0u ? "live again" : "free", (unsigned)now,
+                   handle.generation < now ? "" : ", or the handle is from before the last mk_init");
+#else
+        (void)api;
+        (void)now;
+        (void)live;
+#endif
         return mk__fail(MK_EINVAL);
     }
     *layout_out = layout;
@@ -176,7 +189,7 @@ void *mk_handle_get(mk_handle_t handle)
 {
     const mk_handle_table_layout_t *layout;
     mk__handle_table_t *table;
-    mk_handle_slot_t *slot = mk__handle_lock(handle, &layout, &table);
+    mk_handle_slot_t *slot = mk__handle_lock(handle, &layout, &table, "mk_handle_get");
     if (slot == NULL)
         return NULL;
     void *block = mk__handle_block(layout, slot->block);
@@ -188,7 +201,7 @@ mk_status_t mk_handle_free(mk_handle_t handle)
 {
     const mk_handle_table_layout_t *layout;
     mk__handle_table_t *table;
-    mk_handle_slot_t *slot = mk__handle_lock(handle, &layout, &table);
+    mk_handle_slot_t *slot = mk__handle_lock(handle, &layout, &table, "mk_handle_free");
     if (slot == NULL)
         return MK_EINVAL;
     if (slot->pins != 0u) {
@@ -214,7 +227,7 @@ void *mk_handle_pin(mk_handle_t handle)
 {
     const mk_handle_table_layout_t *layout;
     mk__handle_table_t *table;
-    mk_handle_slot_t *slot = mk__handle_lock(handle, &layout, &table);
+    mk_handle_slot_t *slot = mk__handle_lock(handle, &layout, &table, "mk_handle_pin");
     if (slot == NULL)
         return NULL;
     void *block = NULL;
@@ -232,7 +245,7 @@ mk_status_t mk_handle_unpin(mk_handle_t handle)
 {
     const mk_handle_table_layout_t *layout;
     mk__handle_table_t *table;
-    mk_handle_slot_t *slot = mk__handle_lock(handle, &layout, &table);
+    mk_handle_slot_t *slot = mk__handle_lock(handle, &layout, &table, "mk_handle_unpin");
     if (slot == NULL)
         return MK_EINVAL;
     mk_status_t status = MK_ESTATE;

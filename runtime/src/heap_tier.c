@@ -105,10 +105,14 @@ void *mk__heap_serve(unsigned intent, size_t size, size_t align, mk_status_t *re
     }
     int64_t bytes = (int64_t)(from_system ? mk__sys_header(p)->size : mk__heap_usable_size(p));
     if (!mk__budget_take(t, intent, bytes)) {
-        if (from_system)
+        if (from_system) {
             mk__prim_system_free(mk__sys_header(p)->raw);
-        else
+        } else {
+#if MK_SENTINEL
+            mk__sentinel_tier_unused(p, (size_t)bytes);
+#endif
             mk__heap_locked_free(p);
+        }
         *reason = MK_EBUDGET;
         return NULL;
     }

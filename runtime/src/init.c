@@ -59,6 +59,9 @@ mk_status_t mk_init(const mk_config_t *config)
     memset(&mk__rt, 0, sizeof mk__rt);
     mk__rt.config = config;
     mk__rt.generation = generation;
+#if MK_SENTINEL
+    mk__sentinel_init();
+#endif
     mk__thread_reset_all();
     mk__frame_init();
     mk__budget_init();
@@ -90,13 +93,17 @@ mk_status_t mk_init(const mk_config_t *config)
     return MK_OK;
 }
 
-void mk_shutdown(void)
+size_t mk_shutdown(void)
 {
     if (!mk__rt.initialised)
-        return;
+        return 0;
     mk__scratch_fini();
-    mk__shared_fini();
     mk__deferred_fini();
+    size_t leaks = 0;
+#if MK_SENTINEL
+    leaks = mk__sentinel_shutdown(); /* the tiers and the shared registry are still up */
+#endif
+    mk__shared_fini();
     mk__handles_fini();
     mk_thread_detach();
     mk__prim_thread_exit_fini();
@@ -104,4 +111,5 @@ void mk_shutdown(void)
     mk__rt.initialised = false;
     mk__rt.generation++; /* a slot still pointed at from a live thread no longer matches */
     mk__last_error = MK_OK;
+    return leaks;
 }

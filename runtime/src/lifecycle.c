@@ -32,6 +32,9 @@ static struct {
     mk__callback_t on_end[MK_MAX_FRAME_CALLBACKS];
     uint32_t on_begin_count;
     uint32_t on_end_count;
+#if MK_SENTINEL
+    bool rate_reported[MK_MAX_PHASES]; /* ML401 once per phase and run */
+#endif
 } mk__life;
 
 void mk__lifecycle_init(void)
@@ -164,8 +167,19 @@ void *mk_alloc_current(size_t size)
 {
     mk__thread_t *t = mk__self;
     uint32_t depth = t->life.intent_depth;
-    if (t->generation != mk__rt.generation || depth == 0)
+    if (t->generation != mk__rt.generation || depth == 0) {
+#if MK_SENTINEL
+        const char *file;
+        int line;
+        mk__sentinel_current_site(&file, &line);
+        if (mk__rt.initialised)
+            mk__report(MK__ML501, NULL, -1, file, line,
+                       "mk_alloc_current(%zu) with no intent pushed on this thread (mk_intent_push / "
+                       "mk_with_intent): the allocation fails",
+                       size);
+#endif
         return mk__fail(MK_EINVAL);
+    }
     if (depth > MK_INTENT_STACK_DEPTH)
         depth = MK_INTENT_STACK_DEPTH;
     return mk_alloc((mk_intent_t)t->life.intents[depth - 1], size);
@@ -222,6 +236,17 @@ void mk__lifecycle_frame_begin(void)
 void mk__lifecycle_frame_end(void)
 {
     uint64_t frame = mk_frame_index();
+#if MK_SENTINEL
+    /* the frame driver's own phases: other threads' stacks are theirs to read */
+    const mk__thread_lifecycle_t *open = &mk__self->life;
+    if (mk__self->generation == mk__rt.generation && open->depth > 0) {
+        uint32_t top = open->depth <= MK_PHASE_DEPTH ? open->open[open->depth - 1].phase : MK__PHASE_NONE;
+        mk__report(MK__ML105, NULL, -1, NULL, 0,
+                   "mk_end_frame while phase '%s' is still open (%u phase(s) open on the frame driver's thread): "
+                   "its mk_phase_end is missing or comes later",
+                   top < MK__LOAD(mk__life.phase_count) ? mk__life.phase_names[top] : "?", (unsigned)open->depth);
+    }
+#endif
     for (uint32_t i = 0; i < mk__life.on_end_count; i++)
         mk__life.on_end[i].fn(frame, mk__life.on_end[i].user);
     uint32_t count = MK__LOAD(mk__life.phase_count);
@@ -230,6 +255,17 @@ void mk__lifecycle_frame_end(void)
         mk__phase_totals(phase, &bytes, &allocs, &entries);
         MK__STORE(mk__life.last_frame_bytes[phase], (int64_t)(bytes - mk__life.last_end_bytes[phase]));
         MK__STORE(mk__life.last_frame_allocs[phase], (int64_t)(allocs - mk__life.last_end_allocs[phase]));
+#if MK_SENTINEL
+        uint64_t in_frame = allocs - mk__life.last_end_allocs[phase];
+        if (in_frame > MK_SENTINEL_PHASE_ALLOC_LIMIT && !mk__life.rate_reported[phase]) {
+            mk__life.rate_reported[phase] = true;
+            mk__report(MK__ML401, NULL, -1, NULL, 0,
+                       "phase '%s' made %llu allocations in frame %llu (more than %d): a frame arena, a pool with "
+                       "a larger thread cache or batching would serve it better (reported once)",
+                       mk__life.phase_names[phase], (unsigned long long)in_frame, (unsigned long long)frame,
+                       MK_SENTINEL_PHASE_ALLOC_LIMIT);
+        }
+#endif
         mk__life.last_end_bytes[phase] = bytes;
         mk__life.last_end_allocs[phase] = allocs;
     }

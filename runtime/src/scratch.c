@@ -43,6 +43,9 @@ static void mk__scratch_free_list(mk__scratch_t *list)
     while (list != NULL) {
         mk__scratch_t *next = list->next;
         list->state = 0;
+#if MK_SENTINEL
+        mk__sentinel_set_kind(list, MK__KIND_PLAIN);
+#endif
         mk_free(list);
         list = next;
     }
@@ -93,6 +96,9 @@ static mk__scratch_t *mk__scratch_new(size_t size)
     if (h == NULL)
         return NULL;
     h->capacity = mk_usable_size(h) - MK__SCRATCH_HEADER;
+#if MK_SENTINEL
+    mk__sentinel_set_kind(h, MK__KIND_SCRATCH);
+#endif
     return h;
 }
 
@@ -134,6 +140,11 @@ void mk_scratch_release(void *buf)
     if (buf == NULL)
         return;
     mk__scratch_t *h = mk__scratch_header(buf);
+#if MK_SENTINEL
+    /* looked up before h is read: buf may be anything */
+    if (!mk__sentinel_check_kind(h, buf, MK__KIND_SCRATCH, "mk_scratch_release"))
+        return;
+#endif
     mk__lock(&mk__scratch.lock);
     if (MK_UNLIKELY(h->state != MK__SCRATCH_LIVE)) {
         mk__unlock(&mk__scratch.lock);
@@ -153,8 +164,12 @@ void mk_scratch_release(void *buf)
         h->state = 0;
     }
     mk__unlock(&mk__scratch.lock);
-    if (!keep)
+    if (!keep) {
+#if MK_SENTINEL
+        mk__sentinel_set_kind(h, MK__KIND_PLAIN);
+#endif
         mk_free(h);
+    }
 }
 
 #else /* no [scratch] section */

@@ -47,13 +47,21 @@ static uint64_t mk__fnv1a(uint64_t hash, const unsigned char *bytes, size_t n)
     return hash;
 }
 
-static void mk__shared_check(const mk_shared_t *s, const char *caller)
+/* Aborts unless `s` is a live shared buffer. Sentinel builds look it up
+ * first (without reading through a foreign pointer) and report what it is
+ * instead (ML301-ML303); false then tells the caller to do nothing. */
+static bool mk__shared_check(const mk_shared_t *s, const char *caller)
 {
+#if MK_SENTINEL
+    if (!mk__sentinel_check_kind(s, s, MK__KIND_SHARED, caller))
+        return false;
+#endif
     if (MK_UNLIKELY(s == NULL || s->magic != MK__SHARED_MAGIC)) {
         char message[128];
         snprintf(message, sizeof message, "%s: not a live shared buffer (released too often, or never one)", caller);
         mk__prim_panic(message);
     }
+    return true;
 }
 
 /* The reference count with acquire ordering: a count of 1 seen here happens
@@ -95,6 +103,9 @@ static mk_shared_t *mk__shared_create(unsigned intent, size_t size, const char *
     s->plain = (mk__rt.config->routes[intent].flags & MK_ROUTE_PLAIN_REFCOUNT) != 0u;
     s->magic = MK__SHARED_MAGIC;
     MK__STORE(s->refs, 1u);
+#if MK_SENTINEL
+    mk__sentinel_set_kind(s, MK__KIND_SHARED);
+#endif
     uint64_t name_hash = mk__fnv1a(MK__FNV_OFFSET, (const unsigned char *)name, name_len);
 
     mk__lock(&mk__shared.lock);
@@ -140,7 +151,8 @@ size_t mk_shared_size(const mk_shared_t *s)
 
 mk_shared_t *mk_shared_retain(mk_shared_t *s)
 {
-    mk__shared_check(s, "mk_shared_retain");
+    if (!mk__shared_check(s, "mk_shared_retain"))
+        return s;
     uint32_t before = mk__refs_add(s, 1u);
     if (MK_UNLIKELY(before == 0u || before == UINT32_MAX))
         mk__prim_panic("mk_shared_retain: reference count is 0 (a released buffer) or would overflow");
@@ -151,7 +163,8 @@ void mk_shared_release(mk_shared_t *s)
 {
     if (s == NULL)
         return;
-    mk__shared_check(s, "mk_shared_release");
+    if (!mk__shared_check(s, "mk_shared_release"))
+        return;
     uint32_t before = mk__refs_add(s, UINT32_MAX);
     if (MK_LIKELY(before > 1u))
         return;
@@ -169,6 +182,9 @@ void mk_shared_release(mk_shared_t *s)
     mk__shared.live--;
     mk__unlock(&mk__shared.lock);
     s->magic = 0;
+#if MK_SENTINEL
+    mk__sentinel_set_kind(s, MK__KIND_PLAIN);
+#endif
     mk_free(s);
 }
 
@@ -182,7 +198,8 @@ void *mk_shared_make_mut(mk_shared_t **s)
     if (s == NULL || *s == NULL)
         return mk__fail(MK_EINVAL);
     mk_shared_t *old = *s;
-    mk__shared_check(old, "mk_shared_make_mut");
+    if (!mk__shared_check(old, "mk_shared_make_mut"))
+        return mk__fail(MK_EINVAL);
     if (mk__refs_acquire(old) == 1u)
         return mk_shared_data(old);
     mk_shared_t *copy = mk__shared_create(old->intent, (size_t)old->size, old->name, strlen(old->name));

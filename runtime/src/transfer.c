@@ -26,6 +26,19 @@ static bool mk__transfer_claim(mk_transfer_t *t, uint32_t to)
 }
 #endif
 
+#if MK_SENTINEL
+static void mk__transfer_reused(const mk_transfer_t *t)
+{
+    const char *file;
+    int line;
+    mk__sentinel_current_site(&file, &line);
+    mk__report(MK__ML202, t, -1, file, line,
+               "mk_transfer_accept of transfer %p, already accepted: one transfer, one accept (the receiver that "
+               "accepted it owns %p)",
+               (const void *)t, t->ptr);
+}
+#endif
+
 mk_status_t mk_transfer_init(mk_transfer_t *t, void *ptr, size_t size)
 {
     if (t == NULL || ptr == NULL)
@@ -38,6 +51,16 @@ mk_status_t mk_transfer_init(mk_transfer_t *t, void *ptr, size_t size)
     uint32_t kind = MK_TRANSFER_BLOCK;
     uint64_t epoch = 0;
     unsigned cls, intent;
+#if MK_SENTINEL
+    /* blocks carry a header here: their size bound is the size asked for */
+    size_t bound;
+    if (mk__sentinel_usable(ptr, &bound)) {
+        if (size > bound)
+            return MK_EINVAL;
+    } else if (!mk__sentinel_frame_check(ptr, "mk_transfer_init")) {
+        return MK_EINVAL;
+    } else
+#endif
     if (mk__frame_owns(ptr)) {
         if (!mk__frame_region_epoch(self, ptr, size, &epoch))
             return MK_EINVAL;
@@ -66,6 +89,10 @@ mk_status_t mk_transfer_init(mk_transfer_t *t, void *ptr, size_t size)
 #else
     t->state = MK_TRANSFER_PENDING;
 #endif
+#if MK_SENTINEL
+    if (kind == MK_TRANSFER_FRAME)
+        mk__sentinel_transfer_offered(t);
+#endif
     return MK_OK;
 }
 
@@ -79,14 +106,29 @@ void *mk_transfer_accept(mk_transfer_t *t)
 #else
     uint32_t state = t->state;
 #endif
-    if (state != MK_TRANSFER_PENDING)
-        return mk__fail(MK_ESTATE);
-    if (t->kind == MK_TRANSFER_FRAME && !mk__frame_in_flight(t->epoch)) {
-        mk__transfer_claim(t, MK_TRANSFER_EXPIRED);
+    if (state != MK_TRANSFER_PENDING) {
+#if MK_SENTINEL
+        if (state == MK_TRANSFER_ACCEPTED)
+            mk__transfer_reused(t);
+#endif
         return mk__fail(MK_ESTATE);
     }
-    if (!mk__transfer_claim(t, MK_TRANSFER_ACCEPTED))
+    if (t->kind == MK_TRANSFER_FRAME && !mk__frame_in_flight(t->epoch)) {
+        mk__transfer_claim(t, MK_TRANSFER_EXPIRED);
+#if MK_SENTINEL
+        mk__sentinel_transfer_closed(t);
+#endif
         return mk__fail(MK_ESTATE);
+    }
+    if (!mk__transfer_claim(t, MK_TRANSFER_ACCEPTED)) {
+#if MK_SENTINEL
+        mk__transfer_reused(t); /* another thread accepted it first */
+#endif
+        return mk__fail(MK_ESTATE);
+    }
+#if MK_SENTINEL
+    mk__sentinel_transfer_closed(t);
+#endif
     return t->ptr;
 }
 
@@ -94,5 +136,10 @@ mk_status_t mk_transfer_cancel(mk_transfer_t *t)
 {
     if (t == NULL)
         return MK_EINVAL;
-    return mk__transfer_claim(t, MK_TRANSFER_CANCELLED) ? MK_OK : MK_ESTATE;
+    if (!mk__transfer_claim(t, MK_TRANSFER_CANCELLED))
+        return MK_ESTATE;
+#if MK_SENTINEL
+    mk__sentinel_transfer_closed(t);
+#endif
+    return MK_OK;
 }

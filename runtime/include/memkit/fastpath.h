@@ -251,7 +251,9 @@ MK__INLINE void mk__pool_release(unsigned intent, unsigned cls, void *ptr)
 }
 #endif /* MKG_POOL_COUNT > 0 */
 
-MK__INLINE void *mk_alloc(mk_intent_t intent, size_t size)
+/* The raw fast paths: what mk_alloc, mk_alloc_aligned, mk_free and
+ * mk_free_sized are in release builds; sentinel builds wrap their blocks. */
+MK__INLINE void *mk__alloc_fast(mk_intent_t intent, size_t size)
 {
     if (MK_UNLIKELY((unsigned)intent >= (unsigned)MKG_INTENT_COUNT))
         return mk__bad_intent();
@@ -267,14 +269,14 @@ MK__INLINE void *mk_alloc(mk_intent_t intent, size_t size)
     }
 }
 
-MK__INLINE void *mk_alloc_aligned(mk_intent_t intent, size_t size, size_t align)
+MK__INLINE void *mk__alloc_aligned_fast(mk_intent_t intent, size_t size, size_t align)
 {
     if (MK_LIKELY(align <= MKG_ALIGNMENT))
-        return mk_alloc(intent, size);
+        return mk__alloc_fast(intent, size);
     return mk__alloc_aligned_slow(intent, size, align);
 }
 
-MK__INLINE void mk_free(void *ptr)
+MK__INLINE void mk__free_fast(void *ptr)
 {
     if (ptr == NULL)
         return;
@@ -294,7 +296,7 @@ MK__INLINE void mk_free(void *ptr)
     mk__free_slow(ptr);
 }
 
-MK__INLINE void mk_free_sized(mk_intent_t intent, void *ptr, size_t size)
+MK__INLINE void mk__free_sized_fast(mk_intent_t intent, void *ptr, size_t size)
 {
 #if MKG_POOL_COUNT > 0
     if ((unsigned)intent < (unsigned)MKG_INTENT_COUNT && mkg_routes[intent].tier == MK_TIER_POOL) {
@@ -311,7 +313,53 @@ MK__INLINE void mk_free_sized(mk_intent_t intent, void *ptr, size_t size)
     (void)intent;
 #endif
     (void)size;
-    mk_free(ptr);
+    mk__free_fast(ptr);
+}
+
+#if MK_SENTINEL
+/* sentinel.c: the checked front end (header, canary, poison, registry). */
+void mk__sentinel_site(const char *file, int line);
+void *mk__sentinel_alloc(mk_intent_t intent, size_t size, size_t align);
+void mk__sentinel_free(void *ptr);
+void mk__sentinel_free_sized(mk_intent_t intent, void *ptr, size_t size);
+#endif
+
+/* The public names (memkit.h documents them): the raw fast paths in release
+ * builds, compiled to exactly them; the checked front end in sentinel builds. */
+MK__INLINE void *mk_alloc(mk_intent_t intent, size_t size)
+{
+#if MK_SENTINEL
+    return mk__sentinel_alloc(intent, size, MKG_ALIGNMENT);
+#else
+    return mk__alloc_fast(intent, size);
+#endif
+}
+
+MK__INLINE void *mk_alloc_aligned(mk_intent_t intent, size_t size, size_t align)
+{
+#if MK_SENTINEL
+    return mk__sentinel_alloc(intent, size, align);
+#else
+    return mk__alloc_aligned_fast(intent, size, align);
+#endif
+}
+
+MK__INLINE void mk_free(void *ptr)
+{
+#if MK_SENTINEL
+    mk__sentinel_free(ptr);
+#else
+    mk__free_fast(ptr);
+#endif
+}
+
+MK__INLINE void mk_free_sized(mk_intent_t intent, void *ptr, size_t size)
+{
+#if MK_SENTINEL
+    mk__sentinel_free_sized(intent, ptr, size);
+#else
+    mk__free_sized_fast(intent, ptr, size);
+#endif
 }
 
 #endif /* MEMKIT_FASTPATH_H */

@@ -16,6 +16,7 @@ typedef struct mk_frame_mark {
     uint64_t epoch;                   /* the frame it was taken in */
     void *spill;                      /* newest spilled heap block at the mark */
     uint32_t thread;                  /* thread slot that took it */
+    uint32_t serial;                  /* sentinel builds: its registration (else 0) */
     int64_t bytes[MKG_INTENT_COUNT];  /* frame bytes per intent at the mark */
 } mk_frame_mark_t;
 
@@ -32,6 +33,13 @@ mk_frame_mark_t mk_frame_mark(void);
  * earlier rewind went past it). Memory allocated after the mark must not be
  * used afterwards. */
 mk_status_t mk_frame_rewind(const mk_frame_mark_t *mark);
+
+/* Declares that `mark` will not be rewound to: the checkpoint is closed.
+ * Sentinel builds report (ML104) every checkpoint of a frame that is neither
+ * rewound nor released when mk_end_frame runs; a rewind also closes every
+ * checkpoint taken after its mark. O(open checkpoints) in sentinel builds, a
+ * no-op otherwise. Thread-safe. NULL is ignored. */
+void mk_frame_mark_release(const mk_frame_mark_t *mark);
 
 /* Grows the frame block `ptr` of `old_size` bytes to `new_size` bytes for
  * frame intent `intent`. When `ptr` is the calling thread's most recent frame

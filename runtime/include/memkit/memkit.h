@@ -28,6 +28,17 @@
 #error "memkit_config.h is not a memkit-gen output: check the include path"
 #endif
 
+/* Sentinel (hardened debug) mode: MK_SENTINEL=1 (CMake MEMKIT_SENTINEL=ON),
+ * or a generated `#define MKG_SENTINEL 1` ([debug] sentinel = true). Every
+ * translation unit of a program must agree; 0 compiles all of it out. */
+#ifndef MK_SENTINEL
+#if defined(MKG_SENTINEL)
+#define MK_SENTINEL MKG_SENTINEL
+#else
+#define MK_SENTINEL 0
+#endif
+#endif
+
 /* ---- status codes -------------------------------------------------------- */
 
 typedef enum mk_status {
@@ -46,6 +57,9 @@ typedef enum mk_status {
 /* A short English name for a status ("MK_EBUDGET: budget exhausted"). Never NULL. */
 const char *mk_status_str(mk_status_t status);
 
+/* ---- diagnostics reports (MLnnn codes) -------------------------------------- */
+#include <memkit/report.h>
+
 /* ---- lifecycle ----------------------------------------------------------- */
 
 /* Initialises the runtime from the generated `mkg_config`: checks the ABI,
@@ -58,8 +72,11 @@ mk_status_t mk_init(const mk_config_t *config);
 /* Flushes the calling thread, releases reserved storage and forgets all state
  * so that mk_init may be called again. Every other thread that used memkit
  * must have exited first. Blocks still allocated are released with the tiers
- * (system-fallback blocks excepted: those must be freed before). */
-void mk_shutdown(void);
+ * (system-fallback blocks excepted: those must be freed before). Returns the
+ * number of leaked blocks: in sentinel builds every pool, heap, shared or
+ * scratch block still live is first reported (ML308, with its intent, size
+ * and allocation site) and counted; release builds return 0. */
+size_t mk_shutdown(void);
 
 /* Flushes the calling thread's caches and leases back to the global lists and
  * gives up its thread slot. Called automatically when a thread exits; call it
@@ -213,5 +230,25 @@ uint64_t mk_fault_requests(void);
 #include <memkit/containers.h>
 #include <memkit/handles.h>
 #include <memkit/shared.h>
+
+/* ---- sentinel builds: the allocation API records its call site -------------------
+ * Each name stays a function (its address can be taken); a call through the
+ * name first records __FILE__:__LINE__ for the reports and the leak audit.
+ * The runtime's own sources (MK__RUNTIME_SOURCE) see the plain functions. */
+#if MK_SENTINEL && !defined(MK__RUNTIME_SOURCE)
+#define MK__SITE(call) (mk__sentinel_site(__FILE__, __LINE__), call)
+#define mk_alloc(...) MK__SITE(mk_alloc(__VA_ARGS__))
+#define mk_alloc_aligned(...) MK__SITE(mk_alloc_aligned(__VA_ARGS__))
+#define mk_calloc(...) MK__SITE(mk_calloc(__VA_ARGS__))
+#define mk_realloc(...) MK__SITE(mk_realloc(__VA_ARGS__))
+#define mk_free(...) MK__SITE(mk_free(__VA_ARGS__))
+#define mk_free_sized(...) MK__SITE(mk_free_sized(__VA_ARGS__))
+#define mk_alloc_current(...) MK__SITE(mk_alloc_current(__VA_ARGS__))
+#define mk_shared_new(...) MK__SITE(mk_shared_new(__VA_ARGS__))
+#define mk_shared_make_mut(...) MK__SITE(mk_shared_make_mut(__VA_ARGS__))
+#define mk_scratch_acquire(...) MK__SITE(mk_scratch_acquire(__VA_ARGS__))
+#define mk_group_alloc(...) MK__SITE(mk_group_alloc(__VA_ARGS__))
+#define mk_promote(...) MK__SITE(mk_promote(__VA_ARGS__))
+#endif
 
 #endif /* MEMKIT_MEMKIT_H */

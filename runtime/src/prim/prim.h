@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Maps `bytes` of zeroed, readable and writable memory, aligned to at least
  * 4096. NULL when the OS refuses. Called only by mk_init. */
@@ -32,6 +33,10 @@ bool mk__prim_thread_exit_init(void (*on_exit)(void *slot));
 void mk__prim_thread_exit_fini(void);
 void mk__prim_thread_exit_arm(void *slot);
 void mk__prim_thread_exit_disarm(void);
+
+/* 64 bits that differ from run to run (sentinel canaries); not for
+ * cryptography. */
+uint64_t mk__prim_entropy(void);
 
 /* Spin-wait hint. */
 void mk__prim_relax(void);

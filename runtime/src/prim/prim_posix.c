@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <memkit/memkit.h>
 
@@ -48,6 +50,14 @@ _Noreturn void mk__prim_panic(const char *message)
     fprintf(stderr, "memkit: panic: %s\n", message);
     fflush(stderr);
     abort();
+}
+
+uint64_t mk__prim_entropy(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    uint64_t stack = (uint64_t)(uintptr_t)&now; /* differs per run with ASLR */
+    return ((uint64_t)now.tv_nsec << 32) ^ (uint64_t)now.tv_sec ^ ((uint64_t)getpid() << 16) ^ stack;
 }
 
 void mk__prim_relax(void)

@@ -1,0 +1,101 @@
+/* report.c — diagnostics reports: the MLnnn catalogue, the report handler
+ * and the default handler's per-severity actions.
+ *
+ * The table below is docs/diagnostics.md's catalogue of runtime codes: a
+ * code's severity is fixed here, in one place. The handler and its user
+ * pointer are published like the OOM handler (user first, handler with
+ * release), so a report that sees a handler sees its user. Compiled in every
+ * build; only sentinel builds call mk__report.
+ */
+#include "internal.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+
+static const struct {
+    const char *code;
+    mk_severity_t severity;
+} mk__diags[MK__DIAG_COUNT] = {
+    [MK__ML101] = {"ML101", MK_SEVERITY_WARNING}, [MK__ML102] = {"ML102", MK_SEVERITY_WARNING},
+    [MK__ML103] = {"ML103", MK_SEVERITY_ERROR},   [MK__ML104] = {"ML104", MK_SEVERITY_WARNING},
+    [MK__ML105] = {"ML105", MK_SEVERITY_WARNING}, [MK__ML201] = {"ML201", MK_SEVERITY_ERROR},
+    [MK__ML202] = {"ML202", MK_SEVERITY_ERROR},   [MK__ML301] = {"ML301", MK_SEVERITY_ERROR},
+    [MK__ML302] = {"ML302", MK_SEVERITY_ERROR},   [MK__ML303] = {"ML303", MK_SEVERITY_ERROR},
+    [MK__ML304] = {"ML304", MK_SEVERITY_ERROR},   [MK__ML305] = {"ML305", MK_SEVERITY_ERROR},
+    [MK__ML306] = {"ML306", MK_SEVERITY_ERROR},   [MK__ML307] = {"ML307", MK_SEVERITY_WARNING},
+    [MK__ML308] = {"ML308", MK_SEVERITY_WARNING}, [MK__ML401] = {"ML401", MK_SEVERITY_INFO},
+    [MK__ML402] = {"ML402", MK_SEVERITY_WARNING}, [MK__ML403] = {"ML403", MK_SEVERITY_INFO},
+    [MK__ML501] = {"ML501", MK_SEVERITY_WARNING},
+};
+
+static MK__ATOMIC(mk_report_handler_t) mk__report_handler;
+static MK__ATOMIC(void *) mk__report_user;
+static MK__ATOMIC(uint32_t) mk__report_action[MK_SEVERITY_COUNT] = {MK_REPORT_CONTINUE, MK_REPORT_CONTINUE,
+                                                                     MK_REPORT_ABORT};
+/* statistics shared by every thread: atomic read-modify-writes */
+static MK__ATOMIC(unsigned long) mk__report_counts[MK_SEVERITY_COUNT];
+
+const char *mk_severity_name(mk_severity_t severity)
+{
+    switch (severity) {
+    case MK_SEVERITY_INFO: return "info";
+    case MK_SEVERITY_WARNING: return "warning";
+    case MK_SEVERITY_ERROR: return "error";
+    }
+    return "?";
+}
+
+void mk_set_report_handler(mk_report_handler_t handler, void *user)
+{
+    MK__STORE(mk__report_user, user);
+    MK__STORE_RELEASE(mk__report_handler, handler);
+}
+
+mk_status_t mk_set_report_action(mk_severity_t severity, mk_report_action_t action)
+{
+    if ((unsigned)severity >= MK_SEVERITY_COUNT || (action != MK_REPORT_CONTINUE && action != MK_REPORT_ABORT))
+        return MK_EINVAL;
+    MK__STORE(mk__report_action[severity], (uint32_t)action);
+    return MK_OK;
+}
+
+unsigned long mk_report_count(mk_severity_t severity)
+{
+    return (unsigned)severity < MK_SEVERITY_COUNT ? MK__LOAD(mk__report_counts[severity]) : 0ul;
+}
+
+static void mk__report_default(const mk_report_t *report)
+{
+    fprintf(stderr, "memkit: %s %s: %s\n", report->code, mk_severity_name(report->severity), report->message);
+    fflush(stderr);
+    if (MK__LOAD(mk__report_action[report->severity]) == MK_REPORT_ABORT)
+        abort();
+}
+
+void mk__report(mk__diag_t diag, const void *ptr, int intent, const char *file, int line, const char *format, ...)
+{
+    char message[384];
+    va_list args;
+    va_start(args, format);
+    vsnprintf(message, sizeof message, format, args);
+    va_end(args);
+    mk_report_t report = {
+        .code = mk__diags[diag].code,
+        .severity = mk__diags[diag].severity,
+        .message = message,
+        .file = file,
+        .line = file != NULL ? line : 0,
+        .intent = intent,
+        .ptr = ptr,
+    };
+#if MKG_THREADS
+    atomic_fetch_add_explicit(&mk__report_counts[report.severity], 1ul, memory_order_relaxed);
+#else
+    mk__report_counts[report.severity]++;
+#endif
+    mk_report_handler_t handler = MK__LOAD_ACQUIRE(mk__report_handler);
+    if (handler != NULL)
+        handler(&report, MK__LOAD(mk__report_user));
+    else
+        mk__report_default(&report);
+}
