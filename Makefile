@@ -5,10 +5,11 @@
 #               then the runtime tests under ASan+UBSan and under TSan)
 # and for developers:
 #   make bench  microbenchmarks against glibc, mimalloc and jemalloc
+#   make fuzz   the libFuzzer harness for FUZZ_SECONDS (default 600)
 #   make regen  regenerate the committed demo sources and golden test outputs
 
 # Debian packages the build and tests need (bench adds its own).
-APT_PACKAGES := gcc clang libclang-rt-14-dev cmake ninja-build binutils python3 python3-jinja2
+APT_PACKAGES := gcc clang libclang-rt-14-dev cmake ninja-build binutils python3 python3-jinja2 valgrind
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JOBS ?= 2
@@ -23,7 +24,7 @@ FIND_PYTHON = py=$${PYTHON:-}; \
 
 CMAKE_CONFIGURE = cmake -S . -G Ninja -DMEMKIT_PYTHON="$$py"
 
-.PHONY: all deps demo test test-plain test-asan test-tsan bench regen clean
+.PHONY: all deps demo test test-plain test-asan test-tsan bench fuzz regen clean
 
 all: test
 
@@ -70,6 +71,10 @@ test-tsan:
 
 bench: deps
 	@$(FIND_PYTHON); PYTHON="$$py" bash bench/run.sh
+
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	@$(FIND_PYTHON); PYTHON="$$py" bash tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 regen:
 	@$(FIND_PYTHON); set -e; \

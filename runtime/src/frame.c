@@ -85,6 +85,10 @@ static void mk__frame_enter(mk__thread_t *t, uint64_t epoch)
 
 void *mk__frame_spill(unsigned intent, size_t n, size_t align)
 {
+    if (n > (size_t)mk__rt.config->heap_bytes) { /* no heap could hold it (nor a budget count it) */
+        mk__last_error = MK_ENOMEM;
+        return NULL;
+    }
     mk__thread_t *t = mk__thread();
     if (t == NULL)
         return NULL;
@@ -203,6 +207,19 @@ mk_frame_mark_t mk_frame_mark(void)
     mk__thread_t *t = mk__frame_thread(&epoch);
     if (t == NULL)
         return mark;
+    mk__thread_lifecycle_t *life = &t->life;
+    if (life->marks_epoch != epoch) { /* checkpoints do not outlive their frame */
+        life->marks_epoch = epoch;
+        life->mark_depth = 0;
+    }
+    if (life->mark_depth == MK_MARK_DEPTH) {
+        mk__last_error = MK_EFULL;
+        return mark;
+    }
+    if (++life->mark_serial == 0u)
+        life->mark_serial = 1u;
+    life->marks[life->mark_depth++] = life->mark_serial;
+    mark.serial = life->mark_serial;
     mark.cursor = t->frame_cursor;
     mark.epoch = epoch;
     mark.spill = t->overflow[epoch % MKG_FRAMES_IN_FLIGHT];
@@ -215,13 +232,35 @@ mk_frame_mark_t mk_frame_mark(void)
     return mark;
 }
 
+/* Where `mark` stands on the calling thread's checkpoint stack, or
+ * MK_MARK_DEPTH when it is not there (rewound past, released, or another
+ * frame's). */
+static uint32_t mk__mark_position(const mk__thread_t *t, const mk_frame_mark_t *mark)
+{
+    const mk__thread_lifecycle_t *life = &t->life;
+    if (life->marks_epoch != mark->epoch)
+        return MK_MARK_DEPTH;
+    for (uint32_t i = life->mark_depth; i-- > 0;)
+        if (life->marks[i] == mark->serial)
+            return i;
+    return MK_MARK_DEPTH;
+}
+
 void mk_frame_mark_release(const mk_frame_mark_t *mark)
 {
+    if (mark == NULL)
+        return;
+    mk__thread_t *t = mk__self;
+    if (t->generation == mk__rt.generation && mark->thread == t->index) {
+        uint32_t at = mk__mark_position(t, mark);
+        if (at < MK_MARK_DEPTH) {
+            mk__thread_lifecycle_t *life = &t->life;
+            memmove(&life->marks[at], &life->marks[at + 1], (life->mark_depth - at - 1u) * sizeof life->marks[0]);
+            life->mark_depth--;
+        }
+    }
 #if MK_SENTINEL
-    if (mark != NULL)
-        mk__sentinel_mark_released(mark);
-#else
-    (void)mark;
+    mk__sentinel_mark_released(mark);
 #endif
 }
 
@@ -238,12 +277,12 @@ mk_status_t mk_frame_rewind(const mk_frame_mark_t *mark)
         mark->thread != t->index)
         return MK_ESTATE; /* another frame's or another thread's mark */
     unsigned slot = (unsigned)(mark->epoch % MKG_FRAMES_IN_FLIGHT);
-    /* an earlier rewind went past this mark: the arena is behind it */
-    if (t->frame_cursor < mark->cursor)
+    /* a mark an earlier rewind went past (or that was released) is off the
+     * stack: the arena may have grown back over it, so positions prove nothing */
+    uint32_t at = mk__mark_position(t, mark);
+    if (at == MK_MARK_DEPTH)
         return MK_EINVAL;
-    for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++)
-        if (MK__LOAD(t->frame_row[intent]) < mark->bytes[intent])
-            return MK_EINVAL;
+    t->life.mark_depth = at + 1u; /* later checkpoints go; this one may be rewound again */
     for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++) {
         int64_t since = MK__LOAD(t->frame_row[intent]) - mark->bytes[intent];
         if (since == 0)
@@ -278,14 +317,20 @@ void *mk_frame_grow(mk_intent_t intent, void *ptr, size_t old_size, size_t new_s
 #endif
     if (new_size <= old_size)
         return ptr;
+    if (new_size > SIZE_MAX - MK__ALIGN_MASK)
+        return mk_alloc(intent, new_size); /* cannot be rounded: fails as any absurd request does */
     size_t old_n = (old_size + MK__ALIGN_MASK) & ~MK__ALIGN_MASK;
     size_t new_n = (new_size + MK__ALIGN_MASK) & ~MK__ALIGN_MASK;
     uint64_t epoch;
     mk__thread_t *t = mk__frame_thread(&epoch);
     if (t == NULL)
         return NULL;
-    /* the newest block of the arena grows where it stands */
+    if (new_n == old_n)
+        return ptr; /* the block already has the room */
+    /* the newest block of the current slot's arena grows where it stands (a
+     * block of an earlier frame may end exactly where this slot begins) */
     if (new_n > old_n && old_size != 0 && (uintptr_t)ptr + old_n == t->frame_cursor &&
+        (uintptr_t)ptr >= t->frame_end - (uintptr_t)mk__rt.config->frame_arena_bytes &&
         new_n - old_n <= t->frame_end - t->frame_cursor &&
         mk__budget_take(t, intent, (int64_t)(new_n - old_n))) {
 #if MK_SENTINEL
@@ -330,9 +375,11 @@ bool mk__frame_region_epoch(const mk__thread_t *t, const void *ptr, size_t size,
         if (stamp == 0u || !mk__frame_in_flight(stamp - 1u))
             continue;
         for (void *block = t->overflow[slot]; block != NULL; block = *mk__spill_link(block)) {
-            if (block == ptr) {
+            uintptr_t start = (uintptr_t)block;
+            uintptr_t end = start + mk__heap_tier_usable(block) - sizeof(void *); /* the link is not the user's */
+            if ((uintptr_t)ptr >= start && (uintptr_t)ptr < end) {
                 *epoch = stamp - 1u;
-                return size <= mk__heap_tier_usable(block) - sizeof(void *); /* the link is not the user's */
+                return size <= end - (uintptr_t)ptr;
             }
         }
     }

@@ -324,6 +324,17 @@ bool mk__heap_resize(mk__heap_t *h, void *p, size_t new_size) {
     return true;
 }
 
+bool mk__heap_is_block(const mk__heap_t *h, const void *p) {
+    if (!mk__heap_owns(h, p) || ((uintptr_t)p & (ALIGN - 1)) || (const unsigned char *)p < h->base + HDR)
+        return false;
+    const block_t *b = block_from_payload(p);
+    size_t size = block_size(b);
+    size_t room = (size_t)((const unsigned char *)heap_sentinel(h) - (const unsigned char *)b);
+    if (block_is_free(b) || size < MIN_BLOCK || size > room)
+        return false;
+    return block_next(b)->prev_phys == b;
+}
+
 size_t mk__heap_usable_size(const void *p) { return block_size(block_from_payload(p)) - HDR; }
 
 uint8_t mk__heap_tag(const void *p) {

@@ -86,6 +86,12 @@ void mk__heap_free(mk__heap_t *h, void *p);
  * the region). O(1). */
 bool mk__heap_resize(mk__heap_t *h, void *p, size_t new_size);
 
+/* Whether p looks like the payload of an allocated block of this heap: inside
+ * the region, 16-aligned, with a plausible header whose next block links back
+ * to it. A pointer into the middle of a block fails unless the user's bytes in
+ * front of it happen to spell such a header. O(1). For checks, not a proof. */
+bool mk__heap_is_block(const mk__heap_t *h, const void *p);
+
 /* Usable bytes of an allocated block, at least the size asked for. O(1). */
 size_t mk__heap_usable_size(const void *p);
 

@@ -148,6 +148,16 @@ bool mk__heap_tier_owns(const void *ptr)
     return mk__rt.heap_base != NULL && mk__heap_owns(&mk__rt.heap, ptr);
 }
 
+bool mk__heap_tier_is_block(const void *ptr)
+{
+    if (!mk__heap_tier_owns(ptr))
+        return false;
+    mk__lock(&mk__rt.heap_lock);
+    bool is_block = mk__heap_is_block(&mk__rt.heap, ptr);
+    mk__unlock(&mk__rt.heap_lock);
+    return is_block;
+}
+
 unsigned mk__heap_tier_intent(const void *ptr)
 {
     return mk__heap_tier_owns(ptr) ? mk__heap_tag(ptr) : mk__sys_header(ptr)->intent;

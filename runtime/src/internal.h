@@ -141,6 +141,8 @@ void *mk__heap_serve(unsigned intent, size_t size, size_t align, mk_status_t *re
 void *mk__heap_serve_frame(size_t size, size_t align);
 void mk__heap_release_frame(void *ptr);
 bool mk__heap_tier_owns(const void *ptr);
+/* Whether ptr is the start of an allocated heap block (mk__heap_is_block). */
+bool mk__heap_tier_is_block(const void *ptr);
 void mk__heap_tier_free(void *ptr);
 size_t mk__heap_tier_usable(const void *ptr);
 unsigned mk__heap_tier_intent(const void *ptr);

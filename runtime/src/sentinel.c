@@ -83,7 +83,6 @@ static struct {
     size_t live;
     unsigned char canary[MK_SENTINEL_CANARY];
     bool frame_open;
-    uint32_t mark_serial;
     uint32_t mark_count[MKG_MAX_THREADS];
     mk__smark_t marks[MKG_MAX_THREADS][MK_SENTINEL_MARKS];
     uint32_t transfer_count;
@@ -365,8 +364,7 @@ void mk__sentinel_frame_release(const mk__thread_t *t, unsigned slot)
 
 void mk__sentinel_mark_taken(const mk__thread_t *t, mk_frame_mark_t *mark)
 {
-    mk__lock(&mk__sentinel.lock);
-    mark->serial = ++mk__sentinel.mark_serial;
+    mk__lock(&mk__sentinel.lock); /* mark->serial: given by mk_frame_mark, unique per thread */
     uint32_t *count = &mk__sentinel.mark_count[t->index];
     if (*count < MK_SENTINEL_MARKS)
         mk__sentinel.marks[t->index][(*count)++] = (mk__smark_t){mark->serial, mark->epoch};

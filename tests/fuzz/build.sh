@@ -5,8 +5,8 @@
 #   OUT_DIR/fuzz_replay  a plain replay driver (cc, no libFuzzer): runs the files
 #                        and directories given on its command line
 # Environment: CC (replay compiler, default cc), CLANG (default clang),
-# PYTHON (default python3), FUZZ_CFLAGS (extra flags for both, e.g.
-# -DMK_FUZZ_SKIP_KNOWN). Exits non-zero if the replay driver cannot be built.
+# PYTHON (default python3), FUZZ_CFLAGS (extra flags for both). Exits
+# non-zero if the replay driver cannot be built.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-$root/build/fuzz}

@@ -25,9 +25,7 @@
  * and current bytes equal the model's; mk_validate is MK_OK.
  *
  * Build with -DMK_FUZZ_REPLAY (any C11 compiler, no libFuzzer) for a main()
- * that replays the files or directories named on the command line, and with
- * -DMK_FUZZ_SKIP_KNOWN to steer clear of the runtime bugs already reported
- * (tests/fuzz/crashes/README.md) while they are open.
+ * that replays the files or directories named on the command line.
  */
 #include <memkit/memkit.h>
 
@@ -165,6 +163,11 @@ typedef struct model {
     unsigned n;
     mark_t marks[MAX_MARKS];
     unsigned nmarks;
+    /* the runtime's checkpoint stack for the current frame (serials), which
+     * holds at most MK_MARK_DEPTH open marks */
+    uint32_t open_marks[MK_MARK_DEPTH];
+    unsigned open_depth;
+    uint64_t open_epoch;
     xfer_t x[MAX_XFERS];
     uint64_t epoch;           /* mk_frame_index() */
     uint64_t entered;         /* a frame the runtime surely entered (frame slots of older ones released) */
@@ -181,8 +184,6 @@ typedef struct model {
 static model_t M;
 static size_t g_frame_bytes; /* all arenas */
 
-/* Straddling in-place growths seen (reported, not a failure). */
-static unsigned long g_straddles;
 
 static int is_pow2(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
 static size_t round16(size_t n) { return (n + MKG_ALIGNMENT - 1) & ~(size_t)(MKG_ALIGNMENT - 1); }
@@ -503,27 +504,6 @@ static size_t charge_of(unsigned intent, size_t size, size_t align, int *exact)
     return size + size / 8 + 64 + (align > MKG_ALIGNMENT ? align : 0);
 }
 
-/* ---- known runtime bugs -------------------------------------------------------------
- * Built with -DMK_FUZZ_SKIP_KNOWN, the harness steers clear of runtime bugs
- * already reported (tests/fuzz/crashes/), so that a long run can look for
- * new ones before they are fixed. */
-
-/* crashes/budget-overflow-frame-fallback.bin: a frame intent with
- * on_exhausted = "fallback" asked for a size that rounds to 2^63 or more
- * spills with (int64_t)n negative: signed overflow in mk__budget_take. */
-static int skip_known(unsigned intent, size_t size)
-{
-#ifdef MK_FUZZ_SKIP_KNOWN
-    if (intent < MKG_INTENT_COUNT && tier_of(intent) == MK_TIER_FRAME &&
-        mkg_routes[intent].on_exhausted == MK_POLICY_FALLBACK && size > ((size_t)1 << 62))
-        return 1;
-#else
-    (void)intent;
-    (void)size;
-#endif
-    return 0;
-}
-
 /* ---- operations ---------------------------------------------------------------- */
 
 static unsigned rd_intent(reader_t *r)
@@ -539,7 +519,7 @@ static void op_alloc(reader_t *r, int aligned)
     unsigned intent = rd_intent(r);
     size_t size = rd_size(r);
     size_t align = aligned ? rd_align(r) : 0;
-    if (!make_room() || skip_known(intent, size))
+    if (!make_room())
         return;
     void *p = aligned ? mk_alloc_aligned((mk_intent_t)intent, size, align) : mk_alloc((mk_intent_t)intent, size);
     if (intent >= MKG_INTENT_COUNT) {
@@ -569,7 +549,7 @@ static void op_calloc(reader_t *r)
         count = size;
         size = t;
     }
-    if (!make_room() || (size != 0 && count <= SIZE_MAX / size && skip_known(intent, count * size)))
+    if (!make_room())
         return;
     void *p = mk_calloc((mk_intent_t)intent, count, size);
     if (intent >= MKG_INTENT_COUNT || (size != 0 && count > SIZE_MAX / size)) {
@@ -620,7 +600,7 @@ static void op_realloc(reader_t *r)
     uint8_t sel = rd8(r);
     size_t size = rd_size(r);
     unsigned other = rd_intent(r);
-    if (!make_room() || skip_known(other, size))
+    if (!make_room())
         return;
     if (sel >= 240 || M.n == 0) { /* realloc(NULL) allocates */
         void *p = mk_realloc((mk_intent_t)other, NULL, size);
@@ -652,12 +632,9 @@ static void op_realloc(reader_t *r)
     }
     /* frame blocks move to a new allocation for the intent passed; pool and
      * heap blocks keep theirs whatever is passed */
-    unsigned intent = b->frame && other < MKG_INTENT_COUNT ? other : b->intent;
     unsigned passed = other < MKG_INTENT_COUNT && (sel & 1) ? other : b->intent;
-    if (b->frame)
-        intent = passed;
-    if (skip_known(intent, size))
-        return;
+    /* the intent charged: a frame block moves to the intent passed, others keep theirs */
+    unsigned intent = b->frame ? passed : b->intent;
     b->pinned = 1;
     block_t old = *b;
     void *p = mk_realloc((mk_intent_t)passed, old.ptr, size);
@@ -725,9 +702,21 @@ static void op_mark(void)
         memmove(&M.marks[0], &M.marks[1], (MAX_MARKS - 1) * sizeof(mark_t));
         M.nmarks--;
     }
+    if (M.open_epoch != M.epoch) {
+        M.open_epoch = M.epoch;
+        M.open_depth = 0;
+    }
+    if (M.open_depth == MK_MARK_DEPTH) {
+        mk_frame_mark_t full = mk_frame_mark();
+        CHECK(full.epoch == UINT64_MAX && mk_last_error() == MK_EFULL,
+              "a mark past %d open checkpoints: epoch %" PRIu64 ", %s", MK_MARK_DEPTH, full.epoch,
+              mk_status_str(mk_last_error()));
+        return;
+    }
     mark_t *m = &M.marks[M.nmarks++];
     m->mark = mk_frame_mark();
     CHECK(m->mark.epoch == M.epoch, "mark epoch %" PRIu64 ", model %" PRIu64, m->mark.epoch, M.epoch);
+    M.open_marks[M.open_depth++] = m->mark.serial;
     m->epoch = M.epoch;
     m->seq = M.seq;
     m->stale = 0;
@@ -752,6 +741,11 @@ static void op_rewind(reader_t *r)
         return;
     }
     CHECK(s == MK_OK, "rewind to a valid mark: %s", mk_status_str(s));
+    for (unsigned j = M.open_depth; j-- > 0;) /* checkpoints after it close */
+        if (M.open_marks[j] == m.mark.serial) {
+            M.open_depth = j + 1;
+            break;
+        }
     /* frame allocations since the mark are gone; in-place growth since the
      * mark is undone (conservatively: back to the size before any growth) */
     for (unsigned i = 0; i < M.n;) {
@@ -768,20 +762,10 @@ static void op_rewind(reader_t *r)
         i++;
     }
     memcpy(fb(M.epoch), m.bytes, sizeof m.bytes);
-    /* later marks past something released are behind the arena now */
+    /* checkpoints taken after it (later in the array) close with the rewind */
     for (unsigned j = k + 1; j < M.nmarks; j++)
-        if (M.marks[j].epoch == m.epoch && M.marks[j].seq > m.seq)
+        if (M.marks[j].epoch == m.epoch)
             M.marks[j].stale = 1;
-#ifdef MK_FUZZ_SKIP_KNOWN /* known bug: crashes/stale-mark-rewind.bin */
-    for (unsigned j = 0; j < M.nmarks;) {
-        if (M.marks[j].stale) {
-            memmove(&M.marks[j], &M.marks[j + 1], (M.nmarks - j - 1) * sizeof(mark_t));
-            M.nmarks--;
-        } else {
-            j++;
-        }
-    }
-#endif
 }
 
 static void op_grow(reader_t *r)
@@ -789,7 +773,7 @@ static void op_grow(reader_t *r)
     uint8_t sel = rd8(r);
     size_t add = rd_size(r);
     uint8_t flags = rd8(r);
-    if (!make_room() || skip_known(MK_INTENT_FR_BUDGET, add) || skip_known(MK_INTENT_FR_BUDGET, add + 4096))
+    if (!make_room())
         return;
     unsigned frame_intents[MKG_INTENT_COUNT], nf = 0;
     for (unsigned i = 0; i < MKG_INTENT_COUNT; i++)
@@ -853,15 +837,17 @@ static void op_grow(reader_t *r)
     }
     if (p == b->ptr) { /* in place */
         size_t delta = frame_charge(new_size) - frame_charge(old);
-        CHECK(!b->spilled, "a spilled block grew in place");
+        /* only the newest arena block grows; any block may keep a size of the same rounding */
+        CHECK(!b->spilled || delta == 0, "a spilled block grew in place");
         fb(M.epoch)[intent] += (int64_t)delta;
         M.entered = M.epoch;
         b->grow_seq = ++M.seq;
         b->size = new_size;
-        size_t arena = (size_t)MKG_FRAME_ARENA_BYTES;
-        size_t off0 = (size_t)(b->ptr - mkg_config.frame_storage);
-        if (off0 / arena != (off0 + new_size - 1) / arena)
-            g_straddles++;
+        if (!b->spilled) {
+            size_t arena = (size_t)MKG_FRAME_ARENA_BYTES;
+            size_t off0 = (size_t)(b->ptr - mkg_config.frame_storage);
+            CHECK(off0 / arena == (off0 + new_size - 1) / arena, "a block grew across the end of its arena");
+        }
         check_no_overlap_with(b, (unsigned)at);
         fill(b->ptr, b->seed, old, new_size);
         return;
@@ -944,11 +930,7 @@ static void op_transfer(reader_t *r)
     if (b->frame && b->size > 0 && (off_sel & 1)) {
         off = ((size_t)off_sel >> 1) % b->size;
         if (b->spilled) {
-#ifndef MK_FUZZ_SKIP_KNOWN
             interior_spill = off != 0;
-#else
-            off = 0; /* known bug: crashes/transfer-spill-interior.bin */
-#endif
         }
     }
     size_t room = b->frame ? b->size - off : b->usable;
@@ -1224,7 +1206,7 @@ int main(int argc, char **argv)
     int rc = 0;
     for (int i = 1; i < argc; i++)
         rc |= replay_path(argv[i], &count);
-    printf("memkit fuzz replay: %u input(s) passed (%lu straddling in-place growths)\n", count, g_straddles);
+    printf("memkit fuzz replay: %u input(s) passed\n", count);
     return rc;
 }
 #endif

@@ -6,7 +6,7 @@
 # grows the committed corpus. On a failure the input is saved under
 # build/fuzz/artifacts/ and its path printed; the script exits non-zero.
 #
-# Environment: FUZZ_CFLAGS (extra compile flags, e.g. -DMK_FUZZ_SKIP_KNOWN),
+# Environment: FUZZ_CFLAGS (extra compile flags),
 # FUZZ_ARGS (extra libFuzzer flags, e.g. "-jobs=4 -workers=4"), BUILD (default
 # build), CC / CLANG / PYTHON (see build.sh). Without a libFuzzer-capable clang
 # it only replays the corpus with the plain driver.

@@ -78,6 +78,9 @@ typedef struct mk__intent_counters {
 #ifndef MK_INTENT_STACK_DEPTH
 #define MK_INTENT_STACK_DEPTH 16
 #endif
+#ifndef MK_MARK_DEPTH
+#define MK_MARK_DEPTH 64
+#endif
 
 /* A phase's delta of `tally` is allocations << MK__TALLY_SHIFT plus bytes,
  * exact while one phase instance allocates under 2^24 times and 2^40 bytes. */
@@ -93,6 +96,10 @@ typedef struct mk__thread_lifecycle {
     uint32_t depth;
     uint32_t intent_depth;
     uint8_t intents[MK_INTENT_STACK_DEPTH];
+    uint32_t marks[MK_MARK_DEPTH]; /* serials of the checkpoints open in marks_epoch, oldest first */
+    uint32_t mark_depth;
+    uint32_t mark_serial;    /* last serial handed out (0 is never one) */
+    uint64_t marks_epoch;    /* the frame the open checkpoints belong to */
     const char *cached_name; /* last phase name looked up, and its index */
     uint32_t cached_phase;
     mk__counter_t phase_bytes[MK_MAX_PHASES];

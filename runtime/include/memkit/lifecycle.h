@@ -21,17 +21,20 @@ typedef struct mk_frame_mark {
 } mk_frame_mark_t;
 
 /* Saves the calling thread's arena position (attaching the thread and
- * entering the current frame if needed). O(intents). A mark taken when the
- * thread cannot attach has epoch UINT64_MAX and is refused by rewind. */
+ * entering the current frame if needed) and opens a checkpoint on the
+ * thread's checkpoint stack (MK_MARK_DEPTH, 64, per thread and frame). O(intents).
+ * A mark taken when the thread cannot attach or the stack is full (last
+ * error MK_EFULL) has epoch UINT64_MAX and is refused by rewind. */
 mk_frame_mark_t mk_frame_mark(void);
 
 /* Releases every frame allocation the calling thread made since `mark`, in
  * O(intents + spilled blocks): the cursor goes back, the bytes return to their
  * budgets, heap blocks spilled since the mark are freed. Returns MK_OK;
  * MK_ESTATE (nothing changed) if the mark was taken in an earlier frame or on
- * another thread; MK_EINVAL if the arena is already behind the mark (an
- * earlier rewind went past it). Memory allocated after the mark must not be
- * used afterwards. */
+ * another thread; MK_EINVAL if the mark is no longer open: an earlier rewind
+ * went past it, or it was released. The mark stays open (it can be rewound to
+ * again); checkpoints taken after it close. Memory allocated after the mark
+ * must not be used afterwards. */
 mk_status_t mk_frame_rewind(const mk_frame_mark_t *mark);
 
 /* Declares that `mark` will not be rewound to: the checkpoint is closed.

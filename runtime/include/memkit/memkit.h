@@ -113,10 +113,10 @@ uint64_t mk_frame_index(void);
  * attach; MK_POLICY_PANIC aborts instead of returning NULL. */
 static inline void *mk_alloc(mk_intent_t intent, size_t size);
 
-/* As mk_alloc, aligned to `align` (a power of two; values below MKG_ALIGNMENT
- * mean MKG_ALIGNMENT). Pool intents asking for more than MKG_ALIGNMENT are
- * served by the heap tier, charged to the same intent. NULL also when align is
- * not a power of two (MK_EINVAL). */
+/* As mk_alloc, aligned to `align`. Any value up to MKG_ALIGNMENT (0 included)
+ * means MKG_ALIGNMENT; above it, `align` must be a power of two, else NULL
+ * (MK_EINVAL). Pool intents asking for more than MKG_ALIGNMENT are served by
+ * the heap tier, charged to the same intent. */
 static inline void *mk_alloc_aligned(mk_intent_t intent, size_t size, size_t align);
 
 /* count * size zeroed bytes for `intent`. NULL on overflow (MK_EINVAL) or as
