@@ -12,8 +12,9 @@
 #
 # The runtime is compiled per config: its array sizes and fast paths are
 # constants of the generated header. FAULT_INJECTION (either function) builds
-# it with mk_fault_fail_at() for reliability tests; the MEMKIT_SENTINEL option
-# builds every runtime in sentinel (hardened debug) mode.
+# it with mk_fault_fail_at() for reliability tests; VALGRIND tells memcheck
+# about every block (memkit/track.h; AddressSanitizer needs no option); the
+# MEMKIT_SENTINEL option builds every runtime in sentinel (hardened debug) mode.
 
 include_guard(GLOBAL)
 
@@ -37,7 +38,7 @@ file(GLOB MEMKIT_RUNTIME_SOURCES CONFIGURE_DEPENDS
      "${MEMKIT_ROOT}/runtime/src/*.c" "${MEMKIT_ROOT}/runtime/src/prim/*.c")
 
 function(memkit_add_runtime)
-  cmake_parse_arguments(MK "FAULT_INJECTION" "TARGET;GENERATED_DIR" "" ${ARGN})
+  cmake_parse_arguments(MK "FAULT_INJECTION;VALGRIND" "TARGET;GENERATED_DIR" "" ${ARGN})
   if(NOT MK_TARGET OR NOT MK_GENERATED_DIR)
     message(FATAL_ERROR "memkit_add_runtime: TARGET and GENERATED_DIR are required")
   endif()
@@ -53,10 +54,13 @@ function(memkit_add_runtime)
   if(MK_FAULT_INJECTION)
     target_compile_definitions(${MK_TARGET} PUBLIC MK_FAULT_INJECTION=1)
   endif()
+  if(MK_VALGRIND)
+    target_compile_definitions(${MK_TARGET} PUBLIC MK_VALGRIND=1)
+  endif()
 endfunction()
 
 function(memkit_generate)
-  cmake_parse_arguments(MK "FAULT_INJECTION" "TARGET;CONFIG;PLATFORM;OUTPUT_DIR" "" ${ARGN})
+  cmake_parse_arguments(MK "FAULT_INJECTION;VALGRIND" "TARGET;CONFIG;PLATFORM;OUTPUT_DIR" "" ${ARGN})
   if(NOT MK_TARGET OR NOT MK_CONFIG)
     message(FATAL_ERROR "memkit_generate: TARGET and CONFIG are required")
   endif()
@@ -78,10 +82,13 @@ function(memkit_generate)
     COMMENT "memkit-gen ${MK_CONFIG}"
     VERBATIM)
   add_custom_target(${MK_TARGET}_generate DEPENDS ${outputs})
-  set(fault "")
+  set(options "")
   if(MK_FAULT_INJECTION)
-    set(fault FAULT_INJECTION)
+    list(APPEND options FAULT_INJECTION)
   endif()
-  memkit_add_runtime(TARGET ${MK_TARGET} GENERATED_DIR "${MK_OUTPUT_DIR}" ${fault})
+  if(MK_VALGRIND)
+    list(APPEND options VALGRIND)
+  endif()
+  memkit_add_runtime(TARGET ${MK_TARGET} GENERATED_DIR "${MK_OUTPUT_DIR}" ${options})
   add_dependencies(${MK_TARGET} ${MK_TARGET}_generate)
 endfunction()

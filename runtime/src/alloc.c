@@ -146,12 +146,14 @@ void *mk__realloc_plain(mk_intent_t intent, void *ptr, size_t size)
         void *p = mk_alloc(intent, size);
         if (p != NULL) {
             size_t readable = mk__frame_readable(ptr);
-            memmove(p, ptr, size < readable ? size : readable);
+            size_t copy = size < readable ? size : readable;
+            mk_track_open(ptr, copy); /* the tools: it may span slack and unallocated arena bytes */
+            memmove(p, ptr, copy);
         }
         return p;
     } else {
         owner = mk__heap_tier_intent(ptr);
-        old = mk__heap_tier_usable(ptr);
+        old = mk__heap_tier_user_size(ptr);
         if (size > old && mk__heap_tier_resize(ptr, size))
             return ptr;
     }
@@ -160,6 +162,7 @@ void *mk__realloc_plain(mk_intent_t intent, void *ptr, size_t size)
     void *p = mk_alloc((mk_intent_t)owner, size);
     if (p == NULL)
         return NULL;
+    mk_track_open(ptr, old); /* the tools: the copy spans the slack past the request */
     memcpy(p, ptr, old);
     mk_free(ptr);
     return p;
@@ -186,5 +189,5 @@ size_t mk_usable_size(const void *ptr)
         return mk__pool_class_size(cls);
     if (mk__heap_tier_owns(ptr) && mk__heap_tier_intent(ptr) == MK__TAG_FRAME_OVERFLOW)
         return 0;
-    return mk__heap_tier_usable(ptr);
+    return mk__heap_tier_user_size(ptr);
 }

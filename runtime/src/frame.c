@@ -74,6 +74,10 @@ static void mk__frame_enter(mk__thread_t *t, uint64_t epoch)
 #endif
             mk__frame_release_slot(t, s);
             MK__STORE(t->slot_epoch[s], 0u);
+            /* the tools: nothing in the slot is live until the arena hands it out again */
+            mk_track_retire(mk__rt.frame_base + ((size_t)t->index * MKG_FRAMES_IN_FLIGHT + s) *
+                                                    (size_t)MKG_FRAME_ARENA_BYTES,
+                            (size_t)MKG_FRAME_ARENA_BYTES);
         }
     }
     MK__STORE(t->slot_epoch[slot], epoch + 1u);
@@ -141,6 +145,7 @@ void *mk__frame_alloc_slow(mk_intent_t intent, size_t size, size_t align)
         return mk__exhausted(intent, size, align, MK_EBUDGET);
     t->frame_cursor = p + n;
     mk__count_frame(t, intent, n);
+    mk_track_frame_alloc((void *)p, size);
     return (void *)p;
 }
 
@@ -212,14 +217,27 @@ mk_frame_mark_t mk_frame_mark(void)
         life->marks_epoch = epoch;
         life->mark_depth = 0;
     }
-    if (life->mark_depth == MK_MARK_DEPTH) {
-        mk__last_error = MK_EFULL;
-        return mark;
+    void *spill = t->overflow[epoch % MKG_FRAMES_IN_FLIGHT];
+    uint32_t top = life->mark_depth;
+    if (top > 0 && life->marks[top - 1].cursor == t->frame_cursor && life->marks[top - 1].spill == spill) {
+        /* nothing allocated since the newest checkpoint (a mark-try-rewind loop):
+         * the same state, so the same checkpoint */
+        life->marks[top - 1].holders++;
+        mark.serial = life->marks[top - 1].serial;
+    } else {
+        if (top == MK_MARK_DEPTH) {
+            mk__last_error = MK_EFULL;
+            return mark;
+        }
+        if (++life->mark_serial == 0u)
+            life->mark_serial = 1u;
+        life->marks[top].serial = life->mark_serial;
+        life->marks[top].holders = 1;
+        life->marks[top].cursor = t->frame_cursor;
+        life->marks[top].spill = spill;
+        life->mark_depth = top + 1u;
+        mark.serial = life->mark_serial;
     }
-    if (++life->mark_serial == 0u)
-        life->mark_serial = 1u;
-    life->marks[life->mark_depth++] = life->mark_serial;
-    mark.serial = life->mark_serial;
     mark.cursor = t->frame_cursor;
     mark.epoch = epoch;
     mark.spill = t->overflow[epoch % MKG_FRAMES_IN_FLIGHT];
@@ -241,7 +259,7 @@ static uint32_t mk__mark_position(const mk__thread_t *t, const mk_frame_mark_t *
     if (life->marks_epoch != mark->epoch)
         return MK_MARK_DEPTH;
     for (uint32_t i = life->mark_depth; i-- > 0;)
-        if (life->marks[i] == mark->serial)
+        if (life->marks[i].serial == mark->serial)
             return i;
     return MK_MARK_DEPTH;
 }
@@ -253,8 +271,8 @@ void mk_frame_mark_release(const mk_frame_mark_t *mark)
     mk__thread_t *t = mk__self;
     if (t->generation == mk__rt.generation && mark->thread == t->index) {
         uint32_t at = mk__mark_position(t, mark);
-        if (at < MK_MARK_DEPTH) {
-            mk__thread_lifecycle_t *life = &t->life;
+        mk__thread_lifecycle_t *life = &t->life;
+        if (at < MK_MARK_DEPTH && --life->marks[at].holders == 0u) {
             memmove(&life->marks[at], &life->marks[at + 1], (life->mark_depth - at - 1u) * sizeof life->marks[0]);
             life->mark_depth--;
         }
@@ -300,6 +318,7 @@ mk_status_t mk_frame_rewind(const mk_frame_mark_t *mark)
 #if MK_SENTINEL
     mk__sentinel_rewound(t, mark, t->frame_cursor);
 #endif
+    mk_track_retire((void *)mark->cursor, t->frame_cursor - mark->cursor);
     t->frame_cursor = mark->cursor;
     return MK_OK;
 }
@@ -325,8 +344,10 @@ void *mk_frame_grow(mk_intent_t intent, void *ptr, size_t old_size, size_t new_s
     mk__thread_t *t = mk__frame_thread(&epoch);
     if (t == NULL)
         return NULL;
-    if (new_n == old_n)
-        return ptr; /* the block already has the room */
+    if (new_n == old_n) { /* the block already has the room */
+        mk_track_frame_alloc(ptr, new_size);
+        return ptr;
+    }
     /* the newest block of the current slot's arena grows where it stands (a
      * block of an earlier frame may end exactly where this slot begins) */
     if (new_n > old_n && old_size != 0 && (uintptr_t)ptr + old_n == t->frame_cursor &&
@@ -337,6 +358,7 @@ void *mk_frame_grow(mk_intent_t intent, void *ptr, size_t old_size, size_t new_s
         mk__sentinel_frame_fresh((void *)t->frame_cursor, new_n - old_n);
 #endif
         t->frame_cursor += new_n - old_n;
+        mk_track_frame_alloc(ptr, new_size);
         MK__BUMP(t->tally, (int64_t)(new_n - old_n));
         MK__BUMP(t->frame_row[intent], (int64_t)(new_n - old_n));
         return ptr;

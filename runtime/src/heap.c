@@ -14,6 +14,8 @@
  */
 #include "heap.h"
 
+#include <memkit/track.h>
+
 #define HDR ((size_t)16)
 #define ALIGN ((size_t)1 << MK__HEAP_ALIGN_LOG2)
 #define FL_SHIFT (MK__HEAP_SL_LOG2 + MK__HEAP_ALIGN_LOG2)
@@ -115,10 +117,20 @@ static void mapping_search(size_t size, unsigned *fl, unsigned *sl) {
 
 /* ---- free lists --------------------------------------------------------- */
 
+/* For AddressSanitizer and Valgrind (memkit/track.h): headers are always
+ * addressable, a free block's links are, the rest of a free block's payload
+ * is not. Without either tool these calls vanish. */
+static void track_free_payload(const mk__heap_t *h, block_t *b) {
+    if (h->track)
+        mk_track_close((unsigned char *)block_payload(b) + sizeof(links_t), block_size(b) - HDR - sizeof(links_t));
+}
+
 static void list_insert(mk__heap_t *h, block_t *b) {
     unsigned fl, sl;
     mapping_insert(block_size(b), &fl, &sl);
     links_t *l = block_links(b);
+    if (h->track)
+        mk_track_open(l, sizeof *l);
     l->next = h->heads[fl][sl];
     l->prev = NULL;
     if (l->next)
@@ -165,8 +177,10 @@ static block_t *list_find(const mk__heap_t *h, unsigned fl, unsigned sl) {
 
 /* Cuts b (not in any list) to `keep` bytes and returns the remainder as a new,
  * unlisted block. The caller ensures block_size(b) >= keep + MIN_BLOCK. */
-static block_t *block_split(block_t *b, size_t keep) {
+static block_t *block_split(const mk__heap_t *h, block_t *b, size_t keep) {
     block_t *rest = (block_t *)(void *)((unsigned char *)b + keep);
+    if (h->track)
+        mk_track_open(rest, HDR); /* a new header where payload was */
     rest->prev_phys = b;
     rest->word = (uint64_t)(block_size(b) - keep);
     block_link_next(rest);
@@ -215,6 +229,10 @@ static block_t *head_if_fits(const mk__heap_t *h, size_t class_size, size_t need
 /* ---- public ------------------------------------------------------------- */
 
 bool mk__heap_init(mk__heap_t *h, void *mem, size_t bytes) {
+    return mk__heap_init_tracked(h, mem, bytes, MK_TRACKING);
+}
+
+bool mk__heap_init_tracked(mk__heap_t *h, void *mem, size_t bytes, bool track) {
     if (!h || !mem || ((uintptr_t)mem & (ALIGN - 1)))
         return false;
     bytes &= ~(ALIGN - 1);
@@ -224,6 +242,9 @@ bool mk__heap_init(mk__heap_t *h, void *mem, size_t bytes) {
     *h = (mk__heap_t){0};
     h->base = mem;
     h->bytes = bytes;
+    h->track = track;
+    if (h->track)
+        mk_track_open(mem, bytes); /* a fresh region, whatever an earlier heap left marked */
 
     block_t *first = (block_t *)mem;
     first->prev_phys = NULL;
@@ -232,6 +253,7 @@ bool mk__heap_init(mk__heap_t *h, void *mem, size_t bytes) {
     sentinel->prev_phys = first;
     sentinel->word = 0; /* size 0, used: coalescing stops here */
     list_insert(h, first);
+    track_free_payload(h, first);
     return true;
 }
 
@@ -265,17 +287,19 @@ void *mk__heap_alloc(mk__heap_t *h, size_t size, size_t align, uint8_t tag) {
     size_t gap = align_gap(b, align);
     if (gap) {
         /* b's left neighbour is used, so the gap needs no merging. */
-        block_t *aligned = block_split(b, gap);
+        block_t *aligned = block_split(h, b, gap);
         list_insert(h, b);
         b = aligned;
     }
     if (block_size(b) - need >= MIN_BLOCK) /* b's right neighbour is used too */
-        list_insert(h, block_split(b, need));
+        list_insert(h, block_split(h, b, need));
 
     b->word = (b->word & WORD_SIZE_MASK) | ((uint64_t)tag << WORD_TAG_SHIFT);
     h->used += block_size(b);
     if (h->used > h->peak)
         h->peak = h->used;
+    if (h->track)
+        mk_track_open(block_payload(b), block_size(b) - HDR);
     return block_payload(b);
 }
 
@@ -296,6 +320,7 @@ void mk__heap_free(mk__heap_t *h, void *p) {
         b = prev;
     }
     list_insert(h, b);
+    track_free_payload(h, b);
 }
 
 bool mk__heap_resize(mk__heap_t *h, void *p, size_t new_size) {
@@ -315,12 +340,17 @@ bool mk__heap_resize(mk__heap_t *h, void *p, size_t new_size) {
         list_remove(h, next);
         block_absorb_next(b);
     }
-    if (avail - need >= MIN_BLOCK) /* the right neighbour is used now */
-        list_insert(h, block_split(b, need));
+    if (avail - need >= MIN_BLOCK) { /* the right neighbour is used now */
+        block_t *rest = block_split(h, b, need);
+        list_insert(h, rest);
+        track_free_payload(h, rest);
+    }
 
     h->used = h->used - old + block_size(b);
     if (h->used > h->peak)
         h->peak = h->used;
+    if (h->track)
+        mk_track_open(block_payload(b), block_size(b) - HDR);
     return true;
 }
 

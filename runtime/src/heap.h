@@ -51,6 +51,7 @@ typedef struct mk__heap {
     size_t used;         /* bytes in allocated blocks, headers included */
     size_t peak;         /* high-water mark of used */
     size_t free_bytes;   /* bytes in free blocks, headers included; used + free_bytes = bytes - 16 */
+    bool track;          /* tell AddressSanitizer/Valgrind about blocks (memkit/track.h); set by init */
     uint64_t fl_map;                          /* bit f: some list of first level f is non-empty */
     uint32_t sl_map[MK__HEAP_FL_COUNT];       /* bit s of [f]: list (f, s) is non-empty */
     struct mk__heap_block *heads[MK__HEAP_FL_COUNT][MK__HEAP_SL_COUNT]; /* free-list heads */
@@ -61,6 +62,9 @@ typedef struct mk__heap {
  * nothing, if h or mem is NULL, mem is misaligned, or bytes is below
  * MK__HEAP_MIN_REGION or above MK__HEAP_MAX_REGION. O(1). */
 bool mk__heap_init(mk__heap_t *h, void *mem, size_t bytes);
+/* mk__heap_init telling AddressSanitizer/Valgrind about blocks (memkit/track.h)
+ * only when `track` is true; mk__heap_init tracks whenever a tool is built in. */
+bool mk__heap_init_tracked(mk__heap_t *h, void *mem, size_t bytes, bool track);
 
 /* A block of at least `size` bytes (0 is treated as 1) whose address is a multiple
  * of `align` (a power of two; values below 16 mean 16), tagged with `tag`. The

@@ -9,6 +9,8 @@
  */
 #include "internal.h"
 
+#include <memkit/track.h>
+
 #define MK__SYS_MAGIC 0x6d6b5359u /* "mkSY" */
 
 typedef struct mk__sys_header {
@@ -40,7 +42,7 @@ mk_status_t mk__heap_tier_init(void)
             return MK_ESYSTEM;
     }
     mk__rt.heap_base = base;
-    if (!mk__heap_init(&mk__rt.heap, base, (size_t)cfg->heap_bytes))
+    if (!mk__heap_init_tracked(&mk__rt.heap, base, (size_t)cfg->heap_bytes, MK_TRACKING))
         return MK_EINVAL;
     return MK_OK;
 }
@@ -94,7 +96,11 @@ void *mk__heap_serve(unsigned intent, size_t size, size_t align, mk_status_t *re
     if (align < MKG_ALIGNMENT)
         align = MKG_ALIGNMENT;
     bool from_system = false;
-    void *p = mk__heap_locked_alloc(size, align, (uint8_t)intent);
+    if (size > SIZE_MAX - MK_TRACK_REDZONE) {
+        *reason = MK_ENOMEM;
+        return NULL;
+    }
+    void *p = mk__heap_locked_alloc(size + MK_TRACK_REDZONE, align, (uint8_t)intent);
     if (p == NULL && mk__rt.config->heap_fallback_system) {
         p = mk__system_alloc(intent, size, align);
         from_system = p != NULL;
@@ -103,7 +109,8 @@ void *mk__heap_serve(unsigned intent, size_t size, size_t align, mk_status_t *re
         *reason = MK_ENOMEM;
         return NULL;
     }
-    int64_t bytes = (int64_t)(from_system ? mk__sys_header(p)->size : mk__heap_usable_size(p));
+    /* charged: what the caller may use (a tools' redzone is not theirs) */
+    int64_t bytes = (int64_t)mk__heap_tier_user_size(p);
     if (!mk__budget_take(t, intent, bytes)) {
         if (from_system) {
             mk__prim_system_free(mk__sys_header(p)->raw);
@@ -116,8 +123,12 @@ void *mk__heap_serve(unsigned intent, size_t size, size_t align, mk_status_t *re
         *reason = MK_EBUDGET;
         return NULL;
     }
-    if (from_system)
+    if (from_system) {
         MK__BUMP(mk__rt.system_bytes, bytes);
+    } else { /* the tools see the usable bytes, then a redzone (memkit/track.h) */
+        mk_track_retire((unsigned char *)p + (size_t)bytes, MK_TRACK_REDZONE);
+        mk_track_alloc(p, (size_t)bytes);
+    }
     mk__count_alloc(t, intent, bytes);
     return p;
 }
@@ -168,6 +179,12 @@ size_t mk__heap_tier_usable(const void *ptr)
     return mk__heap_tier_owns(ptr) ? mk__heap_usable_size(ptr) : (size_t)mk__sys_header(ptr)->size;
 }
 
+size_t mk__heap_tier_user_size(const void *ptr)
+{
+    return mk__heap_tier_owns(ptr) ? mk__heap_usable_size(ptr) - MK_TRACK_REDZONE
+                                   : (size_t)mk__sys_header(ptr)->size;
+}
+
 /* Frees a heap or system block (not frame spill: mk_free ignores those). */
 void mk__heap_tier_free(void *ptr)
 {
@@ -178,7 +195,7 @@ void mk__heap_tier_free(void *ptr)
         intent = mk__heap_tag(ptr);
         if (intent == MK__TAG_FRAME_OVERFLOW)
             return; /* frame memory: released with its frame */
-        bytes = (int64_t)mk__heap_usable_size(ptr);
+        bytes = (int64_t)mk__heap_tier_user_size(ptr);
     } else {
         mk__sys_header_t *h = mk__sys_header(ptr);
         if (h->magic != MK__SYS_MAGIC || h->intent >= MKG_INTENT_COUNT)
@@ -186,9 +203,12 @@ void mk__heap_tier_free(void *ptr)
         intent = h->intent;
         bytes = (int64_t)h->size;
     }
+    if (in_heap)
+        mk_track_open(ptr, (size_t)bytes + MK_TRACK_REDZONE); /* for the zeroing; all of it goes back */
     if ((mk__rt.config->routes[intent].flags & MK_ROUTE_ZERO_ON_FREE) != 0u)
         memset(ptr, 0, (size_t)bytes);
     if (in_heap) {
+        mk_track_free(ptr, (size_t)bytes + MK_TRACK_REDZONE);
         mk__heap_locked_free(ptr);
     } else {
         mk__sys_header_t *h = mk__sys_header(ptr);
@@ -210,16 +230,18 @@ bool mk__heap_tier_resize(void *ptr, size_t size)
     if (t == NULL)
         return false;
     unsigned intent = mk__heap_tag(ptr);
-    int64_t before = (int64_t)mk__heap_usable_size(ptr);
+    int64_t before = (int64_t)mk__heap_tier_user_size(ptr);
+    if (size > SIZE_MAX - MK_TRACK_REDZONE)
+        return false;
     mk__lock(&mk__rt.heap_lock);
-    bool done = mk__heap_resize(&mk__rt.heap, ptr, size);
+    bool done = mk__heap_resize(&mk__rt.heap, ptr, size + MK_TRACK_REDZONE);
     mk__unlock(&mk__rt.heap_lock);
     if (!done)
         return false;
-    int64_t delta = (int64_t)mk__heap_usable_size(ptr) - before;
+    int64_t delta = (int64_t)mk__heap_tier_user_size(ptr) - before;
     if (delta > 0 && !mk__budget_take(t, intent, delta)) {
         mk__lock(&mk__rt.heap_lock);
-        bool undone = mk__heap_resize(&mk__rt.heap, ptr, (size_t)before);
+        bool undone = mk__heap_resize(&mk__rt.heap, ptr, (size_t)before + MK_TRACK_REDZONE);
         mk__unlock(&mk__rt.heap_lock);
         (void)undone; /* shrinking back to the old size always succeeds */
         return false;
@@ -227,6 +249,9 @@ bool mk__heap_tier_resize(void *ptr, size_t size)
     if (delta < 0)
         mk__budget_give(t, intent, -delta);
     mk__count_live(t, intent, delta);
+    size_t usable = mk__heap_usable_size(ptr) - MK_TRACK_REDZONE;
+    mk_track_retire((unsigned char *)ptr + usable, MK_TRACK_REDZONE);
+    mk_track_open(ptr, usable);
     return true;
 }
 

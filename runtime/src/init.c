@@ -77,6 +77,9 @@ mk_status_t mk_init(const mk_config_t *config)
     mk__deferred_init();
     mk__shared_init();
     mk__scratch_init();
+    if (mk__rt.frame_base != NULL) /* the tools: no frame memory is live yet */
+        mk_track_retire(mk__rt.frame_base,
+                        (size_t)MKG_MAX_THREADS * MKG_FRAMES_IN_FLIGHT * (size_t)MKG_FRAME_ARENA_BYTES);
     mk_status_t status = mk__pool_init();
     if (status == MK_OK)
         status = mk__heap_tier_init();

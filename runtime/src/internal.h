@@ -144,7 +144,8 @@ bool mk__heap_tier_owns(const void *ptr);
 /* Whether ptr is the start of an allocated heap block (mk__heap_is_block). */
 bool mk__heap_tier_is_block(const void *ptr);
 void mk__heap_tier_free(void *ptr);
-size_t mk__heap_tier_usable(const void *ptr);
+size_t mk__heap_tier_usable(const void *ptr);    /* what the block holds (charged to budgets) */
+size_t mk__heap_tier_user_size(const void *ptr); /* what the caller may use: less a tools' redzone */
 unsigned mk__heap_tier_intent(const void *ptr);
 bool mk__heap_tier_resize(void *ptr, size_t size);
 void mk__heap_tier_stats(mk_tier_stats_t *out);

@@ -35,6 +35,7 @@ mk_status_t mk__pool_init(void)
                 mk__rt.tags_mapped[p] = tags;
             }
         }
+        mk_track_retire(base, (size_t)pl->bytes); /* no block is live yet */
         mk__pools[p] = (mk__pool_range_t){
             .base = (uintptr_t)base,
             .bytes = pl->bytes,
@@ -77,16 +78,17 @@ static void mk__pool_refill(mk__thread_t *t, unsigned cls)
     mk__lock(&cs->lock);
     while (moved < want && cs->free_head != NULL) {
         void *block = cs->free_head;
-        cs->free_head = *(void **)block;
+        cs->free_head = *MK__LINK(block, cs->size);
         cs->free_count--;
-        *(void **)block = c->head;
+        *MK__LINK(block, cs->size) = c->head;
         c->head = block;
         moved++;
     }
     while (moved < want && cs->carved < cs->blocks) {
         void *block = cs->base + (size_t)cs->carved * cs->size;
         cs->carved++;
-        *(void **)block = c->head;
+        mk_track_open(MK__LINK(block, cs->size), sizeof(void *)); /* a fresh block: only its link is addressable */
+        *MK__LINK(block, cs->size) = c->head;
         c->head = block;
         moved++;
     }
@@ -102,15 +104,15 @@ static void mk__pool_flush(mk__thread_t *t, unsigned cls, uint32_t keep)
     if (c->count <= keep)
         return;
     uint32_t moved = c->count - keep;
+    mk__class_state_t *cs = &mk__rt.classes[cls];
     void *first = c->head;
     void *last = first;
     for (uint32_t i = 1; i < moved; i++)
-        last = *(void **)last;
-    c->head = *(void **)last;
+        last = *MK__LINK(last, cs->size);
+    c->head = *MK__LINK(last, cs->size);
     c->count = keep;
-    mk__class_state_t *cs = &mk__rt.classes[cls];
     mk__lock(&cs->lock);
-    *(void **)last = cs->free_head;
+    *MK__LINK(last, cs->size) = cs->free_head;
     cs->free_head = first;
     cs->free_count += moved;
     MK__BUMP(cs->out, -(int64_t)moved);
@@ -144,25 +146,29 @@ void *mk__pool_alloc_slow(mk_intent_t intent, size_t size)
         mk__budget_give(t, intent, bytes);
         return mk__exhausted(intent, size, MKG_ALIGNMENT, MK_ENOMEM);
     }
-    c->head = *(void **)block;
+    c->head = *MK__LINK(block, (size_t)bytes);
     c->count--;
     if (shape->owner == MK_POOL_SHARED)
         mk__pools[pool].tags[((uintptr_t)block - mk__pools[pool].base) >> MKG_ALIGNMENT_SHIFT] = (uint8_t)intent;
     mk__count_alloc(t, intent, bytes);
+    mk_track_alloc(block, (size_t)bytes); /* usable to its class size, as mk_usable_size says */
     return block;
 }
 
 void mk__pool_free_slow(unsigned intent, unsigned cls, void *ptr)
 {
     int64_t bytes = (int64_t)mkg_class_size[cls];
+    mk_track_open(ptr, (size_t)bytes); /* as mk__pool_release: zero, then only the link stays addressable */
     if ((mk__rt.config->routes[intent].flags & MK_ROUTE_ZERO_ON_FREE) != 0u)
         memset(ptr, 0, (size_t)bytes);
+    mk_track_free(ptr, (size_t)bytes);
+    mk_track_open(MK__LINK(ptr, (size_t)bytes), sizeof(void *));
     mk__thread_t *t = mk__thread();
     if (t == NULL || t->cache[cls].limit == 0) {
         /* no cache to keep it in: straight back to the global list */
         mk__class_state_t *cs = &mk__rt.classes[cls];
         mk__lock(&cs->lock);
-        *(void **)ptr = cs->free_head;
+        *MK__LINK(ptr, (size_t)bytes) = cs->free_head;
         cs->free_head = ptr;
         cs->free_count++;
         MK__BUMP(cs->out, -1);
@@ -171,7 +177,7 @@ void mk__pool_free_slow(unsigned intent, unsigned cls, void *ptr)
         mk__cache_t *c = &t->cache[cls];
         if (c->count >= c->limit)
             mk__pool_flush(t, cls, c->limit / 2u);
-        *(void **)ptr = c->head;
+        *MK__LINK(ptr, (size_t)bytes) = c->head;
         c->head = ptr;
         c->count++;
     }
@@ -208,7 +214,7 @@ bool mk__pool_validate(FILE *report)
         mk__class_state_t *cs = &mk__rt.classes[c];
         mk__lock(&cs->lock);
         uint32_t seen = 0;
-        for (void *b = cs->free_head; b != NULL && seen <= cs->free_count; b = *(void **)b, seen++) {
+        for (void *b = cs->free_head; b != NULL && seen <= cs->free_count; b = *MK__LINK(b, cs->size), seen++) {
             uintptr_t off = (uintptr_t)b - (uintptr_t)cs->base;
             if (off >= (uintptr_t)cs->carved * cs->size || off % cs->size != 0) {
                 if (report != NULL)

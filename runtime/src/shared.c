@@ -56,6 +56,8 @@ static bool mk__shared_check(const mk_shared_t *s, const char *caller)
     if (!mk__sentinel_check_kind(s, s, MK__KIND_SHARED, caller))
         return false;
 #endif
+    if (s != NULL) /* a released header is poisoned for the tools: this read is the check itself */
+        mk_track_open(s, sizeof *s);
     if (MK_UNLIKELY(s == NULL || s->magic != MK__SHARED_MAGIC)) {
         char message[128];
         snprintf(message, sizeof message, "%s: not a live shared buffer (released too often, or never one)", caller);

@@ -72,12 +72,12 @@ mk_status_t mk_transfer_init(mk_transfer_t *t, void *ptr, size_t size)
         if (mk__frame_region_epoch(self, ptr, size, &epoch)) {
             kind = MK_TRANSFER_FRAME; /* inside a block spilled from the sender's arena */
         } else if (!mk__heap_tier_is_block(ptr) || mk__heap_tier_intent(ptr) == MK__TAG_FRAME_OVERFLOW ||
-                   size > mk__heap_tier_usable(ptr)) {
+                   size > mk__heap_tier_user_size(ptr)) {
             /* not a heap block's start (its "header" would be user data), another
              * thread's spilled frame memory, or longer than the block */
             return MK_EINVAL;
         }
-    } else if (mk__rt.config->heap_fallback_system == 0u || size > mk__heap_tier_usable(ptr)) {
+    } else if (mk__rt.config->heap_fallback_system == 0u || size > mk__heap_tier_user_size(ptr)) {
         return MK_EINVAL; /* in no memkit region, and not a system-fallback block */
     }
     t->ptr = ptr;

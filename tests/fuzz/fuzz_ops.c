@@ -706,17 +706,20 @@ static void op_mark(void)
         M.open_epoch = M.epoch;
         M.open_depth = 0;
     }
-    if (M.open_depth == MK_MARK_DEPTH) {
-        mk_frame_mark_t full = mk_frame_mark();
-        CHECK(full.epoch == UINT64_MAX && mk_last_error() == MK_EFULL,
-              "a mark past %d open checkpoints: epoch %" PRIu64 ", %s", MK_MARK_DEPTH, full.epoch,
-              mk_status_str(mk_last_error()));
+    mk_frame_mark_t taken = mk_frame_mark();
+    if (taken.epoch == UINT64_MAX) { /* only when a new checkpoint would not fit */
+        CHECK(M.open_depth == MK_MARK_DEPTH && mk_last_error() == MK_EFULL,
+              "mark refused with %u open checkpoints: %s", M.open_depth, mk_status_str(mk_last_error()));
         return;
     }
+    /* a mark at the state of the newest checkpoint shares it; otherwise it is new */
+    int shared = M.open_depth > 0 && M.open_marks[M.open_depth - 1] == taken.serial;
+    CHECK(shared || M.open_depth < MK_MARK_DEPTH, "a new checkpoint past %d open ones", MK_MARK_DEPTH);
     mark_t *m = &M.marks[M.nmarks++];
-    m->mark = mk_frame_mark();
+    m->mark = taken;
     CHECK(m->mark.epoch == M.epoch, "mark epoch %" PRIu64 ", model %" PRIu64, m->mark.epoch, M.epoch);
-    M.open_marks[M.open_depth++] = m->mark.serial;
+    if (!shared)
+        M.open_marks[M.open_depth++] = m->mark.serial;
     m->epoch = M.epoch;
     m->seq = M.seq;
     m->stale = 0;
@@ -762,10 +765,17 @@ static void op_rewind(reader_t *r)
         i++;
     }
     memcpy(fb(M.epoch), m.bytes, sizeof m.bytes);
-    /* checkpoints taken after it (later in the array) close with the rewind */
-    for (unsigned j = k + 1; j < M.nmarks; j++)
-        if (M.marks[j].epoch == m.epoch)
+    /* checkpoints after it close with the rewind: a mark stays usable while its
+     * checkpoint is still open (marks taken at the same state share one) */
+    for (unsigned j = 0; j < M.nmarks; j++) {
+        if (M.marks[j].epoch != m.epoch)
+            continue;
+        int open = 0;
+        for (unsigned o = 0; o < M.open_depth && !open; o++)
+            open = M.open_marks[o] == M.marks[j].mark.serial;
+        if (!open)
             M.marks[j].stale = 1;
+    }
 }
 
 static void op_grow(reader_t *r)

@@ -81,6 +81,47 @@ static void test_rewind_refuses_another_threads_mark(void)
     mk_end_frame();
 }
 
+/* A mark-try-rewind loop uses one checkpoint however long it runs; the
+ * stack of open checkpoints is bounded (MK_MARK_DEPTH) and says so. */
+static void test_checkpoint_stack(void)
+{
+    mk_begin_frame();
+    for (int i = 0; i < 10 * MK_MARK_DEPTH; i++) {
+        mk_frame_mark_t m = mk_frame_mark();
+        CHECK(mk_alloc(MK_INTENT_SCRATCH, 32) != NULL);
+        CHECK_EQ(mk_frame_rewind(&m), MK_OK);
+    }
+    mk_end_frame();
+    /* two marks at one state share a checkpoint: releasing one keeps the other
+     * (a new frame, so that the loop's marks do not hold it too) */
+    mk_begin_frame();
+    CHECK(mk_alloc(MK_INTENT_SCRATCH, 16) != NULL);
+    mk_frame_mark_t a = mk_frame_mark();
+    mk_frame_mark_t b = mk_frame_mark();
+    mk_frame_mark_release(&b);
+    CHECK(mk_alloc(MK_INTENT_SCRATCH, 32) != NULL);
+    CHECK_EQ(mk_frame_rewind(&a), MK_OK);
+    mk_frame_mark_release(&a);
+    CHECK_EQ(mk_frame_rewind(&a), MK_EINVAL); /* released: closed */
+    /* distinct states fill the stack */
+    int taken = 0;
+    for (int i = 0; i < 2 * MK_MARK_DEPTH; i++) {
+        mk_frame_mark_t m = mk_frame_mark();
+        if (m.epoch == UINT64_MAX) {
+            CHECK_EQ(mk_last_error(), MK_EFULL);
+            break;
+        }
+        taken++;
+        CHECK(mk_alloc(MK_INTENT_SCRATCH, 16) != NULL);
+    }
+    CHECK_EQ(taken, MK_MARK_DEPTH);
+    mk_end_frame();
+    mk_begin_frame(); /* a new frame starts with an empty stack */
+    mk_frame_mark_t fresh = mk_frame_mark();
+    CHECK(fresh.epoch != UINT64_MAX);
+    mk_end_frame();
+}
+
 static void test_scope_rewinds_at_block_exit(void)
 {
     mk_begin_frame();
@@ -289,6 +330,7 @@ int main(void)
     RUN(test_rewind_refuses_marks_of_an_earlier_frame);
     RUN(test_rewind_past_a_mark_is_refused);
     RUN(test_rewind_refuses_another_threads_mark);
+    RUN(test_checkpoint_stack);
     RUN(test_scope_rewinds_at_block_exit);
     RUN(test_grow_in_place_when_last);
     RUN(test_grow_at_arena_end_spills);

@@ -15,6 +15,8 @@
 
 #include <string.h>
 
+#include <memkit/track.h>
+
 #if defined(__GNUC__) || defined(__clang__)
 #define MK_LIKELY(x) __builtin_expect(!!(x), 1)
 #define MK_UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -96,7 +98,12 @@ typedef struct mk__thread_lifecycle {
     uint32_t depth;
     uint32_t intent_depth;
     uint8_t intents[MK_INTENT_STACK_DEPTH];
-    uint32_t marks[MK_MARK_DEPTH]; /* serials of the checkpoints open in marks_epoch, oldest first */
+    struct {
+        uint32_t serial;
+        uint32_t holders;  /* marks taken at this very state share the checkpoint */
+        uintptr_t cursor;
+        void *spill;
+    } marks[MK_MARK_DEPTH]; /* checkpoints open in marks_epoch, oldest first */
     uint32_t mark_depth;
     uint32_t mark_serial;    /* last serial handed out (0 is never one) */
     uint64_t marks_epoch;    /* the frame the open checkpoints belong to */
@@ -158,6 +165,15 @@ void mk__lease_trim(mk__thread_t *t, unsigned intent);
 void mk__free_slow(void *ptr);
 
 #define MK__ALIGN_MASK ((size_t)MKG_ALIGNMENT - 1u)
+
+/* Where a free pool block of `size` bytes keeps its free-list link: its first
+ * word, or its last when AddressSanitizer or Valgrind are told about blocks
+ * (see MK_TRACK_REDZONE in memkit/track.h). */
+#if MK_TRACKING
+#define MK__LINK(block, size) ((void **)(void *)((unsigned char *)(block) + (size) - sizeof(void *)))
+#else
+#define MK__LINK(block, size) ((void **)(void *)(block))
+#endif
 /* Does this intent draw on a budget (its own or the total)? Folds for a
  * constant intent. */
 #define MK__LEASED(intent) ((mkg_routes[(intent)].flags & MK_ROUTE_BUDGETED) != 0u || MKG_BUDGET_TOTAL > 0)
@@ -187,6 +203,7 @@ MK__INLINE void *mk__frame_alloc(mk_intent_t intent, size_t size)
     }
     t->frame_cursor = p + n;
     mk__count_frame(t, intent, n);
+    mk_track_frame_alloc((void *)p, size);
     return (void *)p;
 }
 
@@ -224,15 +241,18 @@ MK__INLINE void *mk__pool_alloc(mk_intent_t intent, unsigned pool, size_t size)
             return mk__pool_alloc_slow(intent, size);
         t->lease[intent] -= bytes;
     }
-    c->head = *(void **)block;
+    c->head = *MK__LINK(block, (size_t)bytes);
     c->count--;
     if (shape->owner == MK_POOL_SHARED)
         mk__pools[pool].tags[((uintptr_t)block - mk__pools[pool].base) >> MKG_ALIGNMENT_SHIFT] = (uint8_t)intent;
     mk__count_alloc(t, intent, bytes);
+    mk_track_alloc(block, (size_t)bytes); /* usable to its class size, as mk_usable_size says */
     return block;
 }
 
-/* Returns a pool block of class `cls` to the calling thread's cache. */
+/* Returns a pool block of class `cls` to the calling thread's cache. Under
+ * AddressSanitizer or Valgrind the block becomes unaddressable but for its
+ * free-list link. */
 MK__INLINE void mk__pool_release(unsigned intent, unsigned cls, void *ptr)
 {
     int64_t bytes = (int64_t)mkg_class_size[cls];
@@ -242,9 +262,12 @@ MK__INLINE void mk__pool_release(unsigned intent, unsigned cls, void *ptr)
         mk__pool_free_slow(intent, cls, ptr);
         return;
     }
+    mk_track_open(ptr, (size_t)bytes); /* the slack past the request, for the zeroing */
     if (MK_UNLIKELY((mkg_routes[intent].flags & MK_ROUTE_ZERO_ON_FREE) != 0u))
         memset(ptr, 0, (size_t)bytes);
-    *(void **)ptr = c->head;
+    mk_track_free(ptr, (size_t)bytes);
+    mk_track_open(MK__LINK(ptr, (size_t)bytes), sizeof(void *));
+    *MK__LINK(ptr, (size_t)bytes) = c->head;
     c->head = ptr;
     c->count++;
     mk__intent_counters_t *k = &t->counters[intent];

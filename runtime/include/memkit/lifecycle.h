@@ -22,7 +22,9 @@ typedef struct mk_frame_mark {
 
 /* Saves the calling thread's arena position (attaching the thread and
  * entering the current frame if needed) and opens a checkpoint on the
- * thread's checkpoint stack (MK_MARK_DEPTH, 64, per thread and frame). O(intents).
+ * thread's checkpoint stack (MK_MARK_DEPTH, 64, per thread and frame); a mark
+ * taken when nothing was allocated since the newest checkpoint shares it, so
+ * a loop of mark, try, rewind uses one entry. O(intents).
  * A mark taken when the thread cannot attach or the stack is full (last
  * error MK_EFULL) has epoch UINT64_MAX and is refused by rewind. */
 mk_frame_mark_t mk_frame_mark(void);
@@ -32,16 +34,17 @@ mk_frame_mark_t mk_frame_mark(void);
  * budgets, heap blocks spilled since the mark are freed. Returns MK_OK;
  * MK_ESTATE (nothing changed) if the mark was taken in an earlier frame or on
  * another thread; MK_EINVAL if the mark is no longer open: an earlier rewind
- * went past it, or it was released. The mark stays open (it can be rewound to
+ * went past it, or it was released (by every mark that shares it). The mark stays open (it can be rewound to
  * again); checkpoints taken after it close. Memory allocated after the mark
  * must not be used afterwards. */
 mk_status_t mk_frame_rewind(const mk_frame_mark_t *mark);
 
-/* Declares that `mark` will not be rewound to: the checkpoint is closed.
- * Sentinel builds report (ML104) every checkpoint of a frame that is neither
- * rewound nor released when mk_end_frame runs; a rewind also closes every
- * checkpoint taken after its mark. O(open checkpoints) in sentinel builds, a
- * no-op otherwise. Thread-safe. NULL is ignored. */
+/* Declares that `mark` will not be rewound to: its checkpoint closes once
+ * every mark sharing it is released, which frees its place on the thread's
+ * checkpoint stack. Sentinel builds report (ML104) every checkpoint of a frame
+ * that is neither rewound nor released when mk_end_frame runs; a rewind also
+ * closes every checkpoint taken after its mark. O(open checkpoints). Call it on
+ * the thread that took the mark; NULL is ignored. */
 void mk_frame_mark_release(const mk_frame_mark_t *mark);
 
 /* Grows the frame block `ptr` of `old_size` bytes to `new_size` bytes for

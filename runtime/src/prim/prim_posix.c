@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <memkit/memkit.h>
+#include <memkit/track.h>
 
 #if MKG_THREADS
 #include <pthread.h>
@@ -29,8 +30,10 @@ void *mk__prim_reserve(size_t bytes)
 
 void mk__prim_release(void *mem, size_t bytes)
 {
-    if (mem != NULL)
-        munmap(mem, bytes);
+    if (mem == NULL)
+        return;
+    mk_track_open(mem, bytes); /* the tools must not keep memkit's marks on pages that go back */
+    munmap(mem, bytes);
 }
 
 void *mk__prim_system_alloc(size_t bytes)
