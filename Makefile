@@ -6,6 +6,8 @@
 # and for developers:
 #   make bench  microbenchmarks against glibc, mimalloc and jemalloc
 #   make fuzz   the libFuzzer harness for FUZZ_SECONDS (default 600)
+#   make soak   longer than CI affords: the TSan stress test with SOAK_OPS
+#               operations per thread, then an hour of fuzzing
 #   make regen  regenerate the committed demo sources and golden test outputs
 
 # Debian packages the build and tests need (bench adds its own).
@@ -24,7 +26,7 @@ FIND_PYTHON = py=$${PYTHON:-}; \
 
 CMAKE_CONFIGURE = cmake -S . -G Ninja -DMEMKIT_PYTHON="$$py"
 
-.PHONY: all deps demo test test-plain test-asan test-tsan bench fuzz regen clean
+.PHONY: all deps demo test test-plain test-asan test-tsan bench fuzz soak regen clean
 
 all: test
 
@@ -75,6 +77,12 @@ bench: deps
 FUZZ_SECONDS ?= 600
 fuzz: deps
 	@$(FIND_PYTHON); PYTHON="$$py" bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+SOAK_OPS ?= 3000000
+soak: deps test-tsan
+	@echo "== soak: TSan stress, $(SOAK_OPS) operations per thread"
+	MEMKIT_STRESS_OPS=$(SOAK_OPS) $(BUILD)/tsan/tests/test_threads
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=3600
 
 regen:
 	@$(FIND_PYTHON); set -e; \
