@@ -141,18 +141,11 @@ void *mk__pool_alloc_slow(mk_intent_t intent, size_t size)
     mk__cache_t *c = &t->cache[cls];
     if (c->head == NULL)
         mk__pool_refill(t, cls);
-    void *block = c->head;
-    if (block == NULL) {
+    if (c->head == NULL) {
         mk__budget_give(t, intent, bytes);
         return mk__exhausted(intent, size, MKG_ALIGNMENT, MK_ENOMEM);
     }
-    c->head = *MK__LINK(block, (size_t)bytes);
-    c->count--;
-    if (shape->owner == MK_POOL_SHARED)
-        mk__pools[pool].tags[((uintptr_t)block - mk__pools[pool].base) >> MKG_ALIGNMENT_SHIFT] = (uint8_t)intent;
-    mk__count_alloc(t, intent, bytes);
-    mk_track_alloc(block, (size_t)bytes); /* usable to its class size, as mk_usable_size says */
-    return block;
+    return mk__pool_take(t, c, pool, intent, bytes);
 }
 
 void mk__pool_free_slow(unsigned intent, unsigned cls, void *ptr)

@@ -224,6 +224,20 @@ MK__INLINE void mk__count_alloc(mk__thread_t *t, unsigned intent, int64_t bytes)
 }
 
 #if MKG_POOL_COUNT > 0
+/* Pops the head of a non-empty cache for `intent` (budget already taken):
+ * the fast and the slow path end here. */
+MK__INLINE void *mk__pool_take(mk__thread_t *t, mk__cache_t *c, unsigned pool, unsigned intent, int64_t bytes)
+{
+    void *block = c->head;
+    c->head = *MK__LINK(block, (size_t)bytes);
+    c->count--;
+    if (mkg_pool_shapes[pool].owner == MK_POOL_SHARED)
+        mk__pools[pool].tags[((uintptr_t)block - mk__pools[pool].base) >> MKG_ALIGNMENT_SHIFT] = (uint8_t)intent;
+    mk__count_alloc(t, intent, bytes);
+    mk_track_alloc(block, (size_t)bytes); /* usable to its class size, as mk_usable_size says */
+    return block;
+}
+
 MK__INLINE void *mk__pool_alloc(mk_intent_t intent, unsigned pool, size_t size)
 {
     const mk_pool_shape_t *shape = &mkg_pool_shapes[pool];
@@ -241,13 +255,7 @@ MK__INLINE void *mk__pool_alloc(mk_intent_t intent, unsigned pool, size_t size)
             return mk__pool_alloc_slow(intent, size);
         t->lease[intent] -= bytes;
     }
-    c->head = *MK__LINK(block, (size_t)bytes);
-    c->count--;
-    if (shape->owner == MK_POOL_SHARED)
-        mk__pools[pool].tags[((uintptr_t)block - mk__pools[pool].base) >> MKG_ALIGNMENT_SHIFT] = (uint8_t)intent;
-    mk__count_alloc(t, intent, bytes);
-    mk_track_alloc(block, (size_t)bytes); /* usable to its class size, as mk_usable_size says */
-    return block;
+    return mk__pool_take(t, c, pool, intent, bytes);
 }
 
 /* Returns a pool block of class `cls` to the calling thread's cache. Under
