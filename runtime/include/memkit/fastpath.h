@@ -138,7 +138,14 @@ typedef struct mk__thread {
 } mk__thread_t;
 
 /* The calling thread's slot; points at an empty, never-attached slot until the
- * first slow path attaches the thread, so fast paths need no NULL test. */
+ * first slow path attaches the thread, so fast paths need no NULL test.
+ * Its symbol name carries the tracking mode (memkit/track.h): pool blocks are
+ * laid out differently when AddressSanitizer or Valgrind are told, so code
+ * built with -fsanitize=address must not link against a runtime built
+ * without it (or the reverse) — and with different names it cannot. */
+#define MK__SELF_NAME2(id) mk__self_tracking##id
+#define MK__SELF_NAME(id) MK__SELF_NAME2(id)
+#define mk__self MK__SELF_NAME(MK__TRACKING_ID)
 extern MK__TLS mk__thread_t *mk__self;
 extern MK__ATOMIC(uint64_t) mk__frame_epoch;
 

@@ -80,6 +80,12 @@
 
 /* Is any tool being told? Code that only exists for the tools tests this. */
 #define MK_TRACKING (MK_TRACK_ASAN || MK_VALGRIND)
+/* The same as a bare 0 or 1, for symbol names (fastpath.h). */
+#if MK_TRACK_ASAN || MK_VALGRIND
+#define MK__TRACKING_ID 1
+#else
+#define MK__TRACKING_ID 0
+#endif
 
 /* Blocks are addressable up to their usable size (mk_usable_size promises
  * it). To catch an overflow at its first byte anyway, when a tool is told:
