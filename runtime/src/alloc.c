@@ -53,6 +53,8 @@ void *mk__exhausted(unsigned intent, size_t size, size_t align, mk_status_t reas
         if (reason != MK_ENOMEM || mk__rt.heap_base == NULL)
             break;
         if (route->tier == MK_TIER_FRAME) {
+            if (mk__rt.config->frame_overflow == MK_OVERFLOW_HEAP)
+                break; /* the frame tier already spilled to the heap and failed */
             size_t n = size == 0 ? MKG_ALIGNMENT : (size + MK__ALIGN_MASK) & ~MK__ALIGN_MASK;
             p = n >= size ? mk__frame_spill(intent, n, align) : NULL;
             if (p == NULL && mk__last_error == MK_EBUDGET)

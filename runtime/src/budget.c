@@ -5,10 +5,10 @@
  * its lease with no atomic operation; when the lease runs short it takes a new
  * chunk with a compare-and-swap that refuses to pass the limit, so a budget is
  * never exceeded. Frees refill the freeing thread's lease, and a lease above
- * twice its chunk is trimmed back. Up to one chunk per thread may sit unused in
- * leases: chunks are 1/(8 × max_threads) of the limit, and when a full chunk
- * does not fit, exactly the missing bytes are tried, so one thread can always
- * use a whole budget.
+ * twice its chunk is trimmed back to one. Up to two chunks per thread may sit
+ * unused in leases: chunks are 1/(8 × max_threads) of the limit (so at most a
+ * quarter of it in all), and when a full chunk does not fit, exactly the
+ * missing bytes are tried, so one thread can always use a whole budget.
  */
 #include "internal.h"
 #include "prim/fault.h"

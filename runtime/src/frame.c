@@ -14,11 +14,6 @@
 
 MK__ATOMIC(uint64_t) mk__frame_epoch;
 
-static size_t mk__frame_total_bytes(void)
-{
-    return (size_t)MKG_MAX_THREADS * MKG_FRAMES_IN_FLIGHT * (size_t)MKG_FRAME_ARENA_BYTES;
-}
-
 void mk__frame_init(void)
 {
     MK__STORE(mk__frame_epoch, 0u);
@@ -35,6 +30,31 @@ static void **mk__spill_link(void *block)
     return (void **)((unsigned char *)block + mk__heap_tier_usable(block) - sizeof(void *));
 }
 
+/* The arena of thread t's frame slot `slot`. */
+static unsigned char *mk__frame_arena(const mk__thread_t *t, unsigned slot)
+{
+    return mk__rt.frame_base + ((size_t)t->index * MKG_FRAMES_IN_FLIGHT + slot) * (size_t)MKG_FRAME_ARENA_BYTES;
+}
+
+/* Does a slot stamped `stamp` (epoch + 1, 0: empty) hold a frame in flight? */
+static bool mk__slot_in_flight(uint64_t stamp)
+{
+    return stamp != 0 && mk__frame_in_flight(stamp - 1u);
+}
+
+/* Frees the blocks spilled from `slot` since `stop` (the chain's head at some
+ * point; NULL: all of them). */
+static void mk__frame_free_spills(mk__thread_t *t, unsigned slot, void *stop)
+{
+    void *block = t->overflow[slot];
+    while (block != NULL && block != stop) {
+        void *next = *mk__spill_link(block);
+        mk__heap_release_frame(block);
+        block = next;
+    }
+    t->overflow[slot] = stop;
+}
+
 /* Hands a slot's bytes back to the budgets and frees its spilled blocks. */
 static void mk__frame_release_slot(mk__thread_t *t, unsigned slot)
 {
@@ -45,13 +65,7 @@ static void mk__frame_release_slot(mk__thread_t *t, unsigned slot)
         MK__STORE(t->frame_bytes[slot][intent], 0);
         mk__budget_give(t, intent, bytes);
     }
-    void *block = t->overflow[slot];
-    while (block != NULL) {
-        void *next = *mk__spill_link(block);
-        mk__heap_release_frame(block);
-        block = next;
-    }
-    t->overflow[slot] = NULL;
+    mk__frame_free_spills(t, slot, NULL);
 }
 
 /* Points the thread at the slot of `epoch`. Every slot whose frame is out of
@@ -60,24 +74,21 @@ static void mk__frame_release_slot(mk__thread_t *t, unsigned slot)
 static void mk__frame_enter(mk__thread_t *t, uint64_t epoch)
 {
     unsigned slot = (unsigned)(epoch % MKG_FRAMES_IN_FLIGHT);
-    unsigned char *arena = mk__rt.frame_base +
-                           ((size_t)t->index * MKG_FRAMES_IN_FLIGHT + slot) * (size_t)MKG_FRAME_ARENA_BYTES;
+    unsigned char *arena = mk__frame_arena(t, slot);
     mk__stats_sample(); /* the bytes released below count towards the peak first */
 #if MK_SENTINEL
     mk__sentinel_frame_leave(t);
 #endif
     for (unsigned s = 0; s < MKG_FRAMES_IN_FLIGHT; s++) {
         uint64_t stamp = MK__LOAD(t->slot_epoch[s]);
-        if (s == slot || (stamp != 0 && epoch + 1u - stamp >= MKG_FRAMES_IN_FLIGHT)) {
+        if (s == slot || (stamp != 0 && !mk__slot_in_flight(stamp))) {
 #if MK_SENTINEL
             mk__sentinel_frame_release(t, s);
 #endif
             mk__frame_release_slot(t, s);
             MK__STORE(t->slot_epoch[s], 0u);
             /* the tools: nothing in the slot is live until the arena hands it out again */
-            mk_track_retire(mk__rt.frame_base + ((size_t)t->index * MKG_FRAMES_IN_FLIGHT + s) *
-                                                    (size_t)MKG_FRAME_ARENA_BYTES,
-                            (size_t)MKG_FRAME_ARENA_BYTES);
+            mk_track_retire(mk__frame_arena(t, s), (size_t)MKG_FRAME_ARENA_BYTES);
         }
     }
     MK__STORE(t->slot_epoch[slot], epoch + 1u);
@@ -151,14 +162,13 @@ void *mk__frame_alloc_slow(mk_intent_t intent, size_t size, size_t align)
 
 int64_t mk__frame_live(unsigned intent)
 {
-    uint64_t epoch = MK__LOAD(mk__frame_epoch);
     int64_t live = 0;
     for (unsigned i = 0; i < MKG_MAX_THREADS; i++) {
         mk__thread_t *t = &mk__rt.threads[i];
         for (unsigned s = 0; s < MKG_FRAMES_IN_FLIGHT; s++) {
             uint64_t stamp = MK__LOAD(t->slot_epoch[s]);
             /* a slot of a frame at least MKG_FRAMES_IN_FLIGHT old is dead data */
-            if (stamp != 0 && epoch + 1u - stamp < MKG_FRAMES_IN_FLIGHT)
+            if (mk__slot_in_flight(stamp))
                 live += MK__LOAD(t->frame_bytes[s][intent]);
         }
     }
@@ -240,7 +250,7 @@ mk_frame_mark_t mk_frame_mark(void)
     }
     mark.cursor = t->frame_cursor;
     mark.epoch = epoch;
-    mark.spill = t->overflow[epoch % MKG_FRAMES_IN_FLIGHT];
+    mark.spill = spill;
     mark.thread = t->index;
     for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++)
         mark.bytes[intent] = MK__LOAD(t->frame_row[intent]);
@@ -308,13 +318,7 @@ mk_status_t mk_frame_rewind(const mk_frame_mark_t *mark)
         MK__STORE(t->frame_row[intent], mark->bytes[intent]);
         mk__budget_give(t, intent, since);
     }
-    void *block = t->overflow[slot];
-    while (block != NULL && block != mark->spill) {
-        void *next = *mk__spill_link(block);
-        mk__heap_release_frame(block);
-        block = next;
-    }
-    t->overflow[slot] = mark->spill;
+    mk__frame_free_spills(t, slot, mark->spill);
 #if MK_SENTINEL
     mk__sentinel_rewound(t, mark, t->frame_cursor);
 #endif
@@ -350,8 +354,8 @@ void *mk_frame_grow(mk_intent_t intent, void *ptr, size_t old_size, size_t new_s
     }
     /* the newest block of the current slot's arena grows where it stands (a
      * block of an earlier frame may end exactly where this slot begins) */
-    if (new_n > old_n && old_size != 0 && (uintptr_t)ptr + old_n == t->frame_cursor &&
-        (uintptr_t)ptr >= t->frame_end - (uintptr_t)mk__rt.config->frame_arena_bytes &&
+    if (old_size != 0 && (uintptr_t)ptr + old_n == t->frame_cursor && /* new_n > old_n here */
+        (uintptr_t)ptr >= t->frame_end - (uintptr_t)MKG_FRAME_ARENA_BYTES &&
         new_n - old_n <= t->frame_end - t->frame_cursor &&
         mk__budget_take(t, intent, (int64_t)(new_n - old_n))) {
 #if MK_SENTINEL
@@ -384,7 +388,7 @@ bool mk__frame_region_epoch(const mk__thread_t *t, const void *ptr, size_t size,
         if (index / MKG_FRAMES_IN_FLIGHT != t->index)
             return false; /* another thread's arena */
         uint64_t stamp = MK__LOAD(t->slot_epoch[index % MKG_FRAMES_IN_FLIGHT]);
-        if (stamp == 0u || !mk__frame_in_flight(stamp - 1u))
+        if (!mk__slot_in_flight(stamp))
             return false;
         uintptr_t end = (uintptr_t)mk__rt.frame_base + (index + 1u) * arena;
         if (t->frame_epoch == stamp - 1u) /* the slot being filled: only its allocated part */
@@ -394,7 +398,7 @@ bool mk__frame_region_epoch(const mk__thread_t *t, const void *ptr, size_t size,
     }
     for (unsigned slot = 0; slot < MKG_FRAMES_IN_FLIGHT; slot++) {
         uint64_t stamp = MK__LOAD(t->slot_epoch[slot]);
-        if (stamp == 0u || !mk__frame_in_flight(stamp - 1u))
+        if (!mk__slot_in_flight(stamp))
             continue;
         for (void *block = t->overflow[slot]; block != NULL; block = *mk__spill_link(block)) {
             uintptr_t start = (uintptr_t)block;

@@ -9,8 +9,6 @@
  */
 #include "internal.h"
 
-#include <memkit/track.h>
-
 #define MK__SYS_MAGIC 0x6d6b5359u /* "mkSY" */
 
 typedef struct mk__sys_header {
@@ -146,7 +144,7 @@ void *mk__heap_alloc_intent(mk_intent_t intent, size_t size, size_t align)
 
 void *mk__heap_serve_frame(size_t size, size_t align)
 {
-    return mk__heap_locked_alloc(size, align < 16 ? 16 : align, MK__TAG_FRAME_OVERFLOW);
+    return mk__heap_locked_alloc(size, align, MK__TAG_FRAME_OVERFLOW); /* the heap treats align < 16 as 16 */
 }
 
 void mk__heap_release_frame(void *ptr)

@@ -5,7 +5,6 @@ mk__runtime_t mk__rt;
 MK__TLS mk_status_t mk__last_error;
 MK__TLS int mk__policy_depth;
 
-bool mk__thread_exit_hook_init(void);
 
 void *mk__fail(mk_status_t status)
 {
@@ -40,8 +39,7 @@ static void mk__release_storage(void)
     mk__pool_fini();
     mk__heap_tier_fini();
     if (mk__rt.config->frame_storage_kind == MK_STORAGE_RESERVE)
-        mk__prim_release(mk__rt.frame_base,
-                         (size_t)MKG_MAX_THREADS * MKG_FRAMES_IN_FLIGHT * (size_t)MKG_FRAME_ARENA_BYTES);
+        mk__prim_release(mk__rt.frame_base, mk__frame_total_bytes());
     mk__rt.frame_base = NULL;
 }
 
@@ -69,7 +67,7 @@ mk_status_t mk_init(const mk_config_t *config)
     mk__rt.frame_base = config->frame_storage;
     if (config->frame_storage_kind == MK_STORAGE_RESERVE && MKG_FRAME_ARENA_BYTES > 0) {
         mk__rt.frame_base =
-            mk__prim_reserve((size_t)MKG_MAX_THREADS * MKG_FRAMES_IN_FLIGHT * (size_t)MKG_FRAME_ARENA_BYTES);
+            mk__prim_reserve(mk__frame_total_bytes());
         if (mk__rt.frame_base == NULL)
             return MK_ESYSTEM;
     }
@@ -78,16 +76,20 @@ mk_status_t mk_init(const mk_config_t *config)
     mk__shared_init();
     mk__scratch_init();
     if (mk__rt.frame_base != NULL) /* the tools: no frame memory is live yet */
-        mk_track_retire(mk__rt.frame_base,
-                        (size_t)MKG_MAX_THREADS * MKG_FRAMES_IN_FLIGHT * (size_t)MKG_FRAME_ARENA_BYTES);
+        mk_track_retire(mk__rt.frame_base, mk__frame_total_bytes());
     mk_status_t status = mk__pool_init();
     if (status == MK_OK)
         status = mk__heap_tier_init();
-    if (status == MK_OK)
+    bool handles_up = false;
+    if (status == MK_OK) {
         status = mk__handles_init();
+        handles_up = status == MK_OK;
+    }
     if (status == MK_OK && !mk__thread_exit_hook_init())
         status = MK_ESYSTEM;
-    if (status != MK_OK) {
+    if (status != MK_OK) { /* undo what came up: handles stale, storage unmapped */
+        if (handles_up)
+            mk__handles_fini();
         mk__release_storage();
         return status;
     }

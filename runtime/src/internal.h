@@ -42,6 +42,7 @@ static inline void mk__unlock(mk__lock_t *lock) { (void)lock; }
 #endif
 
 /* Heap-block tag of frame memory spilled to the heap (not an intent). */
+
 #define MK__TAG_FRAME_OVERFLOW 255u
 
 /* One size class's global state. */
@@ -88,6 +89,8 @@ extern mk__runtime_t mk__rt;
 
 /* ---- thread.c ---- */
 mk__thread_t *mk__thread_attach(void);
+/* Registers the thread-exit flush (false: the OS has no key left). */
+bool mk__thread_exit_hook_init(void);
 void mk__thread_reset_all(void);
 void mk__thread_detach_slot(mk__thread_t *t);
 extern mk__thread_t mk__thread_unattached;
@@ -144,7 +147,7 @@ bool mk__heap_tier_owns(const void *ptr);
 /* Whether ptr is the start of an allocated heap block (mk__heap_is_block). */
 bool mk__heap_tier_is_block(const void *ptr);
 void mk__heap_tier_free(void *ptr);
-size_t mk__heap_tier_usable(const void *ptr);    /* what the block holds (charged to budgets) */
+size_t mk__heap_tier_usable(const void *ptr);    /* the whole payload: a spill link, a tools' redzone */
 size_t mk__heap_tier_user_size(const void *ptr); /* what the caller may use: less a tools' redzone */
 unsigned mk__heap_tier_intent(const void *ptr);
 bool mk__heap_tier_resize(void *ptr, size_t size);
@@ -304,6 +307,13 @@ static inline void mk__budget_give(mk__thread_t *t, unsigned intent, int64_t byt
         return;
     }
     mk__budget_give_slow(t, intent, bytes);
+}
+
+/* Bytes of all frame arenas: [thread][slot][arena bytes]. A function, not a
+ * macro: 0 in frame-less configs, where a constant would trip -Wtype-limits. */
+static inline size_t mk__frame_total_bytes(void)
+{
+    return (size_t)MKG_MAX_THREADS * MKG_FRAMES_IN_FLIGHT * (size_t)MKG_FRAME_ARENA_BYTES;
 }
 
 static inline bool mk__is_pow2(size_t x) { return x != 0 && (x & (x - 1)) == 0; }

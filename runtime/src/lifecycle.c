@@ -1,11 +1,10 @@
 /* lifecycle.c — phases, intent scopes and frame callbacks.
  *
- * Phases: each thread counts every allocation it makes (one packed `tally`
- * word in its slot, allocations high and bytes low, bumped by the fast paths). Opening a phase pushes
- * the tallies; closing it adds the difference to the thread's per-phase
- * totals. Nested phases therefore count to every open phase, and a phase
- * costs two pushes of three words — no work per allocation beyond the
- * tallies. Phase names are registered once in a small global table (under a
+ * Phases: each thread counts every allocation it makes in one packed `tally`
+ * word of its slot (allocations high, bytes low), bumped by the fast paths.
+ * Opening a phase pushes {phase, tally}; closing it adds the difference to the
+ * thread's per-phase totals. Nested phases therefore count to every open
+ * phase, and per allocation there is no work beyond the tally. Phase names are registered once in a small global table (under a
  * lock, compared by address, then by content); each thread caches its last
  * lookup, so a phase entered every frame is found in one comparison.
  *

@@ -151,11 +151,7 @@ void *mk__pool_alloc_slow(mk_intent_t intent, size_t size)
 void mk__pool_free_slow(unsigned intent, unsigned cls, void *ptr)
 {
     int64_t bytes = (int64_t)mkg_class_size[cls];
-    mk_track_open(ptr, (size_t)bytes); /* as mk__pool_release: zero, then only the link stays addressable */
-    if ((mk__rt.config->routes[intent].flags & MK_ROUTE_ZERO_ON_FREE) != 0u)
-        memset(ptr, 0, (size_t)bytes);
-    mk_track_free(ptr, (size_t)bytes);
-    mk_track_open(MK__LINK(ptr, (size_t)bytes), sizeof(void *));
+    mk__pool_scrub(intent, ptr, (size_t)bytes);
     mk__thread_t *t = mk__thread();
     if (t == NULL || t->cache[cls].limit == 0) {
         /* no cache to keep it in: straight back to the global list */

@@ -28,7 +28,7 @@ void mk__count_free(mk__thread_t *t, unsigned intent, int64_t bytes)
 
 /* Current bytes of an intent: pool/heap/system bytes from the thread
  * counters plus live frame bytes. */
-static int64_t mk__intent_current(unsigned intent, int64_t *thread_peak)
+static int64_t mk__intent_current(unsigned intent, int64_t *thread_peak, int64_t *frame_part)
 {
     int64_t live = MK__LOAD(mk__rt.unattached[intent].live);
     int64_t peak = 0;
@@ -38,15 +38,18 @@ static int64_t mk__intent_current(unsigned intent, int64_t *thread_peak)
         int64_t p = MK__LOAD(c->peak);
         peak = p > peak ? p : peak;
     }
-    live += mk__frame_live(intent);
+    int64_t frame = mk__frame_live(intent);
+    live += frame;
     if (thread_peak != NULL)
         *thread_peak = peak;
+    if (frame_part != NULL)
+        *frame_part = frame;
     return live < 0 ? 0 : live;
 }
 
-void mk__stats_sample_intent(unsigned intent)
+/* Folds `now` into the intent's sampled peak. */
+static void mk__peak_fold(unsigned intent, int64_t now)
 {
-    int64_t now = mk__intent_current(intent, NULL);
 #if MKG_THREADS
     int64_t seen = atomic_load_explicit(&mk__rt.peak_sampled[intent], memory_order_relaxed);
     while (now > seen && !atomic_compare_exchange_weak_explicit(&mk__rt.peak_sampled[intent], &seen, now,
@@ -56,6 +59,11 @@ void mk__stats_sample_intent(unsigned intent)
     if (now > mk__rt.peak_sampled[intent])
         mk__rt.peak_sampled[intent] = now;
 #endif
+}
+
+void mk__stats_sample_intent(unsigned intent)
+{
+    mk__peak_fold(intent, mk__intent_current(intent, NULL, NULL));
 }
 
 void mk__stats_sample(void)
@@ -71,17 +79,18 @@ mk_status_t mk_stats_get(mk_stats_t *out)
     if (!mk__rt.initialised)
         return MK_ESTATE;
     memset(out, 0, sizeof *out);
-    mk__stats_sample();
     const mk_config_t *cfg = mk__rt.config;
     uint64_t frame_used = 0;
     for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++) {
         mk_intent_stats_t *s = &out->intents[intent];
         const mk_route_t *r = &cfg->routes[intent];
-        int64_t thread_peak = 0;
+        int64_t thread_peak = 0, frame_part = 0;
         s->name = cfg->intent_names[intent];
         s->tier = r->tier;
         s->budget = (r->flags & MK_ROUTE_BUDGETED) != 0u ? r->budget : 0u;
-        s->current = (uint64_t)mk__intent_current(intent, &thread_peak);
+        int64_t now = mk__intent_current(intent, &thread_peak, &frame_part);
+        mk__peak_fold(intent, now); /* a read is a sample point */
+        s->current = (uint64_t)now;
         int64_t sampled = MK__LOAD(mk__rt.peak_sampled[intent]);
         if (MK__LOAD(mk__rt.several_threads) != 0u)
             thread_peak = 0;
@@ -95,10 +104,10 @@ mk_status_t mk_stats_get(mk_stats_t *out)
             s->frees += (uint64_t)MK__LOAD(c->frees);
             s->failures += (uint64_t)MK__LOAD(c->failures);
         }
-        frame_used += (uint64_t)mk__frame_live(intent);
+        frame_used += (uint64_t)frame_part;
     }
     out->tiers[MK_TIER_FRAME].capacity =
-        (uint64_t)MKG_MAX_THREADS * MKG_FRAMES_IN_FLIGHT * (uint64_t)MKG_FRAME_ARENA_BYTES;
+        (uint64_t)mk__frame_total_bytes();
     out->tiers[MK_TIER_FRAME].used = frame_used;
     out->tiers[MK_TIER_FRAME].peak = frame_used;
     out->tiers[MK_TIER_POOL].capacity = mk__pool_capacity();

@@ -90,7 +90,6 @@ void mk_thread_detach(void)
     mk__self = &mk__thread_unattached;
 }
 
-bool mk__thread_exit_hook_init(void);
 bool mk__thread_exit_hook_init(void)
 {
     return mk__prim_thread_exit_init(mk__thread_on_exit);

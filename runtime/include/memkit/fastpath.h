@@ -162,13 +162,13 @@ extern mk__pool_range_t mk__pools[MKG_POOL_COUNT];
 #endif
 
 /* Out-of-line paths (runtime/src). */
-void *mk__frame_alloc_slow(mk_intent_t intent, size_t size, size_t align);
-void *mk__pool_alloc_slow(mk_intent_t intent, size_t size);
-void mk__pool_free_slow(unsigned intent, unsigned cls, void *ptr);
+MK__COLD void *mk__frame_alloc_slow(mk_intent_t intent, size_t size, size_t align);
+MK__COLD void *mk__pool_alloc_slow(mk_intent_t intent, size_t size);
+MK__COLD void mk__pool_free_slow(unsigned intent, unsigned cls, void *ptr);
 void *mk__heap_alloc_intent(mk_intent_t intent, size_t size, size_t align);
-void *mk__alloc_aligned_slow(mk_intent_t intent, size_t size, size_t align);
-void *mk__bad_intent(void);
-void mk__lease_trim(mk__thread_t *t, unsigned intent);
+MK__COLD void *mk__alloc_aligned_slow(mk_intent_t intent, size_t size, size_t align);
+MK__COLD void *mk__bad_intent(void);
+MK__COLD void mk__lease_trim(mk__thread_t *t, unsigned intent);
 void mk__free_slow(void *ptr);
 
 #define MK__ALIGN_MASK ((size_t)MKG_ALIGNMENT - 1u)
@@ -265,6 +265,17 @@ MK__INLINE void *mk__pool_alloc(mk_intent_t intent, unsigned pool, size_t size)
     return mk__pool_take(t, c, pool, intent, bytes);
 }
 
+/* Prepares a freed pool block for a free list: zeroed when its intent says
+ * so, and, for AddressSanitizer/Valgrind, unaddressable but for its link. */
+MK__INLINE void mk__pool_scrub(unsigned intent, void *ptr, size_t bytes)
+{
+    mk_track_open(ptr, bytes); /* the slack past the request, for the zeroing */
+    if (MK_UNLIKELY((mkg_routes[intent].flags & MK_ROUTE_ZERO_ON_FREE) != 0u))
+        memset(ptr, 0, bytes);
+    mk_track_free(ptr, bytes);
+    mk_track_open(MK__LINK(ptr, bytes), sizeof(void *));
+}
+
 /* Returns a pool block of class `cls` to the calling thread's cache. Under
  * AddressSanitizer or Valgrind the block becomes unaddressable but for its
  * free-list link. */
@@ -277,11 +288,7 @@ MK__INLINE void mk__pool_release(unsigned intent, unsigned cls, void *ptr)
         mk__pool_free_slow(intent, cls, ptr);
         return;
     }
-    mk_track_open(ptr, (size_t)bytes); /* the slack past the request, for the zeroing */
-    if (MK_UNLIKELY((mkg_routes[intent].flags & MK_ROUTE_ZERO_ON_FREE) != 0u))
-        memset(ptr, 0, (size_t)bytes);
-    mk_track_free(ptr, (size_t)bytes);
-    mk_track_open(MK__LINK(ptr, (size_t)bytes), sizeof(void *));
+    mk__pool_scrub(intent, ptr, (size_t)bytes);
     *MK__LINK(ptr, (size_t)bytes) = c->head;
     c->head = ptr;
     c->count++;
@@ -356,8 +363,8 @@ MK__INLINE void mk__free_sized_fast(mk_intent_t intent, void *ptr, size_t size)
     }
 #else
     (void)intent;
-#endif
     (void)size;
+#endif
     mk__free_fast(ptr);
 }
 

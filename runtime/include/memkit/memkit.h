@@ -66,7 +66,8 @@ const char *mk_status_str(mk_status_t status);
  * reserves storage for tiers with storage = "reserve", formats the heap.
  * O(number of classes). Not thread-safe: call once, before other threads use
  * memkit. Returns MK_OK, MK_EABI (stale generated code), MK_ESTATE (already
- * initialised) or MK_ESYSTEM (a reservation failed; nothing is left mapped). */
+ * initialised), MK_ESYSTEM (a reservation failed; nothing is left mapped) or
+ * MK_EINVAL (a NULL config, or a heap region too small or too large to format). */
 mk_status_t mk_init(const mk_config_t *config);
 
 /* Flushes the calling thread, releases reserved storage and forgets all state
