@@ -1,10 +1,15 @@
-"""memkit-gen command line: read a config, check it, write or check the C outputs."""
+"""memkit-gen command line: read a config, check it, write or check the C outputs.
+
+Output goes through ``say``: when the reader of stdout or stderr goes away
+(``memkit-gen ... --check --diff | head -1``), the rest of that stream is
+dropped and the run still ends with the status it would have had.
+"""
 import argparse
 import difflib
 import hashlib
 import os
 import sys
-from typing import List, Optional
+from typing import List, Optional, TextIO
 
 from . import VERSION, config, emit, model
 from .diagnostics import Diagnostics
@@ -51,6 +56,32 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     return args
 
 
+def _drop_rest(stream: TextIO) -> None:
+    """Points a stream whose reader has gone at os.devnull, as the Python docs advise for
+    BrokenPipeError: what is still buffered, and all that follows, is dropped quietly."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, stream.fileno())
+    finally:
+        os.close(devnull)
+
+
+def say(text: str, stream: Optional[TextIO] = None, end: str = "\n") -> None:
+    """Writes `text` and `end` (to stderr unless `stream` is given), unless its reader has gone."""
+    stream = stream or sys.stderr
+    try:
+        stream.write(text + end)
+        stream.flush()
+    except BrokenPipeError:
+        _drop_rest(stream)
+
+
+def same_text(current: str, generated: str) -> bool:
+    """Whether a file on disk holds the generated text, but for CRLF line ends (a checkout
+    with git's core.autocrlf = true); any other difference, a lone CR included, counts."""
+    return current.replace("\r\n", "\n") == generated
+
+
 def regenerate_hint(args: argparse.Namespace) -> str:
     words = ["memkit-gen", args.config, "-o", args.output]
     if args.platform:
@@ -61,22 +92,22 @@ def regenerate_hint(args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> int:
     if args.list_outputs:
         for path in emit.output_paths(args.output):
-            print(path)
+            say(path, sys.stdout)
         return 0
 
     diag = Diagnostics()
     try:
         source = config.load(args.config, diag)
     except OSError as e:
-        print(f"memkit-gen: error: cannot read {args.config}: {e.strerror or e}", file=sys.stderr)
+        say(f"memkit-gen: error: cannot read {args.config}: {e.strerror or e}")
         return 1
     built = model.build(source, args.platform) if source is not None else None
     for line in diag.render(args.config):
-        print(line, file=sys.stderr)
+        say(line)
     if built is None or diag.errors:
         return 1
     if args.strict and diag.warnings:
-        print(f"memkit-gen: {len(diag.warnings)} warning(s) treated as errors (--strict)", file=sys.stderr)
+        say(f"memkit-gen: {len(diag.warnings)} warning(s) treated as errors (--strict)")
         return 1
 
     sha = hashlib.sha256(built.normalized.encode("utf-8")).hexdigest()
@@ -90,18 +121,18 @@ def run(args: argparse.Namespace) -> int:
                 with open(path, "rb") as f:
                     current = f.read().decode("utf-8", "replace")
             except OSError:
-                print(f"memkit-gen: {path} is missing", file=sys.stderr)
+                say(f"memkit-gen: {path} is missing")
                 stale += 1
                 continue
-            if current != outputs[name]:
-                print(f"memkit-gen: {path} is stale", file=sys.stderr)
+            if not same_text(current, outputs[name]):
+                say(f"memkit-gen: {path} is stale")
                 stale += 1
                 if args.diff:
-                    sys.stdout.writelines(difflib.unified_diff(
-                        current.splitlines(True), outputs[name].splitlines(True),
-                        fromfile=path, tofile=path + " (generated)"))
+                    say("".join(difflib.unified_diff(
+                        current.replace("\r\n", "\n").splitlines(True), outputs[name].splitlines(True),
+                        fromfile=path, tofile=path + " (generated)")), sys.stdout, end="")
         if stale:
-            print(regenerate_hint(args), file=sys.stderr)
+            say(regenerate_hint(args))
             return 1
         return 0
 
@@ -110,21 +141,33 @@ def run(args: argparse.Namespace) -> int:
         written = sum(emit.write_if_changed(os.path.join(args.output, name), outputs[name])
                       for name in emit.OUTPUTS)
     except OSError as e:
-        print(f"memkit-gen: error: cannot write to {args.output}: {e.strerror or e}", file=sys.stderr)
+        say(f"memkit-gen: error: cannot write to {args.output}: {e.strerror or e}")
         return 1
     if written:
-        print(f"memkit-gen: wrote {written} file(s) to {args.output}", file=sys.stderr)
+        say(f"memkit-gen: wrote {written} file(s) to {args.output}")
     return 0
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    args = parse_args(argv)  # exits 2 on usage errors
     try:
-        return run(args)
-    except KeyboardInterrupt:
-        print("memkit-gen: interrupted", file=sys.stderr)
+        args = parse_args(argv)  # exits 2 on usage errors, 0 after --help or --version
+        try:
+            return run(args)
+        except KeyboardInterrupt:
+            say("memkit-gen: interrupted")
+            return 2
+        except Exception as e:  # never show a traceback to the user
+            say(f"memkit-gen: internal error: {type(e).__name__}: {e}")
+            say("hint: please report this together with the config that triggered it")
+            return 2
+    except BrokenPipeError:  # argparse's own output (usage, --help) to a reader that has gone
+        _drop_rest(sys.stdout)
+        _drop_rest(sys.stderr)
         return 2
-    except Exception as e:  # never show a traceback to the user
-        print(f"memkit-gen: internal error: {type(e).__name__}: {e}", file=sys.stderr)
-        print("hint: please report this together with the config that triggered it", file=sys.stderr)
-        return 2
+    finally:
+        # --help and --version text is still buffered: flush it here, where a reader that
+        # has gone is handled, not at interpreter exit, where it would print a traceback.
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _drop_rest(sys.stdout)

@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from .config import KeyPath, Places, Source, canonical_json
 from .diagnostics import Diagnostics, choice_hint, did_you_mean
-from .schema import INVALID, MAX_SIZE, MIB, SCHEMA, SECTIONS, check, fmt_size
+from .schema import GIB, INVALID, MAX_SIZE, MIB, SCHEMA, SECTIONS, check, fmt_size
 
 MAX_CLASS_SIZE = 1 * MIB
 MAX_CLASSES = 255           # global class indices fit a uint8_t
@@ -26,9 +26,21 @@ ML_NO_BUDGET = "ML503"      # a pool or heap intent without a budget
 ML_UNUSED_FRAME = "ML504"   # [frame] but no frame intent
 ML_UNUSED_POOL = "ML505"    # a pool that no intent uses
 ML_BUDGET_SUM = "ML506"     # intent budgets add up to more than [budget] total
+ML_THREAD_CACHE = "ML507"   # thread caches can park half or more of a pool class's blocks
 # MK_ROUTE_* flags in bit order: (C name, value).
 ROUTE_FLAGS = (("MK_ROUTE_ZERO_ON_FREE", 0x01), ("MK_ROUTE_BUDGETED", 0x02),
-               ("MK_ROUTE_PLAIN_REFCOUNT", 0x04))
+               ("MK_ROUTE_PLAIN_REFCOUNT", 0x04), ("MK_ROUTE_OVERSIZE_HEAP", 0x08))
+# Sentinel mode (runtime/src/sentinel.c) puts a header before and a canary after each
+# pool or heap block: sizeof(mk__sblock_t) on 64-bit targets (56 on 32-bit ones), rounded
+# up to the alignment, and MK_SENTINEL_CANARY's default.
+SENTINEL_HEADER_BYTES = 80
+SENTINEL_CANARY_BYTES = 16
+# The most static storage (MKG_STATIC_BYTES) a config may ask for. x86-64's default
+# "small" code model reaches static data through 32-bit displacements, so the program's
+# code and all its static data must fit in 2 GiB, or the link fails ("relocation
+# truncated to fit"). memkit may take 1.5 GiB of it; the other 512 MiB are left to the
+# program's own code, data and libraries. Larger tiers use storage = "reserve".
+MAX_STATIC_BYTES = GIB + GIB // 2
 HANDLE_SLOT_BYTES = 16      # sizeof(mk_handle_slot_t)
 HANDLE_OWNER_BYTES = 4      # sizeof(uint32_t), one block -> slot entry
 
@@ -44,6 +56,7 @@ class Route:
     on_exhausted: str         # fail | fallback | callback | panic
     zero_on_free: bool
     refcount: str             # atomic | plain (always plain when threads = false)
+    oversize: Optional[str]   # pool intents: heap | fail, what a request above the largest class gets
     flags: Tuple[str, ...]    # names of MK_ROUTE_* flags that are set
     flags_value: int
 
@@ -144,6 +157,7 @@ class Model:
     scratch: Optional[Scratch]
     deferred: Deferred
     sentinel: bool            # [debug] sentinel: the hardened debug runtime
+    symbol_prefix: str        # "audio_" for [memkit] prefix = "audio"; "" without
     budget_total: int
     static_bytes: int
     platform: str             # "" when no overlay
@@ -274,6 +288,8 @@ class _Builder:
                     self.err(("pool", name, "classes"), f"pool '{name}': too many size classes: "
                              f"{class_total} across all pools, the limit is {MAX_CLASSES}")
                 shapes[name] = shape
+                if isinstance(max_threads, int):
+                    self.thread_cache_share(name, pools[name], shape, max_threads)
 
         # [intent.*]
         if not intents:
@@ -282,7 +298,7 @@ class _Builder:
         elif len(intents) > MAX_INTENTS:
             self.err(("intent",), f"too many intents: {len(intents)}, the limit is {MAX_INTENTS}")
         pool_names = sorted(pools)
-        routes_in: List[Tuple[str, str, Optional[str], int, str, bool, str]] = []
+        routes_in: List[Tuple[str, str, Optional[str], int, str, bool, str, Optional[str]]] = []
         budget_sum = 0
         for name in sorted(intents):
             t = intents[name]
@@ -330,16 +346,21 @@ class _Builder:
             if "refcount" in t and tier == "frame":
                 self.err(path + ("refcount",), f"{ctx}: refcount has no effect on a frame intent",
                          "shared buffers live in pool or heap memory: set refcount on a pool or heap intent")
+            oversize = self.oversize(path, ctx, t, tier, heap is not None)
             if not own_budget and tier in ("pool", "heap"):
                 # Frame intents are bounded by their arena; pool and heap ones only by a budget.
                 self.warn(ML_NO_BUDGET, path, f"{ctx} has no budget", "add budget = ... to bound it")
             budget_sum += own_budget
             routes_in.append((name, tier, pool, own_budget, policy, self.get(t, "intent", "zero_on_free"),
-                              self.get(t, "intent", "refcount")))
+                              self.get(t, "intent", "refcount"), oversize))
         if total and budget_sum > total and all(r[3] <= total for r in routes_in):
             self.warn(ML_BUDGET_SUM, ("budget", "total"), f"[budget]: intent budgets add up to {fmt_size(budget_sum)}, "
                       f"more than total {fmt_size(total)}",
                       "the intents cannot all reach their budgets at once", value=True)
+
+        sentinel = self.get(c.get("debug", {}), "debug", "sentinel")
+        if sentinel is True and heap is None and align_ok:
+            self.sentinel_without_heap(routes_in, shapes, align)
 
         handles = self.handle_tables(c.get("handles", {}), align if align_ok else None)
         scratch = self.scratch(c.get("scratch"), intents)
@@ -363,7 +384,57 @@ class _Builder:
                     shapes=shapes, routes=routes_in, total=total, handles=handles, scratch=scratch,
                     deferred=Deferred(self.get(deferred, "deferred", "capacity"),
                                       self.get(deferred, "deferred", "max_frames")),
-                    sentinel=self.get(c.get("debug", {}), "debug", "sentinel"))
+                    sentinel=sentinel, prefix=mk.get("prefix", ""))
+
+    def oversize(self, path: KeyPath, ctx: str, t: Dict[str, Any], tier: str, has_heap: bool) -> Optional[str]:
+        """What a pool intent does with requests above its pool's largest class; None for other tiers."""
+        oversize = t.get("oversize")
+        if oversize is not None and tier != "pool":
+            self.err(path + ("oversize",), f"{ctx}: oversize is only meaningful with tier = \"pool\", "
+                     f"not tier = \"{tier}\"", "remove oversize, or set tier = \"pool\"")
+            return None
+        if oversize == "heap" and not has_heap:
+            self.err(path + ("oversize",), f"{ctx}: oversize = \"heap\" needs a [heap] section",
+                     "add a [heap] section with a size, or choose oversize = \"fail\"", value=True)
+        if tier != "pool":
+            return None
+        return oversize or ("heap" if has_heap else "fail")
+
+    def thread_cache_share(self, name: str, p: Dict[str, Any], shape: Tuple[List[int], List[int]],
+                           max_threads: int) -> None:
+        """ML507: every thread's cache full at once would hold half or more of a class's blocks."""
+        cache = self.get(p, "pool", "thread_cache")
+        parked = cache * max_threads
+        crowded = [(size, blocks) for size, blocks in zip(*shape) if parked and 2 * parked >= blocks]
+        if not crowded:
+            return
+        listed = ", ".join(f"{size} ({blocks} block{'s' if blocks > 1 else ''})" for size, blocks in crowded[:4])
+        more = f" and {len(crowded) - 4} more" if len(crowded) > 4 else ""
+        noun = "class" if len(crowded) == 1 else "classes"
+        self.warn(ML_THREAD_CACHE, ("pool", name, "thread_cache"),
+                  f"pool '{name}': thread caches can hold {parked} blocks per class (thread_cache {cache} x "
+                  f"max_threads {max_threads}), half or more of {noun} {listed}{more}",
+                  "blocks parked in idle threads' caches are missing from the class; lower thread_cache, "
+                  "or give the class more blocks", value=True)
+
+    def sentinel_without_heap(self, routes_in: List[Tuple[Any, ...]],
+                              shapes: Dict[str, Tuple[List[int], List[int]]], align: int) -> None:
+        """Sentinel mode serves a pool request of n bytes from a class >= header + n + canary,
+        else from the heap: without a [heap], the pool's largest requests would fail."""
+        overhead = round_up(SENTINEL_HEADER_BYTES, align) + SENTINEL_CANARY_BYTES
+        served = []
+        for pool in sorted({r[2] for r in routes_in if r[1] == "pool" and r[2] in shapes}):
+            largest = shapes[pool][0][-1]
+            if largest <= overhead:
+                served.append(f"pool '{pool}' (classes up to {largest} B) serves no request")
+            else:
+                served.append(f"pool '{pool}' serves requests up to {largest - overhead} B, "
+                              f"not up to its largest class, {largest} B")
+        if served:
+            self.err(("debug", "sentinel"), f"[debug]: sentinel = true needs a [heap] for pool intents: with "
+                     f"{overhead} bytes of sentinel header and canary per block, " + "; ".join(served),
+                     "add [heap] with a size: sentinel mode serves the pool requests that no longer fit a "
+                     "class from the heap", value=True)
 
     def handle_tables(self, tables: Dict[str, Any], align: Optional[int]) -> List[Tuple[str, int, int]]:
         """(name, capacity, block_size) of each well-formed [handles.NAME], sorted by name."""
@@ -489,12 +560,13 @@ def _finish(parts: Dict[str, Any], platform: str, normalized: str) -> Model:
         first += len(sizes)
 
     routes = []
-    for i, (name, tier, pool, budget, policy, zero, refcount) in enumerate(routes_in):
+    for i, (name, tier, pool, budget, policy, zero, refcount, oversize) in enumerate(routes_in):
         if not threads:
             refcount = "plain"  # one thread: nothing to synchronize
-        set_flags = [flag for flag, on in zip(ROUTE_FLAGS, (zero, budget > 0, refcount == "plain")) if on]
+        set_flags = [flag for flag, on in zip(ROUTE_FLAGS, (zero, budget > 0, refcount == "plain",
+                                                            oversize == "heap")) if on]
         routes.append(Route(name, i, tier, pool_names.index(pool) if tier == "pool" else 0,
-                            pool if tier == "pool" else None, budget, policy, zero, refcount,
+                            pool if tier == "pool" else None, budget, policy, zero, refcount, oversize,
                             tuple(f[0] for f in set_flags), sum(f[1] for f in set_flags)))
 
     handle_tables = tuple(HandleTable(name, i, capacity, size, capacity * size)
@@ -518,7 +590,39 @@ def _finish(parts: Dict[str, Any], platform: str, normalized: str) -> Model:
         + sum(p.static_bytes for p in pools) + sum(t.static_bytes for t in handle_tables)
     return Model(SCHEMA, threads, max_threads, frames, align, ceil_log2(align), frame, heap, tuple(pools),
                  tuple(c for p in pools for c in p.classes), tuple(routes), handle_tables, scratch,
-                 parts["deferred"], parts["sentinel"], parts["total"], static, platform, normalized)
+                 parts["deferred"], parts["sentinel"], parts["prefix"] + "_" if parts["prefix"] else "",
+                 parts["total"], static, platform, normalized)
+
+
+def _check_static(m: Model, pools: Dict[str, Any], places: Places, diag: Diagnostics) -> bool:
+    """False, after an error at the largest static tier, when MKG_STATIC_BYTES is over MAX_STATIC_BYTES."""
+    if m.static_bytes <= MAX_STATIC_BYTES:
+        return True
+    tiers = []  # (static bytes, where, what, storage = "reserve" possible)
+    if m.frame and m.frame.static_bytes:
+        tiers.append((m.frame.static_bytes, ("frame", "arena"), "[frame]", True))
+    if m.heap and m.heap.static_bytes:
+        tiers.append((m.heap.static_bytes, ("heap", "size"), "[heap]", True))
+    for p in m.pools:
+        if p.static_bytes:
+            key = "capacity" if "capacity" in pools[p.name] else "counts"
+            tiers.append((p.static_bytes, ("pool", p.name, key), f"[pool.{p.name}]", True))
+    for t in m.handle_tables:
+        tiers.append((t.static_bytes, ("handles", t.name, "capacity"), f"[handles.{t.name}]", False))
+    tiers.sort(key=lambda x: (-x[0], x[2]))
+    over, reserve = m.static_bytes - MAX_STATIC_BYTES, []
+    for n, _, what, can in tiers:  # the fewest tiers, largest first, whose reservation is enough
+        if can and over > 0:
+            reserve.append(f"{what} ({fmt_size(n)})")
+            over -= n
+    hint = ("use storage = \"reserve\" for the large tiers, mapped by mk_init instead of linked into the "
+            "program: " + ", ".join(reserve)) if reserve else ""
+    if over > 0:
+        hint = "handle tables are always static: lower their capacity or block_size" + ("; " if hint else "") + hint
+    diag.error(places.value(tiers[0][1]), f"{tiers[0][2]}: static storage adds up to {fmt_size(m.static_bytes)} "
+               f"(MKG_STATIC_BYTES), more than the {fmt_size(MAX_STATIC_BYTES)} that a program can link on "
+               "x86-64's default code model", hint)
+    return False
 
 
 def _merge_raw(base: Dict[str, Any], overlay: Dict[str, Any]) -> Dict[str, Any]:
@@ -553,7 +657,8 @@ def build(source: Source, platform: Optional[str] = None) -> Optional[Model]:
     if parts is None:
         return None
     normalized = canonical_json({"config": raw, "platform": platform or ""})
-    return _finish(parts, platform or "", normalized)
+    built = _finish(parts, platform or "", normalized)
+    return built if _check_static(built, parts["pools"], places, diag) else None
 
 
 def _apply_overlay(base: Dict[str, Any], overlay: Dict[str, Any], places: Places, platform: str):

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
+from . import reserved
 from .config import KeyPath, Places
 from .diagnostics import Diagnostics, choice_hint
 
@@ -18,16 +19,19 @@ SCHEMA = 1
 KIB, MIB, GIB = 1 << 10, 1 << 20, 1 << 30
 MAX_SIZE = 1 << 40          # any single size above this is a typo
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-# Names whose enum constant would collide with a runtime macro.
+# [memkit] prefix: the runtime's exported symbols and mkg_config become "<prefix>_mk..."
+# (memkit/prefix.h); "mk" would read as memkit's own prefixes mk_, mk__ and mkg_.
+PREFIX_RE = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
 OVERLAY_HINT = "declare overlays as [platform.NAME]"
 NAME_HINT = "names use lowercase letters, digits and '_', and start with a letter"
-RESERVED_NAMES = {("pool", "shared"): "MK_POOL_SHARED already means 'owned by several intents'; "
-                                      "choose another name"}
+PREFIX_HINT = ("a prefix is 1 to 24 lowercase letters, digits and '_', starting with a letter, "
+               "e.g. prefix = \"audio\"")
 
 TIERS = ("frame", "pool", "heap")
 LATER_TIERS = ("async", "gpu")
 POLICIES = ("fail", "fallback", "callback", "panic")
 OVERFLOWS = ("fail", "heap", "panic")
+OVERSIZES = ("fail", "heap")
 STORAGES = ("static", "reserve")
 FALLBACKS = ("system", "none")
 LATER_SECTIONS = ("async", "gpu")
@@ -55,7 +59,7 @@ INVALID = _Invalid()
 @dataclass(frozen=True)
 class Key:
     """One TOML key: its type, default and the checks that need no other key."""
-    kind: str                     # int | bool | size | enum | name | int_list | schema | alignment | tier
+    kind: str                     # int | bool | size | enum | name | int_list | schema | alignment | tier | prefix
     default: Any = None
     required: bool = False
     lo: Optional[int] = None
@@ -73,6 +77,7 @@ SECTIONS: Dict[str, Tuple[bool, Dict[str, Key]]] = {  # name -> (named tables?, 
         "max_threads": Key("int", 16, lo=1, hi=1024),
         "frames_in_flight": Key("int", 2, lo=1, hi=8),
         "alignment": Key("alignment", 16, lo=8, hi=4096),
+        "prefix": Key("prefix"),
     }),
     "frame": (False, {
         "arena": Key("size", required=True, hi=GIB,
@@ -104,6 +109,7 @@ SECTIONS: Dict[str, Tuple[bool, Dict[str, Key]]] = {  # name -> (named tables?, 
         "on_exhausted": Key("enum", "fail", choices=POLICIES),
         "zero_on_free": Key("bool", False),
         "refcount": Key("enum", "atomic", choices=REFCOUNTS),
+        "oversize": Key("enum", choices=OVERSIZES),   # default: "heap" with a [heap], else "fail"
     }),
     "handles": (True, {
         "capacity": Key("int", required=True, lo=1, hi=MAX_HANDLE_CAPACITY,
@@ -253,9 +259,10 @@ class _DocumentChecker:
                 self.err(path, f"{noun} name '{name}' is not valid",
                          NAME_HINT)
                 continue
-            if (section, name) in RESERVED_NAMES:
-                self.err(path, f"{noun} name '{name}' is reserved", RESERVED_NAMES[(section, name)])
-                continue
+            taken = reserved.clash(section, name)
+            if taken:  # reported, and the table still checked: its other keys may be fine
+                self.err(path, f"{noun} name '{name}' is reserved: it would become {taken[0]}, which the "
+                         f"runtime already defines ({taken[1]})", f"choose another {noun} name")
             out[name] = self.table(path, f"{noun} '{name}'", value, keys)
         return out
 
@@ -316,6 +323,18 @@ class _DocumentChecker:
             if not isinstance(value, str):
                 article = "an" if key[0] in "aeiou" else "a"
                 return bad(f"must be a string ({article} {key} name), not {type_name(value)}")
+            return value
+        if kind == "prefix":
+            if not isinstance(value, str):
+                return bad(f"must be a string, not {type_name(value)}", PREFIX_HINT)
+            if not PREFIX_RE.match(value):
+                return bad(f"'{value}' is not valid", PREFIX_HINT)
+            if value.startswith("mk"):
+                rest = value[2:].lstrip("_")
+                example = rest if PREFIX_RE.match(rest) and not rest.startswith("mk") else "audio"
+                return bad(f"'{value}' starts with 'mk'",
+                           f"mk_, mk__ and mkg_ are memkit's own prefixes: name the component, "
+                           f"e.g. prefix = \"{example}\"")
             return value
         if kind == "int_list":
             if not isinstance(value, list):

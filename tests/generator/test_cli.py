@@ -1,6 +1,8 @@
 """The command line: determinism, write-only-when-changed, --check, --strict, --list-outputs."""
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -94,6 +96,54 @@ class CliTest(unittest.TestCase):
         r = self.gen("memkit.toml", "-o", "gen", "--check", "--platform", "handheld")
         self.assertEqual(r.returncode, 1)
         self.assertIn("--platform handheld", r.stderr)
+
+    def test_check_ignores_crlf_line_ends(self):
+        """A checkout with git's core.autocrlf = true holds the outputs with CRLF: not stale."""
+        self.gen("memkit.toml", "-o", "gen")
+        for name in ("memkit_config.h", "memkit_config.c"):
+            path = os.path.join(self.tmp, "gen", name)
+            with open(path, "rb") as f:
+                data = f.read()
+            with open(path, "wb") as f:
+                f.write(data.replace(b"\n", b"\r\n"))
+        r = self.gen("memkit.toml", "-o", "gen", "--check")
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        # Any other difference still counts: a lone CR, or a changed line among CRLF ones.
+        path = os.path.join(self.tmp, "gen", "memkit_config.c")
+        with open(path, "rb") as f:
+            crlf = f.read()
+        for changed in (crlf.replace(b"\r\n", b"\r", 1), crlf.replace(b"mkg_config", b"mkg_konfig", 1)):
+            with open(path, "wb") as f:
+                f.write(changed)
+            r = self.gen("memkit.toml", "-o", "gen", "--check", "--diff")
+            self.assertEqual(r.returncode, 1)
+            self.assertEqual(r.stderr.splitlines()[0], "memkit-gen: gen/memkit_config.c is stale")
+        self.assertIn("-const mk_config_t mkg_konfig = {\n+const mk_config_t mkg_config = {\n", r.stdout)
+
+    def gen_to_closed_pipe(self, *args):
+        """Runs memkit-gen with stdout a pipe whose reader has already gone (`... | head -0`)."""
+        read_end, write_end = os.pipe()
+        os.close(read_end)
+        try:
+            r = subprocess.run([sys.executable, support.SCRIPT] + list(args), cwd=self.tmp, stdout=write_end,
+                               stderr=subprocess.PIPE, text=True, encoding="utf-8")
+        finally:
+            os.close(write_end)
+        return r
+
+    def test_closed_stdout_is_no_error(self):
+        self.gen("memkit.toml", "-o", "gen")
+        with open(os.path.join(self.tmp, "gen", "memkit_config.c"), "ab") as f:
+            f.write(b"/* edited */\n")
+        r = self.gen_to_closed_pipe("memkit.toml", "-o", "gen", "--check", "--diff")
+        # the status --check owes (stale: 1), its stderr as usual, and nothing about the pipe
+        self.assertEqual((r.returncode, r.stderr.splitlines()),
+                         (1, ["memkit-gen: gen/memkit_config.c is stale",
+                              "hint: regenerate with: memkit-gen memkit.toml -o gen"]))
+        for args in (("--help",), ("--version",), ("memkit.toml", "-o", "gen", "--list-outputs")):
+            with self.subTest(args=args):
+                r = self.gen_to_closed_pipe(*args)
+                self.assertEqual((r.returncode, r.stderr), (0, ""))
 
     def test_banner_is_relative(self):
         self.gen("memkit.toml", "-o", "gen/sub", "--platform", "handheld")

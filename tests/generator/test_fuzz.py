@@ -260,6 +260,8 @@ def plausible(rng, key, spec, names):
         return f"\"{rng.choice(spec.choices)}\""
     if kind == "name":
         return f"\"{rng.choice(names)}\""
+    if kind == "prefix":
+        return f"\"{rng.choice(('audio', 'net2', 'a_b', 'mkaudio', 'Audio', '2d', 'x' * 25))}\""
     if kind == "int_list":
         if key == "classes":
             size, out = 0, []
@@ -337,6 +339,8 @@ def coherent_document(rng):
         out.append(f"frames_in_flight = {rng.randint(1, 8)}")
     if align != 16 or rng.random() < 0.3:
         out.append(f"alignment = {align}")
+    if rng.random() < 0.2:
+        out.append(f"prefix = \"{rng.choice(('audio', 'net', 'physics_2'))}\"")
     has_frame, has_heap = rng.random() < 0.6, rng.random() < 0.6
     pools = sorted(rng.sample(["small", "large", "p", "a"], rng.choice((0, 1, 1, 2, 3))))
     tiers = (["frame"] if has_frame else []) + (["heap"] if has_heap else []) + (["pool"] if pools else [])
@@ -379,6 +383,8 @@ def coherent_document(rng):
         out += [f"[intent.{name}]", f"tier = \"{tier}\""]
         if tier == "pool" and (len(pools) > 1 or rng.random() < 0.3):
             out.append(f"pool = \"{rng.choice(pools)}\"")
+        if tier == "pool" and rng.random() < 0.3:
+            out.append(f"oversize = \"{rng.choice(('fail', 'heap') if has_heap else ('fail',))}\"")
         if rng.random() < 0.6:
             budgets.append(rng.choice((64, 4096, 1 << 20)))
             out.append(f"budget = {budgets[-1]}")

@@ -1,8 +1,9 @@
 """The model's derived numbers, overlays and semantic checks."""
+import os
 import textwrap
 import unittest
 
-from . import support  # noqa: F401
+from . import support
 from memkit_gen import config, model
 from memkit_gen.diagnostics import Diagnostics
 
@@ -75,8 +76,8 @@ class DerivedNumbersTest(unittest.TestCase):
         r = self.m.routes
         self.assertEqual([x.name for x in r], ["blob", "entity", "particle", "scratch"])
         self.assertEqual([(x.budget, x.tier, x.pool, x.on_exhausted, x.flags_value) for x in r],
-                         [(0, "heap", 0, "fail", 0x01), (65536, "pool", 0, "fail", 0x02),
-                          (0, "pool", 0, "fallback", 0), (131072, "frame", 0, "fail", 0x02)])
+                         [(0, "heap", 0, "fail", 0x01), (65536, "pool", 0, "fail", 0x0A),
+                          (0, "pool", 0, "fallback", 0x08), (131072, "frame", 0, "fail", 0x02)])
 
     def test_capacity_split(self):
         p = self.m.pools[0]
@@ -128,9 +129,11 @@ class LayoutTest(unittest.TestCase):
             [pool.zeta]
             classes = [16]
             counts = [1]
+            thread_cache = 0
             [pool.alpha]
             classes = [16, 32]
             counts = [1, 1]
+            thread_cache = 0
             [intent.a]
             tier = "pool"
             pool = "zeta"
@@ -251,7 +254,7 @@ class LongLivedTest(unittest.TestCase):
     def test_single_thread_makes_every_intent_plain(self):
         m = build_clean(self, LONGLIVED.replace("max_threads = 4", "threads = false"))
         self.assertEqual([(x.refcount, x.flags_value) for x in m.routes],
-                         [("plain", 0x05), ("plain", 0x06), ("plain", 0x04), ("plain", 0x06), ("plain", 0x04)])
+                         [("plain", 0x05), ("plain", 0x0E), ("plain", 0x0C), ("plain", 0x06), ("plain", 0x04)])
 
     def test_overlay_overrides_new_keys(self):
         m, diag = build(LONGLIVED + """\
@@ -327,6 +330,7 @@ class CodedWarningsTest(unittest.TestCase):
             [pool.small]
             classes = [16]
             counts = [4]
+            thread_cache = 0
             [heap]
             size = "1 MiB"
             [intent.blobs]
@@ -340,10 +344,10 @@ class CodedWarningsTest(unittest.TestCase):
             """)
         self.assertIsNotNone(m)  # a warning, not an error
         self.assertEqual(coded(diag), [
-            (8, 1, "ML503", "intent 'blobs' has no budget", "add budget = ... to bound it"),
-            (10, 1, "ML503", "intent 'items' has no budget", "add budget = ... to bound it")])
+            (9, 1, "ML503", "intent 'blobs' has no budget", "add budget = ... to bound it"),
+            (11, 1, "ML503", "intent 'items' has no budget", "add budget = ... to bound it")])
         self.assertEqual(diag.render("t.toml")[:2], [
-            "t.toml:8:1: warning: ML503: intent 'blobs' has no budget",
+            "t.toml:9:1: warning: ML503: intent 'blobs' has no budget",
             "hint: add budget = ... to bound it"])
 
     def test_ml503_quiet_for_frame_intents(self):
@@ -387,19 +391,21 @@ class CodedWarningsTest(unittest.TestCase):
             [pool.used]
             classes = [16]
             counts = [4]
+            thread_cache = 0
             [pool.spare]
             classes = [32]
             counts = [4]
+            thread_cache = 0
             [intent.items]
             tier = "pool"
             pool = "used"
             budget = 64
             """)
-        self.assertEqual(coded(diag), [(6, 1, "ML505", "pool 'spare' is not used by any intent",
+        self.assertEqual(coded(diag), [(7, 1, "ML505", "pool 'spare' is not used by any intent",
                                         "route an intent to it with tier = \"pool\" and pool = \"spare\", "
                                         "or remove it")])
         self.assertEqual(diag.render("t.toml")[0],
-                         "t.toml:6:1: warning: ML505: pool 'spare' is not used by any intent")
+                         "t.toml:7:1: warning: ML505: pool 'spare' is not used by any intent")
 
     def test_ml506_budgets_over_total(self):
         _, diag = self.build("""\
@@ -419,6 +425,19 @@ class CodedWarningsTest(unittest.TestCase):
         self.assertEqual(diag.render("t.toml")[0], "t.toml:6:9: warning: ML506: [budget]: intent budgets add up "
                                                    "to 1536 KiB, more than total 1 MiB")
 
+    def test_every_code_is_documented(self):
+        codes = sorted(v for k, v in vars(model).items() if k.startswith("ML_"))
+        self.assertEqual(codes, ["ML503", "ML504", "ML505", "ML506", "ML507"])
+        with open(os.path.join(support.REPO, "docs", "diagnostics.md"), encoding="utf-8") as f:
+            catalogue = f.read()
+        with open(os.path.join(support.REPO, "docs", "config.md"), encoding="utf-8") as f:
+            reference = f.read()
+        for code in codes:
+            with self.subTest(code=code):
+                self.assertIn(f"\n| {code} | warning | ", catalogue)
+                self.assertIn(f"\n### {code} — ", catalogue)
+                self.assertIn(f"\n| `{code}` | ", reference)
+
     def test_errors_have_no_code(self):
         _, diag = self.build("alignment = 12\n[intent.a]\ntier = \"heap\"\n")
         self.assertTrue(diag.errors)
@@ -436,6 +455,7 @@ class ChecksTest(unittest.TestCase):
             [pool.unused]
             classes = [16]
             counts = [1]
+            thread_cache = 0
             [heap]
             size = "1 MiB"
             [budget]
@@ -493,6 +513,221 @@ class SentinelTest(unittest.TestCase):
     def test_debug_rejects_unknown_keys(self):
         _, diag = build(BASIC + "\n[debug]\nsentinal = true\n")
         self.assertTrue(any("sentinal" in m for m in messages(diag)))
+
+
+POOL_ONLY = """\
+[memkit]
+schema = 1
+max_threads = 2
+[pool.small]
+classes = [16, 32, 64, 128, 256]
+capacity = "80 KiB"
+thread_cache = 4
+[intent.items]
+tier = "pool"
+budget = "16 KiB"
+"""
+HEAP = '[heap]\nsize = "1 MiB"\n'
+
+
+class OversizeTest(unittest.TestCase):
+    """[intent.NAME] oversize: what a pool intent does with requests above its largest class."""
+
+    def routes(self, text, platform=None):
+        return {r.name: (r.oversize, r.flags) for r in build_clean(self, text, platform).routes}
+
+    def test_default_follows_the_heap(self):
+        self.assertEqual(self.routes(POOL_ONLY)["items"], ("fail", ("MK_ROUTE_BUDGETED",)))
+        self.assertEqual(self.routes(POOL_ONLY + HEAP)["items"],
+                         ("heap", ("MK_ROUTE_BUDGETED", "MK_ROUTE_OVERSIZE_HEAP")))
+
+    def test_explicit_values_and_other_tiers(self):
+        text = POOL_ONLY + 'oversize = "fail"\n' + HEAP + '[intent.blobs]\ntier = "heap"\nbudget = 64\n'
+        m = build_clean(self, text)
+        self.assertEqual([(r.name, r.oversize, r.flags_value) for r in m.routes],
+                         [("blobs", None, 0x02), ("items", "fail", 0x02)])
+        self.assertEqual(self.routes(POOL_ONLY + 'oversize = "fail"\n')["items"][0], "fail")
+
+    def test_overlay(self):
+        text = POOL_ONLY + HEAP + '[platform.tight]\nintent.items.oversize = "fail"\n'
+        self.assertEqual(self.routes(text)["items"][0], "heap")
+        self.assertEqual(self.routes(text, "tight")["items"], ("fail", ("MK_ROUTE_BUDGETED",)))
+
+    def test_errors(self):
+        for text, message, hint in [
+                (POOL_ONLY + 'oversize = "heap"\n', 'intent \'items\': oversize = "heap" needs a [heap] section',
+                 'add a [heap] section with a size, or choose oversize = "fail"'),
+                (POOL_ONLY + 'oversize = "malloc"\n', "intent 'items': oversize has an unknown value 'malloc'",
+                 "valid values: 'fail', 'heap'"),
+                (POOL_ONLY + HEAP + '[intent.blobs]\ntier = "heap"\noversize = "fail"\n',
+                 'intent \'blobs\': oversize is only meaningful with tier = "pool", not tier = "heap"',
+                 'remove oversize, or set tier = "pool"')]:
+            with self.subTest(message=message):
+                m, diag = build(text)
+                self.assertIsNone(m)
+                self.assertEqual([(d.message, d.hint) for d in diag.errors], [(message, hint)])
+
+
+class SentinelPoolTest(unittest.TestCase):
+    """Sentinel mode: a pool request of n bytes takes a class >= header + n + canary, else the heap."""
+    SENTINEL = "[debug]\nsentinel = true\n"
+
+    def test_pool_intents_need_a_heap(self):
+        m, diag = build(POOL_ONLY + self.SENTINEL)
+        self.assertIsNone(m)
+        self.assertEqual([(d.line, d.col, d.message, d.hint) for d in diag.errors], [(
+            12, 12, "[debug]: sentinel = true needs a [heap] for pool intents: with 96 bytes of sentinel header "
+            "and canary per block, pool 'small' serves requests up to 160 B, not up to its largest class, 256 B",
+            "add [heap] with a size: sentinel mode serves the pool requests that no longer fit a class from "
+            "the heap")])
+
+    def test_header_rounds_up_to_the_alignment(self):
+        text = POOL_ONLY.replace("max_threads = 2", "max_threads = 2\nalignment = 64").replace(
+            "[16, 32, 64, 128, 256]", "[64, 128, 192]") + self.SENTINEL
+        _, diag = build(text)
+        self.assertIn("with 144 bytes of sentinel header and canary per block, pool 'small' serves requests "
+                      "up to 48 B, not up to its largest class, 192 B", diag.errors[0].message)
+
+    def test_every_pool_is_named(self):
+        text = POOL_ONLY + '[pool.tiny]\nclasses = [16, 96]\ncounts = [64, 64]\nthread_cache = 0\n' \
+            '[intent.bits]\ntier = "pool"\npool = "tiny"\nbudget = 64\n' + self.SENTINEL
+        _, diag = build(text.replace('[intent.items]\ntier = "pool"', '[intent.items]\ntier = "pool"\npool = "small"'))
+        self.assertIn("pool 'small' serves requests up to 160 B, not up to its largest class, 256 B; "
+                      "pool 'tiny' (classes up to 96 B) serves no request", diag.errors[0].message)
+
+    def test_fine_with_a_heap_or_without_pool_intents(self):
+        self.assertTrue(build_clean(self, POOL_ONLY + HEAP + self.SENTINEL).sentinel)
+        no_pool = '[memkit]\nschema = 1\n' + HEAP + '[intent.blobs]\ntier = "heap"\nbudget = 64\n' + self.SENTINEL
+        self.assertTrue(build_clean(self, no_pool).sentinel)
+        self.assertFalse(build_clean(self, POOL_ONLY).sentinel)
+
+    def test_sentinel_from_an_overlay(self):
+        text = POOL_ONLY + "[platform.debug]\ndebug.sentinel = true\n"
+        self.assertIsNotNone(build_clean(self, text))
+        _, diag = build(text, "debug")
+        self.assertEqual([(d.line, d.col) for d in diag.errors], [(12, 18)])
+
+
+class StaticLimitTest(unittest.TestCase):
+    """MKG_STATIC_BYTES above MAX_STATIC_BYTES cannot link on x86-64's default code model."""
+
+    def heap(self, size, storage="static"):
+        return build(f'[memkit]\nschema = 1\n[heap]\nsize = {size}\nstorage = "{storage}"\n'
+                     '[intent.blobs]\ntier = "heap"\nbudget = 64\n')
+
+    def test_limit(self):
+        self.assertEqual(model.MAX_STATIC_BYTES, 1536 << 20)
+        m, diag = self.heap(model.MAX_STATIC_BYTES)
+        self.assertEqual((m.static_bytes, diag.errors), (model.MAX_STATIC_BYTES, []))
+        m, diag = self.heap(model.MAX_STATIC_BYTES + 16)
+        self.assertIsNone(m)
+        self.assertEqual([(d.line, d.col, d.message, d.hint) for d in diag.errors], [(
+            4, 8, "[heap]: static storage adds up to 1610612752 B (MKG_STATIC_BYTES), more than the 1536 MiB that "
+            "a program can link on x86-64's default code model",
+            "use storage = \"reserve\" for the large tiers, mapped by mk_init instead of linked into the program: "
+            "[heap] (1610612752 B)")])
+        m, diag = self.heap('"4 GiB"', "reserve")
+        self.assertEqual((m.static_bytes, diag.errors), (0, []))
+
+    def test_points_at_the_largest_tier(self):
+        m, diag = build("""\
+            [memkit]
+            schema = 1
+            max_threads = 64
+            [frame]
+            arena = "8 MiB"
+            [heap]
+            size = "512 MiB"
+            [handles.big]
+            capacity = 512
+            block_size = "1 MiB"
+            [intent.blobs]
+            tier = "heap"
+            budget = 64
+            [intent.work]
+            tier = "frame"
+            """)
+        self.assertEqual([(d.line, d.col, d.hint) for d in diag.errors], [(
+            5, 9, "use storage = \"reserve\" for the large tiers, mapped by mk_init instead of linked into the "
+                  "program: [frame] (1 GiB)")])
+
+    def test_handle_tables_only(self):
+        _, diag = build('[memkit]\nschema = 1\n' + HEAP + '[intent.blobs]\ntier = "heap"\nbudget = 64\n'
+                        '[handles.a]\ncapacity = 1024\nblock_size = "1 MiB"\n'
+                        '[handles.b]\ncapacity = 1024\nblock_size = "1 MiB"\n')
+        self.assertEqual([(d.line, d.message[:13], d.hint) for d in diag.errors], [
+            (9, "[handles.a]: ", "handle tables are always static: lower their capacity or block_size; use "
+                                "storage = \"reserve\" for the large tiers, mapped by mk_init instead of linked into "
+                                "the program: [heap] (1 MiB)")])
+
+
+class ThreadCacheWarningTest(unittest.TestCase):
+    """ML507: all thread caches full at once would hold half or more of a class."""
+
+    def warnings(self, text):
+        _, diag = build(text)
+        return [(d.line, d.col, d.message, d.hint) for d in diag.warnings if d.code == model.ML_THREAD_CACHE]
+
+    def test_half_warns(self):
+        # 4 x 2 = 8 blocks parked; class 16 has 16 blocks: exactly half
+        text = POOL_ONLY.replace('capacity = "80 KiB"', "counts = [16, 17, 100, 100, 16]")
+        self.assertEqual(self.warnings(text), [(
+            7, 16, "pool 'small': thread caches can hold 8 blocks per class (thread_cache 4 x max_threads 2), "
+                   "half or more of classes 16 (16 blocks), 256 (16 blocks)",
+            "blocks parked in idle threads' caches are missing from the class; lower thread_cache, "
+            "or give the class more blocks")])
+        self.assertEqual(self.warnings(text.replace("thread_cache = 4", "thread_cache = 3")), [])
+        self.assertEqual(self.warnings(text.replace("thread_cache = 4", "thread_cache = 0")), [])
+
+    def test_defaults_and_single_thread(self):
+        text = POOL_ONLY.replace("thread_cache = 4\n", "").replace("max_threads = 2", "max_threads = 1")
+        text = text.replace('capacity = "80 KiB"', "counts = [64, 64, 64, 64, 65]")
+        self.assertEqual([w[2] for w in self.warnings(text)], [
+            "pool 'small': thread caches can hold 32 blocks per class (thread_cache 32 x max_threads 1), "
+            "half or more of classes 16 (64 blocks), 32 (64 blocks), 64 (64 blocks), 128 (64 blocks)"])
+        self.assertEqual(self.warnings(text.replace("max_threads = 1", "threads = false")),
+                         self.warnings(text))
+        self.assertTrue(self.warnings(text.replace("65]", "64]"))[0][2].endswith(
+            "half or more of classes 16 (64 blocks), 32 (64 blocks), 64 (64 blocks), 128 (64 blocks) and 1 more"))
+
+    def test_overlay_counts(self):
+        text = POOL_ONLY + "[platform.many]\nmemkit.max_threads = 64\n"
+        self.assertEqual(self.warnings(text), [])
+        _, diag = build(text, "many")
+        self.assertEqual([d.code for d in diag.warnings], ["ML507"])
+
+
+class PrefixTest(unittest.TestCase):
+    def test_symbol_prefix(self):
+        self.assertEqual(build_clean(self, POOL_ONLY).symbol_prefix, "")
+        text = POOL_ONLY.replace("max_threads = 2", 'max_threads = 2\nprefix = "audio"')
+        m = build_clean(self, text)
+        self.assertEqual(m.symbol_prefix, "audio_")
+        self.assertNotEqual(m.normalized, build_clean(self, POOL_ONLY).normalized)
+        self.assertEqual(build_clean(self, text.replace('"audio"', '"a' + "b" * 23 + '"')).symbol_prefix,
+                         "a" + "b" * 23 + "_")
+
+    def test_invalid(self):
+        for value, message, hint in [
+                ('"Audio"', "[memkit]: prefix 'Audio' is not valid", None),
+                ('"a' + "b" * 24 + '"', "[memkit]: prefix '" + "a" + "b" * 24 + "' is not valid", None),
+                ('"2d"', "[memkit]: prefix '2d' is not valid", None),
+                ('"audio-fx"', "[memkit]: prefix 'audio-fx' is not valid", None),
+                ('""', "[memkit]: prefix '' is not valid", None),
+                ("true", "[memkit]: prefix must be a string, not a boolean", None),
+                ('"mkaudio"', "[memkit]: prefix 'mkaudio' starts with 'mk'",
+                 "mk_, mk__ and mkg_ are memkit's own prefixes: name the component, e.g. prefix = \"audio\""),
+                ('"mk"', "[memkit]: prefix 'mk' starts with 'mk'",
+                 "mk_, mk__ and mkg_ are memkit's own prefixes: name the component, e.g. prefix = \"audio\""),
+                ('"mk_net"', "[memkit]: prefix 'mk_net' starts with 'mk'",
+                 "mk_, mk__ and mkg_ are memkit's own prefixes: name the component, e.g. prefix = \"net\"")]:
+            with self.subTest(value=value):
+                _, diag = build(POOL_ONLY.replace("max_threads = 2", f"max_threads = 2\nprefix = {value}"))
+                self.assertEqual([d.message for d in diag.errors], [message])
+                if hint:
+                    self.assertEqual(diag.errors[0].hint, hint)
+                else:
+                    self.assertIn("1 to 24 lowercase letters", diag.errors[0].hint)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,9 @@ typedef enum mk_storage {
 #define MK_ROUTE_ZERO_ON_FREE 0x01u /* clear blocks when they are freed */
 #define MK_ROUTE_BUDGETED 0x02u     /* the intent has a budget of its own */
 #define MK_ROUTE_PLAIN_REFCOUNT 0x04u /* its shared buffers count references without atomics */
+#define MK_ROUTE_OVERSIZE_HEAP 0x08u  /* pool intent: requests above the pool's largest class go to
+                                         the heap tier (oversize = "heap"); without it they fail
+                                         with MK_ETOOBIG, and on_exhausted is not applied */
 
 /* Intent -> route. One per intent, indexed by mk_intent_t. */
 typedef struct mk_route {

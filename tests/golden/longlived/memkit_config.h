@@ -55,7 +55,7 @@ MK_GENERATED_TABLE mk_route_t mkg_routes[MKG_INTENT_COUNT] = {
     /* frame_data */ { 0u, MK_TIER_FRAME, 0, MK_POLICY_FAIL, 0 },
     /* gpu_uploads */ { 524288u, MK_TIER_HEAP, 0, MK_POLICY_FAIL, MK_ROUTE_BUDGETED },
     /* local_docs */ { 0u, MK_TIER_HEAP, 0, MK_POLICY_FAIL, MK_ROUTE_PLAIN_REFCOUNT },
-    /* objects */ { 262144u, MK_TIER_POOL, 0, MK_POLICY_FAIL, MK_ROUTE_BUDGETED },
+    /* objects */ { 262144u, MK_TIER_POOL, 0, MK_POLICY_FAIL, MK_ROUTE_BUDGETED | MK_ROUTE_OVERSIZE_HEAP },
     /* scratch_buffers */ { 1048576u, MK_TIER_HEAP, 0, MK_POLICY_FAIL, MK_ROUTE_BUDGETED }
 };
 

@@ -1,0 +1,122 @@
+"""Reserved names: generated identifiers must never redefine one of the runtime's.
+
+memkit_gen/reserved.py keeps a committed list of the runtime identifiers that a
+config's intent, pool or handle table name would generate. These tests keep it
+true: the runtime is scanned for every identifier of a generated family, and the
+templates for every family they spell.
+"""
+import glob
+import os
+import re
+import unittest
+
+from . import support
+from .test_model import build
+from memkit_gen import reserved
+
+RUNTIME = os.path.join(support.REPO, "runtime")
+TEMPLATES = os.path.join(support.REPO, "templates")
+# Comments, string and character literals: identifiers there name nothing.
+NOT_CODE = re.compile(r"/\*.*?\*/|//[^\n]*|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'", re.S)
+IDENTIFIER = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
+# Template collections -> the config section their names come from.
+SECTION_OF = {"routes": "intent", "pools": "pool", "handle_tables": "handles"}
+
+
+def runtime_sources():
+    """Every runtime header and source: each of them is compiled with the generated header."""
+    patterns = ("include/memkit/*.h", "src/*.h", "src/*.c", "src/*/*.h", "src/*/*.c")
+    return sorted(p for pattern in patterns for p in glob.glob(os.path.join(RUNTIME, pattern)))
+
+
+def runtime_identifiers():
+    """identifier -> the runtime files (relative to runtime/) whose code uses it."""
+    found = {}
+    for path in runtime_sources():
+        with open(path, encoding="utf-8") as f:
+            code = NOT_CODE.sub(" ", f.read())
+        for ident in set(IDENTIFIER.findall(code)):
+            found.setdefault(ident, []).append(os.path.relpath(path, RUNTIME).replace(os.sep, "/"))
+    return found
+
+
+def template_families():
+    """(section, prefix, suffix) of every identifier the templates build from a table name."""
+    families = set()
+    for path in sorted(glob.glob(os.path.join(TEMPLATES, "*.j2"))):
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        loops = dict(re.findall(r"\{%-?\s*for\s+(\w+)\s+in\s+m\.(\w+)", text))
+        uses = [(v, p + "_", "") for v, p in re.findall(r"\{\{\s*(\w+)\.name\s*\|\s*c_const\(\"(\w+)\"\)", text)]
+        uses += [(v, p, s) for p, v, s in re.findall(r"(\w*)\{\{\s*(\w+)\.name\s*\}\}(\w*)", text) if p or s]
+        uses += [(v, p, s) for p, v, s in re.findall(r"\"(\w*)\"\s*~\s*(\w+)\.name\s*~\s*\"(\w*)\"", text)]
+        for var, prefix, suffix in uses:
+            families.add((SECTION_OF[loops[var]], prefix, suffix))
+    return families
+
+
+class ReservedNamesTest(unittest.TestCase):
+    def test_every_runtime_name_of_a_generated_family_is_reserved(self):
+        """Fails when the runtime defines an identifier that some config name would generate."""
+        self.assertGreater(len(runtime_sources()), 20)
+        missing = []
+        for ident, files in sorted(runtime_identifiers().items()):
+            for family in reserved.FAMILIES:
+                name = reserved.name_of(family, ident)
+                if name is not None and re.match(r"^[a-z][a-z0-9_]*$", name) and ident not in reserved.RUNTIME_NAMES:
+                    missing.append(f"{ident} (runtime/{', runtime/'.join(files)}): {family[0]} '{name}'")
+        self.assertEqual(missing, [], "the runtime defines identifiers that these config names would generate "
+                                      "too; add each to RUNTIME_NAMES in generator/memkit_gen/reserved.py")
+
+    def test_every_reserved_name_is_in_the_runtime_where_it_says(self):
+        """A stale entry would forbid a name for nothing."""
+        found = runtime_identifiers()
+        for ident, where in sorted(reserved.RUNTIME_NAMES.items()):
+            with self.subTest(ident=ident):
+                header = where.split(":")[0]  # memkit/x.h (runtime/include/) or src/x.h (runtime/)
+                self.assertTrue({"include/" + header, header} & set(found.get(ident, [])),
+                                f"{ident} is no longer in {header}: update or drop its entry")
+
+    def test_templates_spell_only_known_families(self):
+        families = template_families()
+        self.assertGreaterEqual(len(families), 10)
+        self.assertEqual(sorted(families - set(reserved.FAMILIES)), [],
+                         "templates/ build identifiers from names in a family that reserved.FAMILIES lacks")
+
+    def test_each_reserved_name_is_rejected(self):
+        sections = {"intent": "[intent.{}]\ntier = \"heap\"\nbudget = 64\n",
+                    "pool": "[pool.{}]\nclasses = [16]\ncounts = [64]\nthread_cache = 0\n",
+                    "handles": "[handles.{}]\ncapacity = 4\nblock_size = 16\n"}
+        checked = 0
+        for family in reserved.FAMILIES:
+            for ident in sorted(reserved.RUNTIME_NAMES):
+                name = reserved.name_of(family, ident)
+                if name is None:
+                    continue
+                with self.subTest(ident=ident):
+                    text = ("[memkit]\nschema = 1\n[heap]\nsize = \"64 KiB\"\n[intent.other]\ntier = \"heap\"\n"
+                            "budget = 64\n" + sections[family[0]].format(name))
+                    m, diag = build(text)
+                    self.assertIsNone(m)
+                    self.assertEqual([d.message for d in diag.errors if ident in d.message and
+                                      f"'{name}' is reserved" in d.message and d.line == 8], [diag.errors[0].message])
+                    checked += 1
+        self.assertEqual(checked, len(reserved.RUNTIME_NAMES))
+
+    def test_stack_depth(self):
+        """The name that broke the build: intent stack_depth -> MK_INTENT_STACK_DEPTH, a fastpath.h macro."""
+        self.assertEqual(reserved.clash("intent", "stack_depth"),
+                         ("MK_INTENT_STACK_DEPTH", "memkit/fastpath.h: how deep mk_intent_push may nest"))
+        self.assertIsNone(reserved.clash("intent", "stack"))
+        self.assertIsNone(reserved.clash("pool", "stack_depth"))
+
+    def test_name_of(self):
+        self.assertEqual(reserved.name_of(("intent", "MK_INTENT_", ""), "MK_INTENT_AI"), "ai")
+        self.assertIsNone(reserved.name_of(("intent", "MK_INTENT_", ""), "MK_INTENT_"))
+        self.assertIsNone(reserved.name_of(("intent", "MK_INTENT_", ""), "MK_INTENT_Ai"))
+        self.assertEqual(reserved.name_of(("pool", "mkg_pool_", "_tags"), "mkg_pool_small_tags"), "small")
+        self.assertIsNone(reserved.name_of(("pool", "mkg_pool_", "_tags"), "mkg_pool_shapes"))
+
+
+if __name__ == "__main__":
+    unittest.main()
