@@ -18,6 +18,23 @@ void *mk__bad_intent(void)
     return mk__fail(MK_EINVAL);
 }
 
+mk__thread_t *mk__thread_for(unsigned intent)
+{
+    mk__thread_t *t = mk__thread();
+    if (MK_UNLIKELY(t == NULL) && mk__last_error == MK_ETHREADS)
+        MK__BUMP_SHARED(mk__rt.unattached[intent].failures, 1);
+    return t;
+}
+
+void *mk__pool_oversize(mk__thread_t *t, unsigned intent, size_t size, size_t align)
+{
+    MK__BUMP(t->counters[intent].oversize, 1);
+    if ((mk__rt.config->routes[intent].flags & MK_ROUTE_OVERSIZE_HEAP) != 0u)
+        return mk__heap_alloc_intent((mk_intent_t)intent, size, align);
+    MK__BUMP(t->counters[intent].failures, 1);
+    return mk__fail(MK_ETOOBIG); /* a request the intent's tier never serves: not exhaustion */
+}
+
 /* The handler is published with release after its user pointer, and read with
  * acquire before it, so a reader that sees the new handler sees its user. */
 void mk_set_oom_handler(mk_oom_handler_t handler, void *user)
@@ -156,11 +173,13 @@ void *mk__realloc_plain(mk_intent_t intent, void *ptr, size_t size)
     } else {
         owner = mk__heap_tier_intent(ptr);
         old = mk__heap_tier_user_size(ptr);
-        if (size > old && mk__heap_tier_resize(ptr, size))
+        /* grows in place when the neighbour is free; a shrink always stays in
+         * place and gives its tail back to the heap and the budget */
+        if (size != old && mk__heap_tier_resize(ptr, size))
             return ptr;
     }
     if (size <= old)
-        return ptr;
+        return ptr; /* a pool block keeps its class: mk_free_sized finds it by address */
     void *p = mk_alloc((mk_intent_t)owner, size);
     if (p == NULL)
         return NULL;

@@ -5,10 +5,14 @@
  * its lease with no atomic operation; when the lease runs short it takes a new
  * chunk with a compare-and-swap that refuses to pass the limit, so a budget is
  * never exceeded. Frees refill the freeing thread's lease, and a lease above
- * twice its chunk is trimmed back to one. Up to two chunks per thread may sit
- * unused in leases: chunks are 1/(8 × max_threads) of the limit (so at most a
- * quarter of it in all), and when a full chunk does not fit, exactly the
- * missing bytes are tried, so one thread can always use a whole budget.
+ * twice its chunk is trimmed back to one. Chunks are 1/64 of the limit (at most
+ * 1 MiB), whatever max_threads is. When neither a chunk nor exactly the
+ * missing bytes fit, the unused leases of every other thread are recalled
+ * (recall.c) and the grab is tried once more, so one thread can use a whole
+ * budget while others sit idle with leases.
+ *
+ * A lease is written by its owner inside the slot's busy section, or by a
+ * recalling thread while the owner is stopped (recall.c).
  */
 #include "internal.h"
 #include "prim/fault.h"
@@ -42,10 +46,13 @@ static bool mk__reserve(MK__ATOMIC(int64_t) *counter, int64_t limit, int64_t byt
 static void mk__unreserve(MK__ATOMIC(int64_t) *counter, int64_t bytes)
 {
 #if MKG_THREADS
-    atomic_fetch_sub_explicit(counter, bytes, memory_order_relaxed);
+    int64_t before = atomic_fetch_sub_explicit(counter, bytes, memory_order_relaxed);
 #else
+    int64_t before = *counter;
     *counter -= bytes;
 #endif
+    MK__ASSERT(bytes >= 0 && before >= bytes); /* never more back than was reserved */
+    (void)before;
 }
 
 /* Takes `bytes` from the global counters for `intent`; all or nothing. */
@@ -78,7 +85,7 @@ void mk__budget_init(void)
     for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++) {
         MK__STORE(mk__rt.budget_reserved[intent], 0);
         uint64_t limit = mk__budgeted(intent) ? mk__rt.config->routes[intent].budget : mk__rt.config->budget_total;
-        int64_t chunk = (int64_t)(limit / (8u * MKG_MAX_THREADS));
+        int64_t chunk = (int64_t)(limit / 64u);
         if (chunk > (int64_t)1 << 20)
             chunk = (int64_t)1 << 20;
         mk__rt.lease_chunk[intent] = chunk;
@@ -87,22 +94,41 @@ void mk__budget_init(void)
     MK__STORE(mk__rt.total_reserved, 0);
 }
 
+/* Tops the entered slot's lease up to `bytes`: a chunk, or exactly what is
+ * missing; false when the budget has neither. */
+static bool mk__lease_refill(mk__thread_t *t, unsigned intent, int64_t bytes)
+{
+    int64_t lease = MK__LOAD(t->lease[intent]);
+    if (lease >= bytes)
+        return true; /* a free on this thread refilled it meanwhile */
+    int64_t missing = bytes - lease;
+    int64_t want = missing > mk__rt.lease_chunk[intent] ? missing : mk__rt.lease_chunk[intent];
+    if (!mk__grab(intent, want)) {
+        if (want == missing || !mk__grab(intent, missing))
+            return false;
+        want = missing;
+    }
+    MK__STORE(t->lease[intent], lease + want);
+    MK__ASSERT(!mk__budgeted(intent) ||
+               MK__LOAD(mk__rt.budget_reserved[intent]) <= (int64_t)mk__rt.config->routes[intent].budget);
+    return true;
+}
+
 bool mk__budget_take_slow(mk__thread_t *t, unsigned intent, int64_t bytes)
 {
-    int64_t lease = t->lease[intent];
-    if (lease < bytes) {
-        int64_t missing = bytes - lease;
-        int64_t want = missing > mk__rt.lease_chunk[intent] ? missing : mk__rt.lease_chunk[intent];
-        if (!mk__grab(intent, want)) {
-            if (want == missing || !mk__grab(intent, missing))
-                return false;
-            want = missing;
-        }
-        lease += want;
-        mk__stats_sample_intent(intent); /* usage grows by leases: a peak sample point */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        mk__slot_enter_wait(t);
+        bool ok = mk__lease_refill(t, intent, bytes);
+        if (ok)
+            MK__STORE(t->lease[intent], MK__LOAD(t->lease[intent]) - bytes);
+        mk__slot_exit(t);
+        if (ok)
+            return true;
+        /* other threads may hold what is missing in unused leases */
+        if (attempt == 0 && !mk__recall_leases(intent))
+            return false;
     }
-    t->lease[intent] = lease - bytes;
-    return true;
+    return false;
 }
 
 void mk__budget_give_slow(mk__thread_t *t, unsigned intent, int64_t bytes)
@@ -111,25 +137,43 @@ void mk__budget_give_slow(mk__thread_t *t, unsigned intent, int64_t bytes)
         mk__ungrab(intent, bytes);
         return;
     }
-    t->lease[intent] += bytes;
-    if (t->lease[intent] > mk__lease_cap[intent])
-        mk__lease_trim(t, intent);
+    mk__slot_enter_wait(t);
+    mk__lease_add(t, intent, bytes);
+    mk__slot_exit(t);
 }
 
 void mk__lease_trim(mk__thread_t *t, unsigned intent)
 {
-    int64_t excess = t->lease[intent] - mk__rt.lease_chunk[intent];
+    int64_t lease = MK__LOAD(t->lease[intent]);
+    int64_t excess = lease - mk__rt.lease_chunk[intent];
     if (excess <= 0)
         return;
-    t->lease[intent] -= excess;
+    MK__STORE(t->lease[intent], lease - excess);
+    MK__ASSERT(lease - excess >= 0);
     mk__ungrab(intent, excess);
+}
+
+void mk__lease_return(mk__thread_t *t, unsigned intent)
+{
+    int64_t lease = MK__LOAD(t->lease[intent]);
+    if (lease > 0)
+        mk__ungrab(intent, lease);
+    MK__STORE(t->lease[intent], 0);
 }
 
 void mk__budget_return_leases(mk__thread_t *t)
 {
-    for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++) {
-        if (t->lease[intent] > 0)
-            mk__ungrab(intent, t->lease[intent]);
-        t->lease[intent] = 0;
-    }
+    mk__slot_enter_wait(t);
+    for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++)
+        mk__lease_return(t, intent);
+    mk__slot_exit(t);
+}
+
+int64_t mk__budget_leased(unsigned intent)
+{
+    int64_t leased = 0;
+    uint32_t span = mk__thread_span();
+    for (uint32_t i = 0; i < span; i++)
+        leased += MK__LOAD(mk__rt.threads[i].lease[intent]);
+    return leased;
 }

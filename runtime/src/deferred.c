@@ -38,6 +38,7 @@ void mk__deferred_init(void)
         mk__deferred.bucket[b] = MK__NODE_END;
     mk__deferred.free_node = 0;
     mk__deferred.pending = 0;
+    mk__fork_lock_register(&mk__deferred.lock);
     mk__deferred.ends = 0;
 }
 

@@ -60,12 +60,51 @@ static void mk__frame_release_slot(mk__thread_t *t, unsigned slot)
 {
     for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++) {
         int64_t bytes = MK__LOAD(t->frame_bytes[slot][intent]);
+        MK__ASSERT(bytes >= 0);
         if (bytes == 0)
             continue;
         MK__STORE(t->frame_bytes[slot][intent], 0);
         mk__budget_give(t, intent, bytes);
     }
     mk__frame_free_spills(t, slot, NULL);
+}
+
+/* Releases every arena slot of thread t whose frame is out of flight, and
+ * slot `reuse` (MKG_FRAMES_IN_FLIGHT: none) whatever it holds. True when a
+ * slot with a frame in flight remains. */
+static bool mk__frame_release_done(mk__thread_t *t, unsigned reuse)
+{
+    bool in_flight = false;
+    mk__stats_sample_frames(); /* the bytes released below count towards the peak first */
+    for (unsigned s = 0; s < MKG_FRAMES_IN_FLIGHT; s++) {
+        uint64_t stamp = MK__LOAD(t->slot_epoch[s]);
+        if (s == reuse || (stamp != 0 && !mk__slot_in_flight(stamp))) {
+#if MK_SENTINEL
+            mk__sentinel_frame_release(t, s);
+#endif
+            mk__frame_release_slot(t, s);
+            MK__STORE(t->slot_epoch[s], 0u);
+            /* the tools: nothing in the slot is live until the arena hands it out again */
+            mk_track_retire(mk__frame_arena(t, s), (size_t)MKG_FRAME_ARENA_BYTES);
+        } else if (stamp != 0) {
+            in_flight = true;
+        }
+    }
+    return in_flight;
+}
+
+bool mk__frame_release_thread(mk__thread_t *t)
+{
+#if MK_SENTINEL
+    if (t->frame_epoch != UINT64_MAX)
+        mk__sentinel_frame_leave(t);
+#endif
+    bool in_flight = mk__frame_release_done(t, MKG_FRAMES_IN_FLIGHT);
+    /* whoever owns the slot next starts a new cursor in its first frame */
+    t->frame_epoch = UINT64_MAX;
+    t->frame_cursor = 0;
+    t->frame_end = 0;
+    return in_flight;
 }
 
 /* Points the thread at the slot of `epoch`. Every slot whose frame is out of
@@ -75,22 +114,10 @@ static void mk__frame_enter(mk__thread_t *t, uint64_t epoch)
 {
     unsigned slot = (unsigned)(epoch % MKG_FRAMES_IN_FLIGHT);
     unsigned char *arena = mk__frame_arena(t, slot);
-    mk__stats_sample(); /* the bytes released below count towards the peak first */
 #if MK_SENTINEL
     mk__sentinel_frame_leave(t);
 #endif
-    for (unsigned s = 0; s < MKG_FRAMES_IN_FLIGHT; s++) {
-        uint64_t stamp = MK__LOAD(t->slot_epoch[s]);
-        if (s == slot || (stamp != 0 && !mk__slot_in_flight(stamp))) {
-#if MK_SENTINEL
-            mk__sentinel_frame_release(t, s);
-#endif
-            mk__frame_release_slot(t, s);
-            MK__STORE(t->slot_epoch[s], 0u);
-            /* the tools: nothing in the slot is live until the arena hands it out again */
-            mk_track_retire(mk__frame_arena(t, s), (size_t)MKG_FRAME_ARENA_BYTES);
-        }
-    }
+    mk__frame_release_done(t, slot);
     MK__STORE(t->slot_epoch[slot], epoch + 1u);
     t->frame_cursor = (uintptr_t)arena;
     t->frame_end = (uintptr_t)arena + (uintptr_t)MKG_FRAME_ARENA_BYTES;
@@ -130,7 +157,7 @@ void *mk__frame_spill(unsigned intent, size_t n, size_t align)
 
 void *mk__frame_alloc_slow(mk_intent_t intent, size_t size, size_t align)
 {
-    mk__thread_t *t = mk__thread();
+    mk__thread_t *t = mk__thread_for(intent);
     if (t == NULL)
         return NULL;
     if (align < MKG_ALIGNMENT)
@@ -163,7 +190,8 @@ void *mk__frame_alloc_slow(mk_intent_t intent, size_t size, size_t align)
 int64_t mk__frame_live(unsigned intent)
 {
     int64_t live = 0;
-    for (unsigned i = 0; i < MKG_MAX_THREADS; i++) {
+    uint32_t span = mk__thread_span();
+    for (unsigned i = 0; i < span; i++) {
         mk__thread_t *t = &mk__rt.threads[i];
         for (unsigned s = 0; s < MKG_FRAMES_IN_FLIGHT; s++) {
             uint64_t stamp = MK__LOAD(t->slot_epoch[s]);
@@ -181,6 +209,7 @@ void mk_begin_frame(void)
     mk__sentinel_frame_begin();
 #endif
     MK__STORE(mk__frame_epoch, MK__LOAD(mk__frame_epoch) + 1u);
+    mk__thread_reclaim_departed();
     mk__lifecycle_frame_begin();
 }
 
@@ -363,7 +392,7 @@ void *mk_frame_grow(mk_intent_t intent, void *ptr, size_t old_size, size_t new_s
 #endif
         t->frame_cursor += new_n - old_n;
         mk_track_frame_alloc(ptr, new_size);
-        MK__BUMP(t->tally, (int64_t)(new_n - old_n));
+        MK__BUMP(t->tally, (uint64_t)(new_n - old_n));
         MK__BUMP(t->frame_row[intent], (int64_t)(new_n - old_n));
         return ptr;
     }

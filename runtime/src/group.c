@@ -28,6 +28,11 @@ static struct {
     mk_group_t groups[MK_MAX_GROUPS];
 } mk__groups;
 
+void mk__group_init(void)
+{
+    mk__fork_lock_register(&mk__groups.lock);
+}
+
 mk_group_t *mk_group_create(mk_intent_t intent)
 {
     if (!mk__rt.initialised)

@@ -76,6 +76,7 @@ mk_status_t mk__handles_init(void)
         if (layouts[i].capacity > MK__SLOT_MASK + 1u || layouts[i].block_size % MKG_ALIGNMENT != 0u)
             return MK_EABI;
         mk__handle_table_reset(&layouts[i], &mk__handle_tables[i]);
+        mk__fork_lock_register(&mk__handle_tables[i].lock);
     }
     return MK_OK;
 }
@@ -195,6 +196,20 @@ void *mk_handle_get(mk_handle_t handle)
     void *block = mk__handle_block(layout, slot->block);
     mk__unlock(&table->lock);
     return block;
+}
+
+bool mk_handle_valid(mk_handle_t handle)
+{
+    uint32_t index;
+    const mk_handle_table_layout_t *layout = mk__handle_layout(handle, &index);
+    if (layout == NULL || handle.generation == 0u)
+        return false;
+    mk__handle_table_t *table = &mk__handle_tables[handle.index >> MK__SLOT_BITS];
+    const mk_handle_slot_t *slot = &layout->slots[index];
+    mk__lock(&table->lock);
+    bool valid = slot->live != 0u && slot->generation == handle.generation;
+    mk__unlock(&table->lock);
+    return valid;
 }
 
 mk_status_t mk_handle_free(mk_handle_t handle)

@@ -24,6 +24,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Inside a runtime, the generated config comes first: its [memkit] prefix
+ * renames these functions like every runtime symbol. tests/runtime/test_heap.c
+ * builds the algorithm alone, with no config (MK__HEAP_STANDALONE). */
+#ifndef MK__HEAP_STANDALONE
+#include "memkit_config.h"
+#endif
+
 #define MK__HEAP_ALIGN_LOG2 4 /* payloads and block sizes are multiples of 16 */
 #define MK__HEAP_SL_LOG2 4    /* 16 second-level lists per first level */
 #define MK__HEAP_SL_COUNT (1 << MK__HEAP_SL_LOG2)

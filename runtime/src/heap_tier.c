@@ -66,7 +66,9 @@ static void *mk__heap_locked_alloc(size_t size, size_t align, uint8_t tag)
 static void mk__heap_locked_free(void *ptr)
 {
     mk__lock(&mk__rt.heap_lock);
+    MK__ASSERT(mk__heap_is_block(&mk__rt.heap, ptr));
     mk__heap_free(&mk__rt.heap, ptr);
+    MK__ASSERT_EXPENSIVE(mk__heap_check(&mk__rt.heap));
     mk__unlock(&mk__rt.heap_lock);
 }
 
@@ -86,7 +88,7 @@ static void *mk__system_alloc(unsigned intent, size_t size, size_t align)
 
 void *mk__heap_serve(unsigned intent, size_t size, size_t align, mk_status_t *reason)
 {
-    mk__thread_t *t = mk__thread();
+    mk__thread_t *t = mk__thread_for(intent);
     if (t == NULL) {
         *reason = mk__last_error;
         return NULL;

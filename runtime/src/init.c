@@ -30,6 +30,7 @@ const char *mk_status_str(mk_status_t status)
     case MK_ESYSTEM: return "MK_ESYSTEM: the OS refused a reservation";
     case MK_ECORRUPT: return "MK_ECORRUPT: memkit's structures are damaged";
     case MK_EFULL: return "MK_EFULL: a fixed-capacity table is full";
+    case MK_ETOOBIG: return "MK_ETOOBIG: larger than the intent's tier serves";
     }
     return "unknown memkit status";
 }
@@ -41,6 +42,18 @@ static void mk__release_storage(void)
     if (mk__rt.config->frame_storage_kind == MK_STORAGE_RESERVE)
         mk__prim_release(mk__rt.frame_base, mk__frame_total_bytes());
     mk__rt.frame_base = NULL;
+}
+
+mk_status_t mk__init_for(const mk_config_t *config, const char *caller_config_sha256)
+{
+    if (caller_config_sha256 != NULL && strcmp(caller_config_sha256, MKG_CONFIG_SHA256) != 0) {
+        fprintf(stderr,
+                "memkit: mk_init from code generated for config %.12s... reached a runtime built for config %.12s...: "
+                "two configs in one program need a [memkit] prefix each (docs/config.md)\n",
+                caller_config_sha256, MKG_CONFIG_SHA256);
+        return MK_EABI;
+    }
+    return mk_init(config);
 }
 
 mk_status_t mk_init(const mk_config_t *config)
@@ -57,12 +70,15 @@ mk_status_t mk_init(const mk_config_t *config)
     memset(&mk__rt, 0, sizeof mk__rt);
     mk__rt.config = config;
     mk__rt.generation = generation;
+    mk__recall_init(); /* before the modules register their locks with it */
 #if MK_SENTINEL
     mk__sentinel_init();
 #endif
     mk__thread_reset_all();
+    mk__group_init();
     mk__frame_init();
     mk__budget_init();
+    mk__stats_init();
 
     mk__rt.frame_base = config->frame_storage;
     if (config->frame_storage_kind == MK_STORAGE_RESERVE && MKG_FRAME_ARENA_BYTES > 0) {
@@ -104,9 +120,10 @@ size_t mk_shutdown(void)
         return 0;
     mk__scratch_fini();
     mk__deferred_fini();
-    size_t leaks = 0;
 #if MK_SENTINEL
-    leaks = mk__sentinel_shutdown(); /* the tiers and the shared registry are still up */
+    size_t leaks = mk__sentinel_shutdown(); /* the tiers and the shared registry are still up */
+#else
+    size_t leaks = mk__stats_live_blocks();
 #endif
     mk__shared_fini();
     mk__handles_fini();

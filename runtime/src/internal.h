@@ -11,6 +11,7 @@
 #define MK__RUNTIME_SOURCE 1
 #include <memkit/memkit.h>
 
+#include "assertions.h"
 #include "heap.h"
 #include "prim/prim.h"
 
@@ -41,6 +42,19 @@ static inline void mk__lock(mk__lock_t *lock) { (void)lock; }
 static inline void mk__unlock(mk__lock_t *lock) { (void)lock; }
 #endif
 
+/* Counters that several threads update: atomic read-modify-writes (plain in
+ * single-threaded builds). */
+#if MKG_THREADS
+#define MK__BUMP_SHARED(v, d) atomic_fetch_add_explicit(&(v), (d), memory_order_relaxed)
+#define MK__DROP_SHARED(v, d) atomic_fetch_sub_explicit(&(v), (d), memory_order_relaxed)
+#define MK__CAS_WEAK(v, expected, desired)                                                                      \
+    atomic_compare_exchange_weak_explicit(&(v), &(expected), (desired), memory_order_acq_rel, memory_order_relaxed)
+#else
+#define MK__BUMP_SHARED(v, d) ((v) += (d))
+#define MK__DROP_SHARED(v, d) ((v) -= (d))
+#define MK__CAS_WEAK(v, expected, desired) ((v) == (expected) ? ((v) = (desired), true) : ((expected) = (v), false))
+#endif
+
 /* Heap-block tag of frame memory spilled to the heap (not an intent). */
 
 #define MK__TAG_FRAME_OVERFLOW 255u
@@ -56,6 +70,14 @@ typedef struct mk__class_state {
     uint32_t blocks;
     MK__ATOMIC(int64_t) out; /* blocks outside the global list (in use or in caches) */
 } mk__class_state_t;
+
+/* Thread slot states (mk__rt.thread_taken). A departed slot's thread is gone
+ * but its arena still holds frames in flight; mk_begin_frame reclaims it, or a
+ * new thread takes it over. */
+#define MK__SLOT_FREE 0u
+#define MK__SLOT_TAKEN 1u
+#define MK__SLOT_DEPARTED 2u
+#define MK__SLOT_RECLAIMING 3u /* held by the thread releasing a departed slot */
 
 typedef struct mk__runtime {
     const mk_config_t *config;
@@ -75,11 +97,18 @@ typedef struct mk__runtime {
     int64_t lease_chunk[MKG_INTENT_COUNT];
     MK__ATOMIC(int64_t) system_bytes;
     MK__ATOMIC(int64_t) peak_sampled[MKG_INTENT_COUNT];
+    MK__ATOMIC(int64_t) live_published[MKG_INTENT_COUNT]; /* sum of the threads' published live bytes */
+    int64_t publish_slack[MKG_INTENT_COUNT];                /* half-width of a thread's publication band */
     MK__ATOMIC(mk_oom_handler_t) oom_handler;
     MK__ATOMIC(void *) oom_user;
     mk__thread_t threads[MKG_MAX_THREADS];
-    MK__ATOMIC(uint32_t) thread_taken[MKG_MAX_THREADS];
+    MK__ATOMIC(uint32_t) thread_taken[MKG_MAX_THREADS]; /* MK__SLOT_* */
+    MK__ATOMIC(uint32_t) thread_hwm;      /* 1 + the highest slot ever taken: loops stop there */
+    MK__ATOMIC(uint32_t) departed;        /* slots in MK__SLOT_DEPARTED */
     MK__ATOMIC(uint32_t) several_threads; /* a slot other than 0 was ever taken */
+    MK__ATOMIC(uint64_t) attach_failures; /* threads refused a slot (every slot taken) */
+    mk__lock_t recall_lock;               /* one recalling thread at a time (recall.c) */
+    bool recall_ready;                    /* the OS can fence other threads (membarrier) */
     /* frees by threads that could not attach (more than max_threads): shared,
      * so updated with atomic read-modify-writes */
     mk__intent_counters_t unattached[MKG_INTENT_COUNT];
@@ -89,11 +118,25 @@ extern mk__runtime_t mk__rt;
 
 /* ---- thread.c ---- */
 mk__thread_t *mk__thread_attach(void);
+/* The number of slots loops over threads must visit (thread_hwm). */
+static inline uint32_t mk__thread_span(void)
+{
+    return MK__LOAD_ACQUIRE(mk__rt.thread_hwm);
+}
+/* Releases what a slot whose thread is gone holds: caches, leases and every
+ * frame slot out of flight. Returns true when frames in flight remain. The
+ * caller owns the slot (its thread, or a reclaimer). */
+bool mk__thread_release(mk__thread_t *t);
+/* mk_begin_frame: releases departed slots whose frames have left flight. */
+void mk__thread_reclaim_departed(void);
 /* Registers the thread-exit flush (false: the OS has no key left). */
 bool mk__thread_exit_hook_init(void);
 void mk__thread_reset_all(void);
 void mk__thread_detach_slot(mk__thread_t *t);
 extern mk__thread_t mk__thread_unattached;
+/* mk__thread for an allocation of `intent`: a refused attach counts as one
+ * of its failures. */
+mk__thread_t *mk__thread_for(unsigned intent);
 
 /* ---- init.c ---- */
 /* Records `status` as the calling thread's last error; returns NULL. */
@@ -101,12 +144,54 @@ void *mk__fail(mk_status_t status);
 extern MK__TLS mk_status_t mk__last_error;
 extern MK__TLS int mk__policy_depth; /* >0 while a policy retries: no nested policy */
 
+/* ---- recall.c: budget leases and cached blocks taken back from other slots ---- */
+/* The owner's blocking entry (slow paths): waits while a recall holds the
+ * slot. Nested entries count; only the outermost checks. */
+#if MKG_THREADS
+void mk__slot_wait(mk__thread_t *t);
+static inline void mk__slot_enter_wait(mk__thread_t *t)
+{
+    uint32_t depth = MK__LOAD(t->busy);
+    MK__STORE(t->busy, depth + 1u);
+    if (depth == 0u) {
+        atomic_signal_fence(memory_order_seq_cst);
+        if (MK_UNLIKELY(MK__LOAD_ACQUIRE(t->stop) != 0u))
+            mk__slot_wait(t);
+    }
+}
+static inline void mk__slot_exit(mk__thread_t *t)
+{
+    MK__STORE_RELEASE(t->busy, MK__LOAD(t->busy) - 1u);
+}
+#else
+static inline void mk__slot_enter_wait(mk__thread_t *t) { (void)t; }
+static inline void mk__slot_exit(mk__thread_t *t) { (void)t; }
+#endif
+void mk__recall_init(void);
+/* A module's lock, to be held across fork() (call from its init). */
+void mk__fork_lock_register(mk__lock_t *lock);
+/* Takes every other slot's unused lease of `intent` back to the budget;
+ * true when it found any. Call with no slot entered. */
+bool mk__recall_leases(unsigned intent);
+/* Sends every other slot's cached blocks of class `cls` to its global list;
+ * true when it found any. Call with no slot entered. */
+bool mk__recall_cache(unsigned cls);
+/* fork(): stop every slot and take every lock (prepare), then undo (parent),
+ * or keep only the forking thread (child). */
+void mk__fork_prepare(void);
+void mk__fork_parent(void);
+void mk__fork_child(void);
+
 /* ---- budget.c: per-intent and total budgets, leased to threads in chunks ---- */
 void mk__budget_init(void);
 bool mk__budget_take_slow(mk__thread_t *t, unsigned intent, int64_t bytes);
 void mk__budget_give_slow(mk__thread_t *t, unsigned intent, int64_t bytes);
 /* Returns all of a thread's leases (thread exit, shutdown). */
 void mk__budget_return_leases(mk__thread_t *t);
+/* Returns an entered (or stopped) slot's lease of one intent. */
+void mk__lease_return(mk__thread_t *t, unsigned intent);
+/* Unused lease bytes of an intent over all threads (stats). */
+int64_t mk__budget_leased(unsigned intent);
 
 /* ---- frame.c ---- */
 void mk__frame_init(void);
@@ -123,11 +208,18 @@ bool mk__frame_in_flight(uint64_t epoch);
 bool mk__frame_region_epoch(const mk__thread_t *t, const void *ptr, size_t size, uint64_t *epoch);
 /* Live frame bytes of an intent summed over threads (stats). */
 int64_t mk__frame_live(unsigned intent);
+/* Releases every arena slot of t whose frame is out of flight and resets its
+ * cursor; true when slots with frames in flight remain (thread.c). */
+bool mk__frame_release_thread(mk__thread_t *t);
 
 /* ---- pool.c ---- */
 mk_status_t mk__pool_init(void);
 void mk__pool_fini(void);
 void mk__pool_flush_thread(mk__thread_t *t);
+/* Sends all of a stopped slot's cached blocks of one class back (recall.c). */
+void mk__pool_flush_class(mk__thread_t *t, unsigned cls);
+/* Bytes of free blocks kept in threads' caches (stats). */
+int64_t mk__pool_cached_bytes(void);
 /* Finds the pool block containing ptr: its class and intent. */
 bool mk__pool_find(const void *ptr, unsigned *cls, unsigned *intent);
 size_t mk__pool_class_size(unsigned cls);
@@ -157,6 +249,9 @@ void mk__heap_tier_stats(mk_tier_stats_t *out);
 /* Applies the intent's on_exhausted policy after its tier failed with
  * `reason`; returns the memory a fallback or retry found, or NULL. */
 void *mk__exhausted(unsigned intent, size_t size, size_t align, mk_status_t reason);
+/* A pool intent's request above its pool's largest class: the heap tier
+ * (oversize = "heap") or MK_ETOOBIG, counted either way; no policy applies. */
+void *mk__pool_oversize(mk__thread_t *t, unsigned intent, size_t size, size_t align);
 
 /* ---- hooks of the longer-lived features, called by init.c and frame.c ---- */
 void mk__lifecycle_init(void);
@@ -170,6 +265,7 @@ void mk__deferred_fini(void);
 void mk__shared_init(void);
 void mk__shared_fini(void);
 void mk__scratch_init(void);
+void mk__group_init(void);
 void mk__scratch_fini(void);
 
 /* ---- integrity checks for mk_validate (validate.c); each prints what it
@@ -186,7 +282,7 @@ typedef enum mk__diag {
     MK__ML201, MK__ML202,
     MK__ML301, MK__ML302, MK__ML303, MK__ML304, MK__ML305, MK__ML306, MK__ML307, MK__ML308,
     MK__ML401, MK__ML402, MK__ML403,
-    MK__ML501,
+    MK__ML501, MK__ML502,
     MK__DIAG_COUNT
 } mk__diag_t;
 
@@ -267,6 +363,12 @@ void *mk__realloc_plain(mk_intent_t intent, void *ptr, size_t size);
 /* Folds the current summed bytes of every intent (or one) into the peaks. */
 void mk__stats_sample(void);
 void mk__stats_sample_intent(unsigned intent);
+void mk__stats_sample_frames(void); /* frame intents only: at each thread's frame reset */
+void mk__stats_init(void);
+/* A second thread slot is taken: the exact single-thread peaks become floors. */
+void mk__stats_fold_single_peaks(void);
+/* Pool, heap and system blocks allocated and not freed (mk_shutdown). */
+size_t mk__stats_live_blocks(void);
 /* Counts a free of `bytes` for `intent` on thread t, or in the shared
  * counters when t is NULL (a thread that could not attach). */
 void mk__count_free(mk__thread_t *t, unsigned intent, int64_t bytes);
@@ -283,30 +385,46 @@ static inline mk__thread_t *mk__thread(void)
 }
 
 /* Takes `bytes` of budget for `intent` from the thread's lease, refilling it
- * when short; false (nothing taken) when the intent's or the total budget
- * would be exceeded. */
+ * when short (and recalling other threads' unused leases before giving up);
+ * false (nothing taken) when the intent's or the total budget would be
+ * exceeded. Call with the slot not entered. */
 static inline bool mk__budget_take(mk__thread_t *t, unsigned intent, int64_t bytes)
 {
     if (!MK__LEASED(intent))
         return true;
-    if (MK_LIKELY(t->lease[intent] >= bytes)) {
-        t->lease[intent] -= bytes;
+    mk__slot_enter_wait(t);
+    int64_t lease = MK__LOAD(t->lease[intent]);
+    if (MK_LIKELY(lease >= bytes)) {
+        MK__STORE(t->lease[intent], lease - bytes);
+        mk__slot_exit(t);
         return true;
     }
+    mk__slot_exit(t);
     return mk__budget_take_slow(t, intent, bytes);
 }
 
+/* Adds `bytes` to an entered slot's lease, trimming what passes the cap. */
+static inline void mk__lease_add(mk__thread_t *t, unsigned intent, int64_t bytes)
+{
+    int64_t lease = MK__LOAD(t->lease[intent]) + bytes;
+    MK__STORE(t->lease[intent], lease);
+    if (lease > mk__lease_cap[intent])
+        mk__lease_trim(t, intent);
+}
+
 /* Gives `bytes` back through the thread's lease (t may be NULL: straight to
- * the global counters). */
+ * the global counters). Call with the slot not entered. */
 static inline void mk__budget_give(mk__thread_t *t, unsigned intent, int64_t bytes)
 {
     if (!MK__LEASED(intent))
         return;
-    if (MK_LIKELY(t != NULL && t->lease[intent] + bytes <= mk__lease_cap[intent])) {
-        t->lease[intent] += bytes;
+    if (t == NULL) {
+        mk__budget_give_slow(NULL, intent, bytes);
         return;
     }
-    mk__budget_give_slow(t, intent, bytes);
+    mk__slot_enter_wait(t);
+    mk__lease_add(t, intent, bytes);
+    mk__slot_exit(t);
 }
 
 /* Bytes of all frame arenas: [thread][slot][arena bytes]. A function, not a

@@ -39,6 +39,7 @@ static struct {
 void mk__lifecycle_init(void)
 {
     memset(&mk__life, 0, sizeof mk__life);
+    mk__fork_lock_register(&mk__life.lock);
 }
 
 /* ---- phases ---- */
@@ -91,7 +92,7 @@ mk_status_t mk_phase_begin(const char *name)
         }
     }
     life->open[life->depth].phase = phase;
-    life->open[life->depth].tally_at_begin = (uint64_t)MK__LOAD(t->tally);
+    life->open[life->depth].tally_at_begin = MK__LOAD(t->tally);
     life->depth++;
     return phase == MK__PHASE_NONE ? MK_EFULL : MK_OK;
 }
@@ -106,7 +107,7 @@ void mk_phase_end(void)
     if (life->depth >= MK_PHASE_DEPTH || life->open[life->depth].phase == MK__PHASE_NONE)
         return;
     uint32_t phase = life->open[life->depth].phase;
-    uint64_t delta = (uint64_t)MK__LOAD(t->tally) - life->open[life->depth].tally_at_begin;
+    uint64_t delta = MK__LOAD(t->tally) - life->open[life->depth].tally_at_begin;
     MK__BUMP(life->phase_bytes[phase], (int64_t)(delta & (((uint64_t)1 << MK__TALLY_SHIFT) - 1u)));
     MK__BUMP(life->phase_allocs[phase], (int64_t)(delta >> MK__TALLY_SHIFT));
     MK__BUMP(life->phase_entries[phase], 1);
@@ -116,7 +117,8 @@ void mk_phase_end(void)
 static void mk__phase_totals(uint32_t phase, uint64_t *bytes, uint64_t *allocs, uint64_t *entries)
 {
     *bytes = *allocs = *entries = 0;
-    for (unsigned i = 0; i < MKG_MAX_THREADS; i++) {
+    uint32_t span = mk__thread_span();
+    for (unsigned i = 0; i < span; i++) {
         const mk__thread_lifecycle_t *life = &mk__rt.threads[i].life;
         *bytes += (uint64_t)MK__LOAD(life->phase_bytes[phase]);
         *allocs += (uint64_t)MK__LOAD(life->phase_allocs[phase]);
@@ -140,7 +142,9 @@ size_t mk_phase_stats(mk_phase_stats_t *out, size_t max)
 /* ---- intent scopes ---- */
 
 /* As with phases, a push that returns MK_OK or MK_EFULL counts a level (one
- * beyond the depth changes nothing), so pushes and pops stay paired. */
+ * beyond the depth changes nothing), so pushes and pops stay paired. A push
+ * past the depth is a misuse that would misattribute memory silently: it is
+ * reported (ML502) in every build. */
 mk_status_t mk_intent_push(mk_intent_t intent)
 {
     if ((unsigned)intent >= (unsigned)MKG_INTENT_COUNT)
@@ -149,10 +153,35 @@ mk_status_t mk_intent_push(mk_intent_t intent)
     if (t == NULL)
         return MK_ESTATE;
     uint32_t depth = t->life.intent_depth++;
-    if (depth >= MK_INTENT_STACK_DEPTH)
+    if (depth >= MK_INTENT_STACK_DEPTH) {
+        mk__last_error = MK_EFULL;
+        mk__report(MK__ML502, NULL, (int)intent, NULL, 0,
+                   "intent scope '%s' nested %u deep, past MK_INTENT_STACK_DEPTH (%d): its allocations go to "
+                   "the enclosing intent '%s'",
+                   mk_intent_name(intent), (unsigned)depth + 1u, MK_INTENT_STACK_DEPTH,
+                   mk_intent_name((mk_intent_t)t->life.intents[MK_INTENT_STACK_DEPTH - 1]));
         return MK_EFULL;
+    }
     t->life.intents[depth] = (uint8_t)intent;
     return MK_OK;
+}
+
+int mk__with_intent_begin(mk_intent_t intent)
+{
+    mk_status_t status = mk_intent_push(intent);
+    if (status == MK_OK || status == MK_EFULL)
+        return 1; /* a level was counted: the scope pops it */
+    mk__report(MK__ML502, NULL, -1, NULL, 0, "mk_with_intent(%d): %s; its body runs with the enclosing intent",
+               (int)intent, mk_status_str(status));
+    mk__last_error = status;
+    return 2;
+}
+
+int mk__with_intent_end(int state)
+{
+    if (state == 1)
+        mk_intent_pop();
+    return 0;
 }
 
 void mk_intent_pop(void)

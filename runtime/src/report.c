@@ -5,7 +5,8 @@
  * code's severity is fixed here, in one place. The handler and its user
  * pointer are published like the OOM handler (user first, handler with
  * release), so a report that sees a handler sees its user. Compiled in every
- * build; only sentinel builds call mk__report.
+ * build; release builds report only ML502 (an intent scope nested too deep),
+ * sentinel builds every hazard they find.
  */
 #include "internal.h"
 
@@ -25,7 +26,7 @@ static const struct {
     [MK__ML306] = {"ML306", MK_SEVERITY_ERROR},   [MK__ML307] = {"ML307", MK_SEVERITY_WARNING},
     [MK__ML308] = {"ML308", MK_SEVERITY_WARNING}, [MK__ML401] = {"ML401", MK_SEVERITY_INFO},
     [MK__ML402] = {"ML402", MK_SEVERITY_WARNING}, [MK__ML403] = {"ML403", MK_SEVERITY_INFO},
-    [MK__ML501] = {"ML501", MK_SEVERITY_WARNING},
+    [MK__ML501] = {"ML501", MK_SEVERITY_WARNING}, [MK__ML502] = {"ML502", MK_SEVERITY_WARNING},
 };
 
 static MK__ATOMIC(mk_report_handler_t) mk__report_handler;
@@ -70,6 +71,13 @@ static void mk__report_default(const mk_report_t *report)
     fflush(stderr);
     if (MK__LOAD(mk__report_action[report->severity]) == MK_REPORT_ABORT)
         abort();
+}
+
+void mk__assert_fail(const char *condition, const char *file, int line)
+{
+    char message[256];
+    snprintf(message, sizeof message, "internal assertion failed: %s (%s:%d)", condition, file, line);
+    mk__prim_panic(message);
 }
 
 void mk__report(mk__diag_t diag, const void *ptr, int intent, const char *file, int line, const char *format, ...)

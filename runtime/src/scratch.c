@@ -30,6 +30,7 @@ static struct {
 void mk__scratch_init(void)
 {
     memset(&mk__scratch, 0, sizeof mk__scratch);
+    mk__fork_lock_register(&mk__scratch.lock);
 }
 
 static mk__scratch_t *mk__scratch_header(const void *buf)

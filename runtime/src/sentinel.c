@@ -118,6 +118,7 @@ static void mk__site_end(void)
 void mk__sentinel_init(void)
 {
     memset(&mk__sentinel, 0, sizeof mk__sentinel);
+    mk__fork_lock_register(&mk__sentinel.lock);
     uint64_t x = mk__prim_entropy();
     for (unsigned i = 1; i < MK_SENTINEL_CANARY; i++) { /* splitmix64 */
         x += 0x9e3779b97f4a7c15ull;
@@ -245,7 +246,7 @@ static void mk__diagnose(const void *ptr, const char *api)
 
 static size_t mk__arena_index(const void *ptr)
 {
-    return (size_t)((const unsigned char *)ptr - mk__rt.frame_base) / (size_t)MKG_FRAME_ARENA_BYTES;
+    return (size_t)((const unsigned char *)ptr - mk__rt.frame_base) / (size_t)mk__rt.config->frame_arena_bytes; /* non-zero: the frame owns ptr */
 }
 
 static unsigned char *mk__arena_start(size_t index)
@@ -718,11 +719,22 @@ void *mk__sentinel_realloc(mk_intent_t intent, void *ptr, size_t size)
         if (size == 0) {
             mk__release_block(h, "mk_realloc");
         } else {
-            /* always moves: a stale copy of the old pointer then reads poison */
+            /* moves when it can: a stale copy of the old pointer then reads poison */
             result = mk__alloc_block((mk_intent_t)h->intent, size, (size_t)1 << h->align_log2);
             if (result != NULL) {
                 memcpy(result, ptr, size < h->size ? size : (size_t)h->size);
                 mk__release_block(h, "mk_realloc");
+            } else if (size <= h->size) {
+                /* a shrink never fails: it stays, its tail poisoned behind a new canary */
+                size_t at = mk__canary_damage(h);
+                if (at < MK_SENTINEL_CANARY)
+                    mk__report_overflow(h, at, "mk_realloc");
+                unsigned char *user = h->self;
+                memset(user + size, MK__POISON_FREE, (size_t)h->size - size);
+                memcpy(user + size, mk__sentinel.canary, MK_SENTINEL_CANARY);
+                h->size = size;
+                mk__last_error = MK_OK;
+                result = ptr;
             }
         }
     } else if (h != NULL || (!mk__frame_owns(ptr) && !mk__is_spill(ptr))) {

@@ -30,6 +30,7 @@ static struct {
 void mk__shared_init(void)
 {
     memset(&mk__shared, 0, sizeof mk__shared);
+    mk__fork_lock_register(&mk__shared.lock);
 }
 
 /* Buffers still alive are released with their tiers by mk_shutdown. */

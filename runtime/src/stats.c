@@ -1,19 +1,26 @@
 /* stats.c — per-intent and per-tier statistics, summed on demand.
  *
  * Every counter is written by one thread only (see fastpath.h); a read sums
- * the thread slots. Peaks: each thread tracks the high-water mark of its own
- * pool/heap bytes on the fast path, which is the exact peak while only one
- * thread slot has ever been used. With several threads a thread's own figure
- * means little (others free its blocks), so the peak is the high-water mark
- * of the summed counters, sampled at frame boundaries, at each thread's frame
- * reset, at every budget lease refill and at every read.
+ * the thread slots that were ever used (thread_hwm), never all max_threads.
+ *
+ * Peaks. While only one thread slot has been used, each thread's own
+ * high-water mark of its pool/heap bytes (kept on the fast path) is the exact
+ * peak; when a second slot is first taken, those are folded into the shared
+ * peak, so the single-threaded part of a run keeps its exact peak. With
+ * several threads a thread's own figure means little (others free its
+ * blocks), so each thread publishes its live bytes into a shared per-intent
+ * total whenever they move more than `slack` bytes from what it published
+ * last (one atomic add, out of line), and the shared peak is the high-water
+ * mark of that total. It is monotonic and within `slack` bytes per thread of
+ * the true peak (slack: 1/64 of the intent's budget, at most 16 KiB; docs/
+ * architecture.md). Frame bytes are sampled at frame boundaries and reads.
  */
 #include "internal.h"
 
 void mk__count_free(mk__thread_t *t, unsigned intent, int64_t bytes)
 {
     if (t != NULL) {
-        MK__BUMP(t->counters[intent].live, -bytes);
+        mk__count_live(t, intent, -bytes);
         MK__BUMP(t->counters[intent].frees, 1);
         return;
     }
@@ -32,7 +39,8 @@ static int64_t mk__intent_current(unsigned intent, int64_t *thread_peak, int64_t
 {
     int64_t live = MK__LOAD(mk__rt.unattached[intent].live);
     int64_t peak = 0;
-    for (unsigned i = 0; i < MKG_MAX_THREADS; i++) {
+    uint32_t span = mk__thread_span();
+    for (unsigned i = 0; i < span; i++) {
         const mk__intent_counters_t *c = &mk__rt.threads[i].counters[intent];
         live += MK__LOAD(c->live);
         int64_t p = MK__LOAD(c->peak);
@@ -72,6 +80,49 @@ void mk__stats_sample(void)
         mk__stats_sample_intent(intent);
 }
 
+void mk__stats_sample_frames(void)
+{
+    for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++)
+        if (mk__rt.config->routes[intent].tier == MK_TIER_FRAME)
+            mk__stats_sample_intent(intent);
+}
+
+void mk__stats_init(void)
+{
+    for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++) {
+        const mk_route_t *r = &mk__rt.config->routes[intent];
+        uint64_t limit = (r->flags & MK_ROUTE_BUDGETED) != 0u ? r->budget : mk__rt.config->budget_total;
+        int64_t slack = limit != 0u ? (int64_t)(limit / 64u) : (int64_t)16 << 10;
+        mk__rt.publish_slack[intent] = slack < ((int64_t)16 << 10) ? slack : (int64_t)16 << 10;
+    }
+}
+
+void mk__stats_publish(mk__thread_t *t, unsigned intent)
+{
+    mk__intent_counters_t *c = &t->counters[intent];
+    int64_t live = MK__LOAD(c->live);
+    int64_t delta = live - c->published;
+    c->published = live;
+    c->publish_hi = live + mk__rt.publish_slack[intent];
+    c->publish_lo = live - mk__rt.publish_slack[intent];
+#if MKG_THREADS
+    int64_t total = atomic_fetch_add_explicit(&mk__rt.live_published[intent], delta, memory_order_relaxed) + delta;
+#else
+    int64_t total = (mk__rt.live_published[intent] += delta);
+#endif
+    if (MK__LOAD(mk__rt.several_threads) != 0u)
+        mk__peak_fold(intent, total);
+}
+
+void mk__stats_fold_single_peaks(void)
+{
+    for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++) {
+        int64_t peak = 0;
+        mk__intent_current(intent, &peak, NULL);
+        mk__peak_fold(intent, peak);
+    }
+}
+
 mk_status_t mk_stats_get(mk_stats_t *out)
 {
     if (out == NULL)
@@ -98,12 +149,17 @@ mk_status_t mk_stats_get(mk_stats_t *out)
         if (s->peak < s->current)
             s->peak = s->current;
         s->frees = (uint64_t)MK__LOAD(mk__rt.unattached[intent].frees);
-        for (unsigned i = 0; i < MKG_MAX_THREADS; i++) {
+        s->failures = (uint64_t)MK__LOAD(mk__rt.unattached[intent].failures);
+        uint32_t span = mk__thread_span();
+        for (unsigned i = 0; i < span; i++) {
             const mk__intent_counters_t *c = &mk__rt.threads[i].counters[intent];
-            s->allocations += (uint64_t)MK__LOAD(c->allocs);
+            s->allocations += (uint64_t)MK__LOAD(c->allocs) + (uint64_t)MK__LOAD(c->frame_allocs);
             s->frees += (uint64_t)MK__LOAD(c->frees);
             s->failures += (uint64_t)MK__LOAD(c->failures);
+            s->oversize += (uint64_t)MK__LOAD(c->oversize);
         }
+        int64_t leased = mk__budget_leased(intent);
+        s->leased = leased > 0 ? (uint64_t)leased : 0u;
         frame_used += (uint64_t)frame_part;
     }
     out->tiers[MK_TIER_FRAME].capacity =
@@ -112,15 +168,32 @@ mk_status_t mk_stats_get(mk_stats_t *out)
     out->tiers[MK_TIER_FRAME].peak = frame_used;
     out->tiers[MK_TIER_POOL].capacity = mk__pool_capacity();
     out->tiers[MK_TIER_POOL].used = (uint64_t)mk__pool_used_bytes();
+    out->tiers[MK_TIER_POOL].cached = (uint64_t)mk__pool_cached_bytes();
     out->tiers[MK_TIER_POOL].peak = out->tiers[MK_TIER_POOL].used;
     mk__heap_tier_stats(&out->tiers[MK_TIER_HEAP]);
     out->system_bytes = (uint64_t)MK__LOAD(mk__rt.system_bytes);
     out->budget_total = cfg->budget_total;
     out->budget_reserved = (uint64_t)MK__LOAD(mk__rt.total_reserved);
     out->frame_index = mk_frame_index();
-    for (unsigned i = 0; i < MKG_MAX_THREADS; i++)
-        out->threads_attached += MK__LOAD(mk__rt.thread_taken[i]) != 0u;
+    uint32_t span = mk__thread_span();
+    for (unsigned i = 0; i < span; i++)
+        out->threads_attached += MK__LOAD(mk__rt.thread_taken[i]) == MK__SLOT_TAKEN;
+    out->attach_failures = MK__LOAD(mk__rt.attach_failures);
     return MK_OK;
+}
+
+size_t mk__stats_live_blocks(void)
+{
+    int64_t live = 0;
+    uint32_t span = mk__thread_span();
+    for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++) {
+        live -= MK__LOAD(mk__rt.unattached[intent].frees);
+        for (unsigned i = 0; i < span; i++) {
+            const mk__intent_counters_t *c = &mk__rt.threads[i].counters[intent];
+            live += MK__LOAD(c->allocs) - MK__LOAD(c->frees);
+        }
+    }
+    return live > 0 ? (size_t)live : 0u;
 }
 
 static const char *const mk__tier_names[MK_TIER_COUNT] = {"frame", "pool", "heap"};

@@ -1,10 +1,21 @@
-/* thread.c — thread slots: lazy attach on first use, flush at thread exit.
+/* thread.c — thread slots: lazy attach on first use, release at thread exit.
  *
  * A thread owns one of MKG_MAX_THREADS static slots while it uses memkit. Its
  * mk__self starts at mk__thread_unattached, whose empty caches and impossible
  * frame epoch send every fast path to a slow path, which attaches. A slot's
- * counters and frame arena outlive the thread: stats keep adding up, and frame
- * data stays valid for its frames whoever takes the slot next.
+ * counters outlive the thread: stats keep adding up.
+ *
+ * When a thread exits (or detaches), its slot gives back at once what it
+ * holds: cached blocks, budget leases, and every arena slot whose frame has
+ * left flight (its bytes to the budgets, its spilled blocks to the heap).
+ * Frames still in flight stay valid for whoever reads them: the slot becomes
+ * DEPARTED, and mk_begin_frame releases it once they have left flight — or a
+ * new thread takes it over and releases them itself as it goes.
+ *
+ * Slot states (thread_taken): FREE → TAKEN (attach, CAS) → FREE or DEPARTED
+ * (release by its thread); DEPARTED → TAKEN (attach) or RECLAIMING (CAS by
+ * mk_begin_frame) → FREE or DEPARTED. Whoever moved a slot out of FREE or
+ * DEPARTED owns it until it moves it back.
  */
 #include "internal.h"
 
@@ -18,10 +29,24 @@ static void mk__thread_on_exit(void *slot)
         mk__thread_detach_slot(t);
 }
 
+/* A new owner starts with no open phase, pushed intent or checkpoint: those
+ * belonged to the thread that left. Totals (stats) stay with the slot. */
 static void mk__thread_prepare(mk__thread_t *t, uint32_t index)
 {
     t->index = index;
     t->generation = mk__rt.generation;
+    mk__thread_lifecycle_t *life = &t->life;
+    life->depth = 0;
+    life->intent_depth = 0;
+    life->mark_depth = 0;
+    life->marks_epoch = UINT64_MAX;
+    life->cached_name = NULL;
+    for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++) {
+        mk__intent_counters_t *c = &t->counters[intent];
+        int64_t live = MK__LOAD(c->live);
+        c->publish_hi = live + mk__rt.publish_slack[intent];
+        c->publish_lo = live - mk__rt.publish_slack[intent];
+    }
     /* frame state is left as the slot's last owner left it: its arena may hold
      * data of frames still in flight */
 #if MKG_CLASS_COUNT > 0
@@ -37,8 +62,24 @@ void mk__thread_reset_all(void)
     memset(mk__rt.threads, 0, sizeof mk__rt.threads);
     for (uint32_t i = 0; i < MKG_MAX_THREADS; i++) {
         mk__rt.threads[i].frame_epoch = UINT64_MAX;
-        MK__STORE(mk__rt.thread_taken[i], 0u);
+        MK__STORE(mk__rt.thread_taken[i], MK__SLOT_FREE);
     }
+    MK__STORE(mk__rt.thread_hwm, 0u);
+    MK__STORE(mk__rt.departed, 0u);
+}
+
+/* Moves slot i from `from` to `to`; true when this thread did it. */
+static bool mk__slot_claim(uint32_t i, uint32_t from, uint32_t to)
+{
+#if MKG_THREADS
+    return atomic_compare_exchange_strong_explicit(&mk__rt.thread_taken[i], &from, to, memory_order_acquire,
+                                                   memory_order_relaxed);
+#else
+    if (mk__rt.thread_taken[i] != from)
+        return false;
+    mk__rt.thread_taken[i] = to;
+    return true;
+#endif
 }
 
 mk__thread_t *mk__thread_attach(void)
@@ -46,41 +87,67 @@ mk__thread_t *mk__thread_attach(void)
     if (!mk__rt.initialised)
         return mk__fail(MK_ESTATE);
     for (uint32_t i = 0; i < MKG_MAX_THREADS; i++) {
-#if MKG_THREADS
-        uint32_t expected = 0;
-        if (!atomic_compare_exchange_strong_explicit(&mk__rt.thread_taken[i], &expected, 1u,
-                                                     memory_order_acquire, memory_order_relaxed))
-            continue;
-#else
-        if (mk__rt.thread_taken[i] != 0)
-            continue;
-        mk__rt.thread_taken[i] = 1;
-#endif
+        bool departed = false;
+        if (!mk__slot_claim(i, MK__SLOT_FREE, MK__SLOT_TAKEN)) {
+            if (!mk__slot_claim(i, MK__SLOT_DEPARTED, MK__SLOT_TAKEN))
+                continue;
+            departed = true;
+        }
+        if (departed)
+            MK__DROP_SHARED(mk__rt.departed, 1u);
         mk__thread_t *t = &mk__rt.threads[i];
-        if (i > 0)
+        if (i > 0 && MK__LOAD(mk__rt.several_threads) == 0u) {
+            /* the single-threaded part of the run ends: keep its exact peaks */
+            mk__stats_fold_single_peaks();
             MK__STORE(mk__rt.several_threads, 1u);
+        }
+        uint32_t hwm = MK__LOAD(mk__rt.thread_hwm);
+        while (hwm < i + 1u && !MK__CAS_WEAK(mk__rt.thread_hwm, hwm, i + 1u)) {
+        }
         mk__thread_prepare(t, i);
         mk__self = t;
         mk__prim_thread_exit_arm(t);
         return t;
     }
+    MK__BUMP_SHARED(mk__rt.attach_failures, 1u);
     return mk__fail(MK_ETHREADS);
+}
+
+bool mk__thread_release(mk__thread_t *t)
+{
+    MK__ASSERT(MK__LOAD(t->busy) == 0u); /* released between operations, never inside one */
+    mk__pool_flush_thread(t);
+    bool in_flight = mk__frame_release_thread(t);
+    mk__budget_return_leases(t); /* after the frames: their bytes came back through the leases */
+    return in_flight;
 }
 
 void mk__thread_detach_slot(mk__thread_t *t)
 {
-    mk__pool_flush_thread(t);
-    mk__budget_return_leases(t);
-    /* the frame arena stays with the slot: its data lives out its frames */
+    bool in_flight = mk__thread_release(t);
     if (mk__self == t) {
         mk__self = &mk__thread_unattached;
         mk__prim_thread_exit_disarm();
     }
-#if MKG_THREADS
-    atomic_store_explicit(&mk__rt.thread_taken[t->index], 0u, memory_order_release);
-#else
-    mk__rt.thread_taken[t->index] = 0;
-#endif
+    if (in_flight)
+        MK__BUMP_SHARED(mk__rt.departed, 1u);
+    MK__STORE_RELEASE(mk__rt.thread_taken[t->index], in_flight ? MK__SLOT_DEPARTED : MK__SLOT_FREE);
+}
+
+void mk__thread_reclaim_departed(void)
+{
+    if (MK__LOAD(mk__rt.departed) == 0u)
+        return;
+    uint32_t span = mk__thread_span();
+    for (uint32_t i = 0; i < span; i++) {
+        if (!mk__slot_claim(i, MK__SLOT_DEPARTED, MK__SLOT_RECLAIMING))
+            continue;
+        bool in_flight = mk__thread_release(&mk__rt.threads[i]);
+        MK__ASSERT(MK__LOAD(mk__rt.thread_taken[i]) == MK__SLOT_RECLAIMING);
+        if (!in_flight)
+            MK__DROP_SHARED(mk__rt.departed, 1u);
+        MK__STORE_RELEASE(mk__rt.thread_taken[i], in_flight ? MK__SLOT_DEPARTED : MK__SLOT_FREE);
+    }
 }
 
 void mk_thread_detach(void)

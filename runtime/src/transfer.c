@@ -114,6 +114,10 @@ void *mk_transfer_accept(mk_transfer_t *t)
 #endif
         return mk__fail(MK_ESTATE);
     }
+    /* Read what the offer says before claiming it: once ACCEPTED is published
+     * the sender may reuse (re-offer) or drop the transfer, and its fields
+     * then describe another block. */
+    void *ptr = t->ptr;
     if (t->kind == MK_TRANSFER_FRAME && !mk__frame_in_flight(t->epoch)) {
         mk__transfer_claim(t, MK_TRANSFER_EXPIRED);
 #if MK_SENTINEL
@@ -121,16 +125,17 @@ void *mk_transfer_accept(mk_transfer_t *t)
 #endif
         return mk__fail(MK_ESTATE);
     }
+#if MK_SENTINEL
+    /* before the claim: afterwards the sender may already offer it again */
+    mk__sentinel_transfer_closed(t);
+#endif
     if (!mk__transfer_claim(t, MK_TRANSFER_ACCEPTED)) {
 #if MK_SENTINEL
         mk__transfer_reused(t); /* another thread accepted it first */
 #endif
         return mk__fail(MK_ESTATE);
     }
-#if MK_SENTINEL
-    mk__sentinel_transfer_closed(t);
-#endif
-    return t->ptr;
+    return ptr;
 }
 
 mk_status_t mk_transfer_cancel(mk_transfer_t *t)

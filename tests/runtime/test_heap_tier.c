@@ -248,6 +248,28 @@ static void test_stats_current_and_peak(void)
     CHECK_EQ(s.peak, high);
 }
 
+/* Issue 7 item 12: shrinking a large heap block kept all of it allocated and
+ * charged. A shrink stays in place and gives its tail back. */
+static void test_realloc_shrink_returns_tail(void)
+{
+    unsigned char *p = mk_alloc(MK_INTENT_BLOB, 512u << 10);
+    CHECK(p != NULL);
+    memset(p, 0x5a, 16);
+    unsigned char *q = mk_realloc(MK_INTENT_BLOB, p, 16);
+    CHECK(q == p);
+    for (unsigned i = 0; i < 16; i++)
+        CHECK(q[i] == 0x5a);
+    mk_stats_t s = check_stats();
+    CHECK(s.intents[MK_INTENT_BLOB].current <= 64u);
+    CHECK(s.tiers[MK_TIER_HEAP].used <= 256u);
+    /* the tail is free again: another block of most of the heap fits */
+    void *big = mk_alloc(MK_INTENT_BLOB, 768u << 10);
+    CHECK(big != NULL);
+    mk_free(big);
+    mk_free(q);
+    CHECK_EQ(check_intent_stats(MK_INTENT_BLOB).current, 0u);
+}
+
 int main(void)
 {
     RUN(test_round_trip);
@@ -257,5 +279,6 @@ int main(void)
     RUN(test_zero_on_free);
     RUN(test_exhaustion);
     RUN(test_stats_current_and_peak);
+    RUN(test_realloc_shrink_returns_tail);
     return check_finish("heap_tier");
 }

@@ -324,6 +324,88 @@ static void test_frame_callbacks(void)
     CHECK_EQ(extra, MK_MAX_FRAME_CALLBACKS - 1);
 }
 
+/* Issue 7 item 2: the per-thread tally grows by 2^40 per allocation; as a
+ * signed number it overflowed (undefined behaviour) after 2^23 allocations on
+ * one thread. More than 2^24 here, in phases of 2^20 that must count exactly
+ * (UBSan with no recovery in make test). */
+static void test_tally_survives_many_allocations(void)
+{
+    const unsigned per_phase = 1u << 20, rounds = 17;
+    mk_begin_frame();
+    mk_frame_mark_t mark = mk_frame_mark();
+    for (unsigned round = 0; round < rounds; round++) {
+        CHECK_EQ(mk_phase_begin("many"), MK_OK);
+        for (unsigned i = 0; i < per_phase; i++) {
+            if ((i & 1023u) == 0u)
+                CHECK_EQ(mk_frame_rewind(&mark), MK_OK);
+            if (mk_alloc(MK_INTENT_SCRATCH, 16) == NULL) {
+                CHECK(!"frame allocation failed");
+                break;
+            }
+        }
+        mk_phase_end();
+    }
+    mk_frame_mark_release(&mark);
+    mk_phase_stats_t ph[MK_MAX_PHASES];
+    size_t n = mk_phase_stats(ph, MK_MAX_PHASES);
+    CHECK_EQ(n, 1u);
+    CHECK_EQ(ph[0].allocations, (uint64_t)per_phase * rounds);
+    CHECK_EQ(ph[0].bytes, (uint64_t)per_phase * rounds * 16u);
+    CHECK_EQ(ph[0].entries, (uint64_t)rounds);
+}
+
+/* Issue 7 item 8: mk_with_intent nested one past MK_INTENT_STACK_DEPTH ran
+ * nothing and left a level pushed for good. Now every body runs, the
+ * over-deep push is reported (ML502) and left in mk_last_error(), and the
+ * stack is empty afterwards. */
+static int ml502_reports;
+static void count_ml502(const mk_report_t *report, void *user)
+{
+    (void)user;
+    ml502_reports += strcmp(report->code, "ML502") == 0;
+}
+
+static unsigned bodies_run;
+static void nest_intents(unsigned depth)
+{
+    if (depth == 0) {
+        CHECK_EQ(mk_last_error(), MK_EFULL);
+        void *p = mk_alloc_current(16); /* the enclosing intent's */
+        CHECK(p != NULL);
+        mk_free(p);
+        return;
+    }
+    mk_with_intent(MK_INTENT_BLOB)
+    {
+        bodies_run++;
+        nest_intents(depth - 1);
+    }
+}
+
+static void test_with_intent_too_deep_runs_and_reports(void)
+{
+    ml502_reports = 0;
+    bodies_run = 0;
+    mk_set_report_handler(count_ml502, NULL);
+    nest_intents(MK_INTENT_STACK_DEPTH + 1);
+    mk_set_report_handler(NULL, NULL);
+    CHECK_EQ(bodies_run, (unsigned)MK_INTENT_STACK_DEPTH + 1u);
+    CHECK_EQ(ml502_reports, 1);
+    CHECK(mk_alloc_current(16) == NULL); /* every level popped */
+    CHECK_EQ(mk_last_error(), MK_EINVAL);
+    /* a bad intent: the body still runs, once, reported */
+    unsigned ran = 0;
+    mk_set_report_handler(count_ml502, NULL);
+    mk_with_intent((mk_intent_t)MKG_INTENT_COUNT)
+    {
+        ran++;
+        CHECK_EQ(mk_last_error(), MK_EINVAL);
+    }
+    mk_set_report_handler(NULL, NULL);
+    CHECK_EQ(ran, 1u);
+    CHECK_EQ(ml502_reports, 2);
+}
+
 int main(void)
 {
     RUN(test_rewind_releases_everything_since_the_mark);
@@ -340,5 +422,7 @@ int main(void)
     RUN(test_phase_scope);
     RUN(test_intent_scopes);
     RUN(test_frame_callbacks);
+    RUN(test_tally_survives_many_allocations);
+    RUN(test_with_intent_too_deep_runs_and_reports);
     return check_finish("lifecycle");
 }

@@ -279,12 +279,12 @@ static void test_realloc(void)
     CHECK_EQ(s.intents[MK_INTENT_PARTICLE].current, 0u);
     CHECK_EQ(s.intents[MK_INTENT_PARTICLE].frees, s.intents[MK_INTENT_PARTICLE].allocations);
 
-    /* entity (on_exhausted = "fail") cannot leave the pool: the block stays */
+    /* entity (oversize = "fail") cannot leave the pool: the block stays */
     unsigned char *e = mk_alloc(MK_INTENT_ENTITY, 64);
     CHECK(e != NULL);
     memset(e, 0x3c, 64);
     CHECK(mk_realloc(MK_INTENT_ENTITY, e, 65) == NULL);
-    CHECK_EQ(mk_last_error(), MK_ENOMEM);
+    CHECK_EQ(mk_last_error(), MK_ETOOBIG);
     for (int i = 0; i < 64; i++)
         CHECK(e[i] == 0x3c);
     CHECK_EQ(check_intent_stats(MK_INTENT_ENTITY).current, 64u);
@@ -296,20 +296,41 @@ static void test_realloc(void)
     CHECK_EQ(check_intent_stats(MK_INTENT_ENTITY).frees, 1u);
 }
 
+/* Issue 7 item 13: a request above the pool's largest class is not
+ * exhaustion. oversize = "fail" refuses it with MK_ETOOBIG (no policy runs);
+ * the default with a heap, oversize = "heap", serves it from the heap tier,
+ * charged to the same intent. Both count as oversize. */
+static int oversize_policy_calls;
+static int oversize_policy(mk_intent_t intent, size_t size, mk_status_t reason, void *user)
+{
+    (void)intent, (void)size, (void)reason, (void)user;
+    oversize_policy_calls++;
+    return 0;
+}
+
 static void test_oversize_fails(void)
 {
+    oversize_policy_calls = 0;
+    mk_set_oom_handler(oversize_policy, NULL);
     CHECK(mk_alloc(MK_INTENT_ENTITY, 65) == NULL);
-    CHECK_EQ(mk_last_error(), MK_ENOMEM);
+    CHECK_EQ(mk_last_error(), MK_ETOOBIG);
     CHECK(mk_alloc(MK_INTENT_ENTITY, SIZE_MAX) == NULL);
-    CHECK_EQ(mk_last_error(), MK_ENOMEM);
+    CHECK_EQ(mk_last_error(), MK_ETOOBIG);
+    mk_set_oom_handler(NULL, NULL);
+    CHECK_EQ(oversize_policy_calls, 0);
     mk_intent_stats_t s = check_intent_stats(MK_INTENT_ENTITY);
     CHECK_EQ(s.failures, 2u);
+    CHECK_EQ(s.oversize, 2u);
     CHECK_EQ(s.allocations, 0u);
     CHECK_EQ(s.current, 0u);
-    /* particle falls back to the heap for the same request */
+    /* particle (oversize = "heap" by default) gets the same request from the heap */
     void *p = mk_alloc(MK_INTENT_PARTICLE, 65);
     CHECK(p != NULL && mk_usable_size(p) >= 65u);
+    CHECK(check_stats().tiers[MK_TIER_HEAP].used >= 65u);
+    CHECK_EQ(check_intent_stats(MK_INTENT_PARTICLE).oversize, 1u);
+    CHECK_EQ(check_intent_stats(MK_INTENT_PARTICLE).current, mk_usable_size(p));
     mk_free(p);
+    CHECK_EQ(check_intent_stats(MK_INTENT_PARTICLE).current, 0u);
     CHECK(mk_alloc(MK_INTENT_PARTICLE, SIZE_MAX) == NULL);
     CHECK_EQ(mk_last_error(), MK_ENOMEM);
     CHECK_EQ(check_intent_stats(MK_INTENT_PARTICLE).failures, 1u);
@@ -346,6 +367,33 @@ static void test_over_aligned(void)
     CHECK_EQ(check_intent_stats(MK_INTENT_ENTITY).current, 0u);
 }
 
+/* Issue 7 item 11: a block shrunk in place by mk_realloc and freed with
+ * mk_free_sized at its new size went to the new size's class: bytes stayed
+ * charged with nothing live, and blocks migrated between classes. 4096
+ * rounds of 64 B against a 48 KiB budget fail at once if any byte leaks. */
+static void test_free_sized_after_shrink(void)
+{
+    for (unsigned i = 0; i < 4096; i++) {
+        unsigned char *p = mk_alloc(MK_INTENT_ENTITY, 64);
+        CHECK(p != NULL);
+        if (p == NULL)
+            break;
+        unsigned char *q = mk_realloc(MK_INTENT_ENTITY, p, 16);
+        CHECK(q == p); /* a shrink stays in place */
+        mk_free_sized(MK_INTENT_ENTITY, q, 16);
+    }
+    mk_stats_t s = check_stats();
+    CHECK_EQ(s.intents[MK_INTENT_ENTITY].current, 0u);
+    CHECK_EQ(s.tiers[MK_TIER_POOL].used, 0u);
+    /* the block went back to the 64 B class: a 64 B request gets it again */
+    unsigned char *a = mk_alloc(MK_INTENT_ENTITY, 64);
+    unsigned char *b = mk_realloc(MK_INTENT_ENTITY, a, 16);
+    mk_free_sized(MK_INTENT_ENTITY, b, 16);
+    CHECK(mk_alloc(MK_INTENT_ENTITY, 64) == a);
+    mk_free(a);
+    CHECK_EQ(mk_validate(), MK_OK);
+}
+
 int main(void)
 {
     RUN(test_size_to_class);
@@ -358,5 +406,6 @@ int main(void)
     RUN(test_realloc);
     RUN(test_oversize_fails);
     RUN(test_over_aligned);
+    RUN(test_free_sized_after_shrink);
     return check_finish("pool");
 }

@@ -263,6 +263,43 @@ static void test_marks_released_or_rewound_are_quiet(void)
     capture_stop();
 }
 
+/* Issue 7 item 12: a shrinking mk_realloc always moved in sentinel builds,
+ * and failed when the move could not be had. A shrink never fails: when
+ * no new block fits the budget it stays, behind a new canary. */
+static void test_realloc_shrink_never_fails(void)
+{
+    unsigned char *p = mk_alloc(MK_INTENT_SCRATCH, 200u << 10);
+    void *rest = mk_alloc(MK_INTENT_SCRATCH, 40u << 10);
+    CHECK(p != NULL && rest != NULL);
+    memset(p, 0x11, 100u << 10);
+    unsigned char *q = mk_realloc(MK_INTENT_SCRATCH, p, 100u << 10); /* 100 KiB more cannot be had */
+    CHECK(q == p);
+    CHECK_EQ(mk_usable_size(q), (size_t)100u << 10);
+    CHECK(q[0] == 0x11 && q[(100u << 10) - 1u] == 0x11);
+    CHECK_EQ(mk_validate(), MK_OK); /* the new canary is in place */
+    capture_start();
+    mk_free(q);
+    mk_free(rest);
+    capture_stop();
+    CHECK_EQ(captured.count, 0);
+}
+
+/* Issue 7 item 18: "stop if it is gone" needs a query that does not report. */
+static void test_handle_valid_is_quiet(void)
+{
+    mk_handle_t live = mk_handle_alloc(MK_HANDLES_ENTITIES);
+    mk_handle_t gone = mk_handle_alloc(MK_HANDLES_ENTITIES);
+    CHECK_EQ(mk_handle_free(gone), MK_OK);
+    capture_start();
+    CHECK(mk_handle_valid(live));
+    CHECK(!mk_handle_valid(gone));
+    CHECK(!mk_handle_valid(MK_HANDLE_NULL));
+    capture_stop();
+    CHECK_EQ(captured.count, 0);
+    CHECK_EQ(mk_handle_free(live), MK_OK);
+    CHECK(!mk_handle_valid(live));
+}
+
 int main(void)
 {
     RUN(test_poison_values);
@@ -275,5 +312,7 @@ int main(void)
     RUN(test_default_actions);
     RUN(test_cross_thread_frame_free_reported);
     RUN(test_marks_released_or_rewound_are_quiet);
+    RUN(test_realloc_shrink_never_fails);
+    RUN(test_handle_valid_is_quiet);
     return check_finish("sentinel");
 }

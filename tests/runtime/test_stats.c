@@ -20,7 +20,7 @@ static void test_counts(void)
         e[i] = mk_alloc(MK_INTENT_ENTITY, 24);
     for (int i = 0; i < 3; i++)
         b[i] = mk_alloc(MK_INTENT_BLOB, 1000);
-    CHECK(mk_alloc(MK_INTENT_ENTITY, 1000) == NULL); /* larger than the largest class */
+    CHECK(mk_alloc(MK_INTENT_ENTITY, 1000) == NULL); /* larger than the largest class (oversize = "fail") */
     CHECK(mk_alloc(MK_INTENT_BLOB, 4u << 20) == NULL); /* larger than the heap */
     CHECK(mk_alloc(MK_INTENT_BLOB, 4u << 20) == NULL);
     for (int i = 0; i < 3; i++)
@@ -344,7 +344,8 @@ static void test_too_many_threads(void)
     CHECK(x.got == NULL);
     CHECK_EQ(x.error, MK_ETHREADS);
     mk_stats_t s = check_stats();
-    CHECK_EQ(s.intents[MK_INTENT_ENTITY].failures, 0u); /* not the intent's failure */
+    CHECK_EQ(s.intents[MK_INTENT_ENTITY].failures, 1u); /* a refused attach is the intent's failure */
+    CHECK_EQ(s.attach_failures, 2u); /* its mk_alloc and its mk_free were each refused a slot */
     CHECK_EQ(s.tiers[MK_TIER_HEAP].used, 0u);           /* the block did go back */
     mk_thread_detach();
     CHECK_EQ(check_stats().budget_reserved, 0u); /* and its budget too */
@@ -373,6 +374,40 @@ static void test_free_beyond_max_threads_updates_stats(void)
     CHECK_EQ(s.frees, 1u);
 }
 
+/* Issue 7 item 14: "in use" is what the program holds; blocks cached by
+ * threads and unused budget leases are shown apart; mk_shutdown returns the
+ * blocks still live in release builds too. */
+static void test_in_use_excludes_caches_and_leases(void)
+{
+    void *e[4];
+    for (int i = 0; i < 4; i++)
+        e[i] = mk_alloc(MK_INTENT_ENTITY, 64);
+    for (int i = 0; i < 4; i++)
+        mk_free(e[i]);
+    mk_stats_t s = check_stats();
+    CHECK_EQ(s.intents[MK_INTENT_ENTITY].current, 0u);
+    CHECK_EQ(s.tiers[MK_TIER_POOL].used, 0u);
+    CHECK(s.tiers[MK_TIER_POOL].cached >= 4u * 64u);
+    CHECK(s.intents[MK_INTENT_ENTITY].leased > 0u);
+    CHECK(s.budget_reserved >= s.intents[MK_INTENT_ENTITY].leased);
+}
+
+static void test_shutdown_counts_live_blocks(void)
+{
+    void *pool = mk_alloc(MK_INTENT_ENTITY, 16);
+    void *heap = mk_alloc(MK_INTENT_BLOB, 100);
+    void *freed = mk_alloc(MK_INTENT_PARTICLE, 16);
+    mk_free(freed);
+    mk_begin_frame();
+    CHECK(mk_alloc(MK_INTENT_SCRATCH, 64) != NULL); /* frame memory: not a leak */
+    (void)pool;
+    (void)heap;
+    CHECK_EQ(mk_shutdown(), 2u);
+    CHECK_EQ(mk_init(&mkg_config), MK_OK);
+    CHECK_EQ(mk_shutdown(), 0u);
+    CHECK_EQ(mk_init(&mkg_config), MK_OK);
+}
+
 int main(void)
 {
     RUN(test_counts);
@@ -384,5 +419,7 @@ int main(void)
     RUN(test_threads_attached);
     RUN(test_too_many_threads);
     RUN(test_free_beyond_max_threads_updates_stats);
+    RUN(test_in_use_excludes_caches_and_leases);
+    RUN(test_shutdown_counts_live_blocks);
     return check_finish("stats");
 }

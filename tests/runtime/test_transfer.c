@@ -271,6 +271,60 @@ static void test_init_refusals(void)
     mk_free(heap);
 }
 
+/* ---- one transfer object re-offered over and over (issue 7, item 1) ----
+ * The sender waits for each accept and then offers its next block through
+ * the same mk_transfer_t. An accept that claimed the offer before reading it
+ * returned the *next* block: one block twice, one lost. Each block carries its
+ * sequence number; the receiver must see 0, 1, 2 … in order. */
+#include <sched.h>
+
+#define PING_PONG_OFFERS 100000u
+
+typedef struct ping_pong {
+    mk_transfer_t transfer;
+    unsigned mismatches;
+    unsigned received;
+} ping_pong_t;
+
+static void *ping_pong_receiver(void *arg)
+{
+    ping_pong_t *pp = arg;
+    for (unsigned i = 0; i < PING_PONG_OFFERS; i++) {
+        void *p;
+        while ((p = mk_transfer_accept(&pp->transfer)) == NULL)
+            sched_yield();
+        unsigned seq;
+        memcpy(&seq, p, sizeof seq);
+        pp->mismatches += seq != i;
+        pp->received++;
+        mk_free(p);
+    }
+    return NULL;
+}
+
+static void test_reoffered_transfer_ping_pong(void)
+{
+    static ping_pong_t pp; /* zeroed: the first accept sees no offer */
+    memset(&pp, 0, sizeof pp);
+    pthread_t receiver;
+    CHECK(pthread_create(&receiver, NULL, ping_pong_receiver, &pp) == 0);
+    for (unsigned i = 0; i < PING_PONG_OFFERS; i++) {
+        void *p = mk_alloc(MK_INTENT_OBJECTS, 32);
+        CHECK(p != NULL);
+        memcpy(p, &i, sizeof i);
+        CHECK_EQ(mk_transfer_init(&pp.transfer, p, 32), MK_OK);
+        while (atomic_load_explicit(&pp.transfer.state, memory_order_acquire) == MK_TRANSFER_PENDING)
+            sched_yield();
+    }
+    CHECK(pthread_join(receiver, NULL) == 0);
+    CHECK_EQ(pp.received, PING_PONG_OFFERS);
+    CHECK_EQ(pp.mismatches, 0u);
+    mk_intent_stats_t s = check_intent_stats(MK_INTENT_OBJECTS);
+    CHECK_EQ(s.allocations, (uint64_t)PING_PONG_OFFERS);
+    CHECK_EQ(s.frees, (uint64_t)PING_PONG_OFFERS);
+    CHECK_EQ(s.current, 0u);
+}
+
 int main(void)
 {
     RUN(test_pool_block_between_threads);
@@ -281,6 +335,7 @@ int main(void)
     RUN(test_spilled_frame_region);
     RUN(test_init_refusals);
     RUN(test_other_threads_arena);
+    RUN(test_reoffered_transfer_ping_pong);
     mk_transfer_t t;
     int local = 0;
     CHECK_EQ(mk_transfer_init(&t, &local, sizeof local), MK_ESTATE); /* before mk_init */

@@ -164,6 +164,36 @@ static void test_validate_needs_init(void)
     CHECK_EQ(mk_validate(), MK_OK);
 }
 
+
+/* Issue 7 item 20: memkit's test builds run the runtime's internal
+ * assertions at their expensive level; a failed one aborts with its
+ * condition and place. A free-list damaged behind memkit's back is caught by
+ * the next refill (a cheap assertion). */
+_Static_assert(MK_ASSERT_LEVEL == 2, "make test builds run every internal assertion");
+
+static void fail_an_assertion(void)
+{
+    MK__ASSERT(mk__rt.initialised == false);
+}
+
+static void damage_a_cache_then_refill(void)
+{
+    void *p = mk_alloc(MK_INTENT_OBJECTS, 16);
+    mk_free(p); /* in this thread's cache */
+    mk__thread_t *t = mk__self;
+    for (unsigned c = 0; c < MKG_CLASS_COUNT; c++)
+        if (t->cache[c].head != NULL)
+            t->cache[c].head = NULL; /* lost: the count says one block is there */
+    for (int i = 0; i < 64; i++)
+        mk_free(mk_alloc(MK_INTENT_OBJECTS, 16)); /* an empty head with a count: refill asserts */
+}
+
+static void test_internal_assertions(void)
+{
+    EXPECT_DEATH(fail_an_assertion(), "internal assertion failed: mk__rt.initialised == false");
+    EXPECT_DEATH(damage_a_cache_then_refill(), "internal assertion failed");
+}
+
 int main(void)
 {
     RUN(test_healthy_runtime_validates);
@@ -171,5 +201,6 @@ int main(void)
     RUN(test_damaged_pool_free_list);
     RUN(test_damaged_heap_accounting);
     RUN(test_validate_needs_init);
+    RUN(test_internal_assertions);
     return check_finish("test_validate");
 }

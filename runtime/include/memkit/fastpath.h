@@ -9,6 +9,11 @@
  * owning thread only, with relaxed atomic load + store (a plain mov on x86, not
  * a locked add); single-threaded builds (threads = false) use plain integers and
  * no thread-local storage.
+ *
+ * A slot's budget leases and cached blocks may be taken back by another thread
+ * (runtime/src/recall.c) when a budget or a pool class would otherwise fail.
+ * The owner marks every touch of them `busy` (two plain stores) and checks a
+ * `stop` flag that the recalling thread raises; see mk__slot_enter.
  */
 #ifndef MEMKIT_FASTPATH_H
 #define MEMKIT_FASTPATH_H
@@ -55,20 +60,29 @@
 
 typedef MK__ATOMIC(int64_t) mk__counter_t;
 
-/* A per-thread magazine of free blocks of one class: an intrusive list. */
+/* A per-thread magazine of free blocks of one class: an intrusive list. The
+ * count is read by mk_stats_get (cached bytes) from other threads. */
 typedef struct mk__cache {
     void *head;
-    uint32_t count;
+    MK__ATOMIC(uint32_t) count;
     uint32_t limit; /* pushes beyond this flush; 0 sends every free to the slow path */
 } mk__cache_t;
 
 typedef struct mk__intent_counters {
     mk__counter_t live;     /* pool/heap/system bytes allocated minus freed by this
                                thread; negative when it frees others' blocks */
-    mk__counter_t peak;     /* high-water mark of live on this thread */
-    mk__counter_t allocs;
+    mk__counter_t peak;     /* high-water mark of live on this thread (exact peaks
+                               of single-threaded programs) */
+    mk__counter_t allocs;   /* block allocations (pool, heap, system) */
+    mk__counter_t frame_allocs; /* frame allocations (released with their frame) */
     mk__counter_t frees;
     mk__counter_t failures;
+    mk__counter_t oversize; /* pool requests above the pool's largest class */
+    /* owner-only: live as last added to the intent's shared total (stats.c),
+     * and the band around it outside which the next change is added */
+    int64_t published;
+    int64_t publish_hi;
+    int64_t publish_lo;
 } mk__intent_counters_t;
 
 #ifndef MK_MAX_PHASES
@@ -85,9 +99,11 @@ typedef struct mk__intent_counters {
 #endif
 
 /* A phase's delta of `tally` is allocations << MK__TALLY_SHIFT plus bytes,
- * exact while one phase instance allocates under 2^24 times and 2^40 bytes. */
+ * exact while one phase instance allocates under 2^24 times and 2^40 bytes.
+ * The tally itself is unsigned and wraps (every 2^24 allocations): only
+ * differences are read, and unsigned wrap-around is defined. */
 #define MK__TALLY_SHIFT 40
-#define MK__TALLY_ONE ((int64_t)1 << MK__TALLY_SHIFT)
+#define MK__TALLY_ONE ((uint64_t)1 << MK__TALLY_SHIFT)
 
 /* A thread's open phases and pushed intents, and its per-phase totals. */
 typedef struct mk__thread_lifecycle {
@@ -116,6 +132,10 @@ typedef struct mk__thread_lifecycle {
 
 /* One thread slot. The hot frame fields come first. */
 typedef struct mk__thread {
+    /* >0 while the owner touches its leases or caches; written by the owner
+     * only. `stop` is raised by a thread recalling them (recall.c). */
+    MK__ATOMIC(uint32_t) busy;
+    MK__ATOMIC(uint32_t) stop;
     uintptr_t frame_cursor;
     uintptr_t frame_end;
     uint64_t frame_epoch;      /* frame the cursor belongs to; UINT64_MAX: none */
@@ -123,8 +143,8 @@ typedef struct mk__thread {
     /* every allocation of this thread, for phases to take deltas of, packed
      * in one word to cost one store: MK__TALLY_ONE per allocation plus its
      * bytes (see MK__TALLY_SHIFT) */
-    mk__counter_t tally;
-    int64_t lease[MKG_INTENT_COUNT]; /* budget bytes leased, not yet used */
+    MK__ATOMIC(uint64_t) tally;
+    mk__counter_t lease[MKG_INTENT_COUNT]; /* budget bytes leased, not yet used (busy) */
 #if MKG_CLASS_COUNT > 0
     mk__cache_t cache[MKG_CLASS_COUNT];
 #endif
@@ -187,12 +207,41 @@ void mk__free_slow(void *ptr);
 /* Cap on a thread's unused lease before the excess goes back. */
 extern int64_t mk__lease_cap[MKG_INTENT_COUNT];
 
+/* The owner's side of the recall protocol (runtime/src/recall.c). A fast path
+ * raises `busy`, then reads `stop`: a recalling thread raises `stop`, makes
+ * every thread execute a memory barrier (membarrier) and waits for `busy` to
+ * drop, so either the owner sees `stop` and takes its slow path, or the
+ * recaller waits for the owner's operation to end. False: stopped, `busy` is
+ * already dropped, go slow. Never nested: slow paths use mk__slot_enter_wait. */
+#if MKG_THREADS
+MK__INLINE bool mk__slot_enter(mk__thread_t *t)
+{
+    MK__STORE(t->busy, 1u);
+    atomic_signal_fence(memory_order_seq_cst);
+    if (MK_LIKELY(MK__LOAD_ACQUIRE(t->stop) == 0u))
+        return true;
+    MK__STORE_RELEASE(t->busy, 0u);
+    return false;
+}
+
+MK__INLINE void mk__slot_leave(mk__thread_t *t)
+{
+    MK__STORE_RELEASE(t->busy, 0u);
+}
+#else
+MK__INLINE bool mk__slot_enter(mk__thread_t *t) { (void)t; return true; }
+MK__INLINE void mk__slot_leave(mk__thread_t *t) { (void)t; }
+#endif
+
+/* Shared totals of the intents' live bytes and their peaks (stats.c). */
+MK__COLD void mk__stats_publish(mk__thread_t *t, unsigned intent);
+
 /* Counts n bytes of frame memory for `intent` in the thread's current slot. */
 MK__INLINE void mk__count_frame(mk__thread_t *t, unsigned intent, size_t n)
 {
     MK__BUMP(t->frame_row[intent], (int64_t)n);
-    MK__BUMP(t->counters[intent].allocs, 1);
-    MK__BUMP(t->tally, MK__TALLY_ONE + (int64_t)n);
+    MK__BUMP(t->counters[intent].frame_allocs, 1);
+    MK__BUMP(t->tally, MK__TALLY_ONE + (uint64_t)n);
 }
 
 MK__INLINE void *mk__frame_alloc(mk_intent_t intent, size_t size)
@@ -204,9 +253,15 @@ MK__INLINE void *mk__frame_alloc(mk_intent_t intent, size_t size)
     if (MK_UNLIKELY(t->frame_epoch != MK__LOAD(mk__frame_epoch) || n - 1u >= t->frame_end - p))
         return mk__frame_alloc_slow(intent, size, MKG_ALIGNMENT);
     if (MK__LEASED(intent)) {
-        if (MK_UNLIKELY(t->lease[intent] < (int64_t)n))
+        if (MK_UNLIKELY(!mk__slot_enter(t)))
             return mk__frame_alloc_slow(intent, size, MKG_ALIGNMENT);
-        t->lease[intent] -= (int64_t)n;
+        int64_t lease = MK__LOAD(t->lease[intent]);
+        if (MK_UNLIKELY(lease < (int64_t)n)) {
+            mk__slot_leave(t);
+            return mk__frame_alloc_slow(intent, size, MKG_ALIGNMENT);
+        }
+        MK__STORE(t->lease[intent], lease - (int64_t)n);
+        mk__slot_leave(t);
     }
     t->frame_cursor = p + n;
     mk__count_frame(t, intent, n);
@@ -214,6 +269,9 @@ MK__INLINE void *mk__frame_alloc(mk_intent_t intent, size_t size)
     return (void *)p;
 }
 
+/* Adds `bytes` (negative: a free) to the thread's live bytes of `intent`;
+ * past the band around what it last published, the change goes to the
+ * intent's shared total (and its peak) out of line. */
 MK__INLINE void mk__count_live(mk__thread_t *t, unsigned intent, int64_t bytes)
 {
     mk__intent_counters_t *c = &t->counters[intent];
@@ -221,13 +279,15 @@ MK__INLINE void mk__count_live(mk__thread_t *t, unsigned intent, int64_t bytes)
     MK__STORE(c->live, live);
     if (live > MK__LOAD(c->peak))
         MK__STORE(c->peak, live);
+    if (MK_UNLIKELY(live > c->publish_hi || live < c->publish_lo))
+        mk__stats_publish(t, intent);
 }
 
 MK__INLINE void mk__count_alloc(mk__thread_t *t, unsigned intent, int64_t bytes)
 {
     mk__count_live(t, intent, bytes);
     MK__BUMP(t->counters[intent].allocs, 1);
-    MK__BUMP(t->tally, MK__TALLY_ONE + bytes);
+    MK__BUMP(t->tally, MK__TALLY_ONE + (uint64_t)bytes);
 }
 
 #if MKG_POOL_COUNT > 0
@@ -237,7 +297,7 @@ MK__INLINE void *mk__pool_take(mk__thread_t *t, mk__cache_t *c, unsigned pool, u
 {
     void *block = c->head;
     c->head = *MK__LINK(block, (size_t)bytes);
-    c->count--;
+    MK__STORE(c->count, MK__LOAD(c->count) - 1u);
     if (mkg_pool_shapes[pool].owner == MK_POOL_SHARED)
         mk__pools[pool].tags[((uintptr_t)block - mk__pools[pool].base) >> MKG_ALIGNMENT_SHIFT] = (uint8_t)intent;
     mk__count_alloc(t, intent, bytes);
@@ -254,15 +314,22 @@ MK__INLINE void *mk__pool_alloc(mk_intent_t intent, unsigned pool, size_t size)
     int64_t bytes = (int64_t)mkg_class_size[cls];
     mk__thread_t *t = mk__self;
     mk__cache_t *c = &t->cache[cls];
-    void *block = c->head;
-    if (MK_UNLIKELY(block == NULL))
+    if (MK_UNLIKELY(!mk__slot_enter(t)))
         return mk__pool_alloc_slow(intent, size);
+    if (MK_UNLIKELY(c->head == NULL))
+        goto slow;
     if (MK__LEASED(intent)) {
-        if (MK_UNLIKELY(t->lease[intent] < bytes))
-            return mk__pool_alloc_slow(intent, size);
-        t->lease[intent] -= bytes;
+        int64_t lease = MK__LOAD(t->lease[intent]);
+        if (MK_UNLIKELY(lease < bytes))
+            goto slow;
+        MK__STORE(t->lease[intent], lease - bytes);
     }
-    return mk__pool_take(t, c, pool, intent, bytes);
+    void *block = mk__pool_take(t, c, pool, intent, bytes);
+    mk__slot_leave(t);
+    return block;
+slow:
+    mk__slot_leave(t);
+    return mk__pool_alloc_slow(intent, size);
 }
 
 /* Prepares a freed pool block for a free list: zeroed when its intent says
@@ -284,22 +351,29 @@ MK__INLINE void mk__pool_release(unsigned intent, unsigned cls, void *ptr)
     int64_t bytes = (int64_t)mkg_class_size[cls];
     mk__thread_t *t = mk__self;
     mk__cache_t *c = &t->cache[cls];
-    if (MK_UNLIKELY(c->count >= c->limit)) {
+    if (MK_UNLIKELY(!mk__slot_enter(t))) {
+        mk__pool_free_slow(intent, cls, ptr);
+        return;
+    }
+    uint32_t count = MK__LOAD(c->count);
+    if (MK_UNLIKELY(count >= c->limit)) {
+        mk__slot_leave(t);
         mk__pool_free_slow(intent, cls, ptr);
         return;
     }
     mk__pool_scrub(intent, ptr, (size_t)bytes);
     *MK__LINK(ptr, (size_t)bytes) = c->head;
     c->head = ptr;
-    c->count++;
-    mk__intent_counters_t *k = &t->counters[intent];
-    MK__BUMP(k->live, -bytes);
-    MK__BUMP(k->frees, 1);
+    MK__STORE(c->count, count + 1u);
+    mk__count_live(t, intent, -bytes);
+    MK__BUMP(t->counters[intent].frees, 1);
     if (MK__LEASED(intent)) {
-        t->lease[intent] += bytes;
-        if (MK_UNLIKELY(t->lease[intent] > mk__lease_cap[intent]))
+        int64_t lease = MK__LOAD(t->lease[intent]) + bytes;
+        MK__STORE(t->lease[intent], lease);
+        if (MK_UNLIKELY(lease > mk__lease_cap[intent]))
             mk__lease_trim(t, intent);
     }
+    mk__slot_leave(t);
 }
 #endif /* MKG_POOL_COUNT > 0 */
 
@@ -353,11 +427,15 @@ MK__INLINE void mk__free_sized_fast(mk_intent_t intent, void *ptr, size_t size)
 #if MKG_POOL_COUNT > 0
     if ((unsigned)intent < (unsigned)MKG_INTENT_COUNT && mkg_routes[intent].tier == MK_TIER_POOL) {
         unsigned pool = mkg_routes[intent].pool;
-        const mk_pool_shape_t *shape = &mkg_pool_shapes[pool];
         /* a pool intent's block may have come from the heap (fallback, over-
-         * alignment): only blocks inside the pool take the short cut */
-        if (size <= shape->max_size && (uintptr_t)ptr - mk__pools[pool].base < mk__pools[pool].bytes) {
-            mk__pool_release(intent, shape->size_class[(size + MK__ALIGN_MASK) >> MKG_ALIGNMENT_SHIFT], ptr);
+         * alignment): only blocks inside the pool take the short cut. The
+         * class comes from the address, not from `size`: a block shrunk in
+         * place by mk_realloc keeps the class it was carved from. */
+        const mk__pool_range_t *r = &mk__pools[pool];
+        uintptr_t off = (uintptr_t)ptr - r->base;
+        (void)size;
+        if (off < r->bytes) {
+            mk__pool_release(intent, r->span_class[off >> r->span_shift], ptr);
             return;
         }
     }

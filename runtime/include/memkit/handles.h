@@ -64,6 +64,14 @@ mk_handle_t mk_handle_alloc(mk_handle_table_id_t table);
  * stale (freed). */
 void *mk_handle_get(mk_handle_t handle);
 
+/* Whether the handle names a live block (false for MK_HANDLE_NULL, a handle
+ * naming no table or slot, or a stale one). A query, not a use: it never
+ * reports, in sentinel builds either, so "stop if it is gone" code can ask
+ * before mk_handle_get (which reports ML306 for a stale handle there). The
+ * answer may change as soon as another thread frees the handle. O(1).
+ * Thread-safe. */
+bool mk_handle_valid(mk_handle_t handle);
+
 /* Frees the handle's block; the handle and every copy of it become stale and
  * the slot may be reused with a new generation. O(1). Returns MK_OK;
  * MK_EINVAL for a NULL, out-of-range or stale handle (a double free, which

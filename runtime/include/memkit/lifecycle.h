@@ -105,9 +105,17 @@ void mk_intent_pop(void);
  * no intent is current. */
 void *mk_alloc_current(size_t size);
 
-/* `mk_with_intent(MK_INTENT_AI) { third_party_call(); }` */
+/* `mk_with_intent(MK_INTENT_AI) { third_party_call(); }` runs its body once,
+ * always. When the push fails (nested past MK_INTENT_STACK_DEPTH, a bad
+ * intent, no thread slot) the body still runs — under the enclosing intent —
+ * and the failure is reported (ML502) and left in mk_last_error(). Leaving the
+ * body by break ends the scope; by return or goto it does not (use
+ * MK_INTENT_SCOPE for those). */
+int mk__with_intent_begin(mk_intent_t intent);
+int mk__with_intent_end(int state);
 #define mk_with_intent(intent)                                                                                  \
-    for (int mk__with_once = mk_intent_push(intent) == MK_OK; mk__with_once; mk__with_once = 0, mk_intent_pop())
+    for (int mk__with_state = mk__with_intent_begin(intent); mk__with_state != 0;                              \
+         mk__with_state = mk__with_intent_end(mk__with_state))
 
 /* ---- scopes: a mark or a phase that ends with the enclosing block ------------------
  * On gcc and clang, MK_FRAME_SCOPE() rewinds to a mark taken at the

@@ -28,6 +28,12 @@
 #error "memkit_config.h is not a memkit-gen output: check the include path"
 #endif
 
+/* The linked name of a runtime symbol: itself, or prefixed by the config's
+ * [memkit] prefix (memkit/prefix.h, included by the generated header). */
+#ifndef MK__SYMBOL
+#define MK__SYMBOL(name) name
+#endif
+
 /* Sentinel (hardened debug) mode: MK_SENTINEL=1 (CMake MEMKIT_SENTINEL=ON),
  * or a generated `#define MKG_SENTINEL 1` ([debug] sentinel = true). Every
  * translation unit of a program must agree; 0 compiles all of it out. */
@@ -51,7 +57,8 @@ typedef enum mk_status {
     MK_ETHREADS = 6, /* more than MKG_MAX_THREADS threads attached at once */
     MK_ESYSTEM = 7,  /* the OS refused a reservation at mk_init */
     MK_ECORRUPT = 8, /* mk_validate found memkit's structures damaged */
-    MK_EFULL = 9     /* a fixed-capacity table (handles, deferred frees, callbacks) is full */
+    MK_EFULL = 9,    /* a fixed-capacity table (handles, deferred frees, callbacks) is full */
+    MK_ETOOBIG = 10  /* larger than the intent's tier serves (a pool intent with oversize = "fail") */
 } mk_status_t;
 
 /* A short English name for a status ("MK_EBUDGET: budget exhausted"). Never NULL. */
@@ -70,18 +77,39 @@ const char *mk_status_str(mk_status_t status);
  * MK_EINVAL (a NULL config, or a heap region too small or too large to format). */
 mk_status_t mk_init(const mk_config_t *config);
 
+/* What a call to mk_init compiles to outside the runtime: the caller's
+ * generated header names its config, and a runtime compiled with another one
+ * refuses it (MK_EABI, with a message on stderr). That is what happens when
+ * two components with two configs and no [memkit] prefix link into one
+ * program: the second mk_init reaches the first component's runtime. Give
+ * each config its own prefix and both work side by side. */
+mk_status_t mk__init_for(const mk_config_t *config, const char *caller_config_sha256);
+#if !defined(MK__RUNTIME_SOURCE)
+#undef mk_init
+#define mk_init(config) mk__init_for((config), MKG_CONFIG_SHA256)
+#endif
+
 /* Flushes the calling thread, releases reserved storage and forgets all state
  * so that mk_init may be called again. Every other thread that used memkit
  * must have exited first. Blocks still allocated are released with the tiers
  * (system-fallback blocks excepted: those must be freed before). Returns the
- * number of leaked blocks: in sentinel builds every pool, heap, shared or
- * scratch block still live is first reported (ML308, with its intent, size
- * and allocation site) and counted; release builds return 0. */
+ * number of pool, heap and system-fallback blocks still live (leaked), in
+ * every build; sentinel builds first report each one (ML308, with its intent,
+ * size and allocation site). */
 size_t mk_shutdown(void);
 
-/* Flushes the calling thread's caches and leases back to the global lists and
- * gives up its thread slot. Called automatically when a thread exits; call it
- * by hand in threads that outlive their use of memkit. Thread-safe. */
+/* Gives up the calling thread's slot: its cached blocks and budget leases go
+ * back to the global lists, and its frame arena slots whose frames have left
+ * flight are released (their bytes to the budgets, spilled blocks to the
+ * heap). Frames still in flight stay valid until they leave flight, when
+ * mk_begin_frame releases them (or a new thread taking the slot does). Called
+ * automatically when a thread exits; call it by hand in threads that outlive
+ * their use of memkit. A thread that attaches later starts with no open
+ * phase, pushed intent or checkpoint. Thread-safe.
+ *
+ * fork(): memkit is safe to use in the child. The forking thread keeps its
+ * slot; the slots of the parent's other threads are released in the child as
+ * if those threads had exited. */
 void mk_thread_detach(void);
 
 /* Why the calling thread's last failed call failed (MK_OK when none did).
@@ -179,15 +207,20 @@ typedef struct mk_intent_stats {
     uint64_t budget;       /* 0: no budget of its own */
     uint64_t current;      /* bytes held now (frame: in live frame slots) */
     uint64_t peak;         /* high-water mark of current (see docs/architecture.md) */
-    uint64_t allocations;  /* successful allocations */
+    uint64_t allocations;  /* successful allocations (frame allocations included) */
     uint64_t frees;        /* frees of pool/heap/system blocks */
-    uint64_t failures;     /* allocations that returned NULL */
+    uint64_t failures;     /* allocations that returned NULL (a refused thread attach included) */
+    uint64_t oversize;     /* pool requests above the pool's largest class: served by the heap
+                              (oversize = "heap") or refused with MK_ETOOBIG */
+    uint64_t leased;       /* budget bytes leased to threads and not used: not in `current`,
+                              but not available to other threads until recalled */
 } mk_intent_stats_t;
 
 typedef struct mk_tier_stats {
     uint64_t capacity; /* bytes the tier owns (frame: all arenas) */
-    uint64_t used;     /* bytes handed out (pool: blocks outside the global lists) */
+    uint64_t used;     /* bytes held by the program (pool: blocks handed out) */
     uint64_t peak;     /* high-water mark of used where tracked (heap), else used */
+    uint64_t cached;   /* pool: free blocks kept in threads' caches (not in `used`) */
 } mk_tier_stats_t;
 
 typedef struct mk_stats {
@@ -198,6 +231,7 @@ typedef struct mk_stats {
     uint64_t budget_reserved;   /* bytes charged against the total (incl. thread leases) */
     uint64_t frame_index;
     uint32_t threads_attached;
+    uint64_t attach_failures;   /* calls refused a thread slot (more than max_threads threads at once) */
 } mk_stats_t;
 
 /* Sums the per-thread counters into *out. O(threads × intents). Thread-safe;
@@ -237,19 +271,28 @@ uint64_t mk_fault_requests(void);
  * name first records __FILE__:__LINE__ for the reports and the leak audit.
  * The runtime's own sources (MK__RUNTIME_SOURCE) see the plain functions. */
 #if MK_SENTINEL && !defined(MK__RUNTIME_SOURCE)
+/* the static inline ones keep their names; the others call their linked name */
 #define MK__SITE(call) (mk__sentinel_site(__FILE__, __LINE__), call)
 #define mk_alloc(...) MK__SITE(mk_alloc(__VA_ARGS__))
 #define mk_alloc_aligned(...) MK__SITE(mk_alloc_aligned(__VA_ARGS__))
-#define mk_calloc(...) MK__SITE(mk_calloc(__VA_ARGS__))
-#define mk_realloc(...) MK__SITE(mk_realloc(__VA_ARGS__))
 #define mk_free(...) MK__SITE(mk_free(__VA_ARGS__))
 #define mk_free_sized(...) MK__SITE(mk_free_sized(__VA_ARGS__))
-#define mk_alloc_current(...) MK__SITE(mk_alloc_current(__VA_ARGS__))
-#define mk_shared_new(...) MK__SITE(mk_shared_new(__VA_ARGS__))
-#define mk_shared_make_mut(...) MK__SITE(mk_shared_make_mut(__VA_ARGS__))
-#define mk_scratch_acquire(...) MK__SITE(mk_scratch_acquire(__VA_ARGS__))
-#define mk_group_alloc(...) MK__SITE(mk_group_alloc(__VA_ARGS__))
-#define mk_promote(...) MK__SITE(mk_promote(__VA_ARGS__))
+#undef mk_calloc
+#undef mk_realloc
+#undef mk_alloc_current
+#undef mk_shared_new
+#undef mk_shared_make_mut
+#undef mk_scratch_acquire
+#undef mk_group_alloc
+#undef mk_promote
+#define mk_calloc(...) MK__SITE(MK__SYMBOL(mk_calloc)(__VA_ARGS__))
+#define mk_realloc(...) MK__SITE(MK__SYMBOL(mk_realloc)(__VA_ARGS__))
+#define mk_alloc_current(...) MK__SITE(MK__SYMBOL(mk_alloc_current)(__VA_ARGS__))
+#define mk_shared_new(...) MK__SITE(MK__SYMBOL(mk_shared_new)(__VA_ARGS__))
+#define mk_shared_make_mut(...) MK__SITE(MK__SYMBOL(mk_shared_make_mut)(__VA_ARGS__))
+#define mk_scratch_acquire(...) MK__SITE(MK__SYMBOL(mk_scratch_acquire)(__VA_ARGS__))
+#define mk_group_alloc(...) MK__SITE(MK__SYMBOL(mk_group_alloc)(__VA_ARGS__))
+#define mk_promote(...) MK__SITE(MK__SYMBOL(mk_promote)(__VA_ARGS__))
 #endif
 
 #endif /* MEMKIT_MEMKIT_H */

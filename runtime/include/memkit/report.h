@@ -2,9 +2,10 @@
  * docs/diagnostics.md, their severities, and the hook that receives them.
  * Included by memkit.h.
  *
- * The API exists in every build. Release builds produce no runtime report;
- * sentinel builds (MK_SENTINEL=1, see README "Sentinel mode") report the
- * ML1xx-ML5xx hazards they find. Handler and actions are process-wide and
+ * The API exists in every build. Release builds report only ML502 (an intent
+ * scope that could not be pushed, whose allocations go to the enclosing
+ * intent); sentinel builds (MK_SENTINEL=1, see README "Sentinel mode") report
+ * the ML1xx-ML5xx hazards they find. Handler and actions are process-wide and
  * survive mk_init / mk_shutdown, so they may be set before mk_init.
  */
 #ifndef MEMKIT_REPORT_H
@@ -55,8 +56,8 @@ mk_status_t mk_set_report_action(mk_severity_t severity, mk_report_action_t acti
 /* "info", "warning" or "error" ("?" otherwise). O(1). Thread-safe. */
 const char *mk_severity_name(mk_severity_t severity);
 
-/* Reports made since the process started, per severity (all builds; 0 in
- * release builds). Thread-safe. */
+/* Reports made since the process started, per severity (all builds).
+ * Thread-safe. */
 unsigned long mk_report_count(mk_severity_t severity);
 
 #endif /* MEMKIT_REPORT_H */

@@ -1,7 +1,7 @@
 /* fault.c — the counters behind fault.h and the test-facing switch. */
-#include "fault.h"
+#include <memkit/memkit.h> /* first: a config's prefix renames what fault.h declares */
 
-#include <memkit/memkit.h>
+#include "fault.h"
 
 #if MK_FAULT_INJECTION
 static MK__ATOMIC(uint64_t) mk__fault_count;

@@ -9,6 +9,7 @@
  */
 #ifndef MEMKIT_FAULT_H
 #define MEMKIT_FAULT_H
+/* Include after memkit/memkit.h (a config's prefix renames mk__fault). */
 
 #include <stdbool.h>
 
@@ -26,6 +27,7 @@ typedef enum mk__fault_kind {
 /* Counts a request of `kind`; true when it is the one to fail. */
 bool mk__fault(mk__fault_kind_t kind);
 #else
+#undef mk__fault /* memkit/prefix.h renames the function of fault-injection builds */
 #define mk__fault(kind) false
 #endif
 

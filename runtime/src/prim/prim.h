@@ -34,6 +34,20 @@ void mk__prim_thread_exit_fini(void);
 void mk__prim_thread_exit_arm(void *slot);
 void mk__prim_thread_exit_disarm(void);
 
+/* Makes every other running thread of the process execute a full memory
+ * barrier before it returns (Linux: membarrier, private expedited). The init
+ * registers the process and returns false where the OS cannot do it; then
+ * mk__prim_fence_others does nothing and callers must not rely on it. */
+bool mk__prim_fence_others_init(void);
+void mk__prim_fence_others(void);
+
+/* Installs fork handlers (pthread_atfork) once per process: prepare runs in
+ * the forking thread before fork, parent and child after it. */
+void mk__prim_fork_init(void (*prepare)(void), void (*parent)(void), void (*child)(void));
+
+/* Gives the processor to another thread (a wait that may be long). */
+void mk__prim_yield(void);
+
 /* 64 bits that differ from run to run (sentinel canaries); not for
  * cryptography. */
 uint64_t mk__prim_entropy(void);

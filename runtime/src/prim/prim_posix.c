@@ -2,6 +2,9 @@
 #if !defined(_DEFAULT_SOURCE)
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #endif
+#include <memkit/memkit.h> /* first: a config's prefix renames what prim.h declares */
+#include <memkit/track.h>
+
 #include "prim.h"
 #include "fault.h"
 
@@ -11,11 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <memkit/memkit.h>
-#include <memkit/track.h>
-
 #if MKG_THREADS
 #include <pthread.h>
+#include <sched.h>
 static pthread_key_t mk__exit_key;
 static bool mk__exit_key_live;
 #endif
@@ -71,6 +72,54 @@ void mk__prim_relax(void)
     __asm__ __volatile__("yield");
 #endif
 }
+
+#if MKG_THREADS && defined(__linux__)
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+
+static bool mk__fence_registered;
+
+bool mk__prim_fence_others_init(void)
+{
+    if (!mk__fence_registered) {
+        long supported = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+        mk__fence_registered = supported > 0 && (supported & MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0 &&
+                               syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+    }
+    return mk__fence_registered;
+}
+
+void mk__prim_fence_others(void)
+{
+    if (mk__fence_registered && syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
+        mk__prim_panic("membarrier failed after it was registered");
+}
+#else
+bool mk__prim_fence_others_init(void) { return false; }
+void mk__prim_fence_others(void) {}
+#endif
+
+#if MKG_THREADS
+void mk__prim_fork_init(void (*prepare)(void), void (*parent)(void), void (*child)(void))
+{
+    static bool installed; /* handlers cannot be removed: once per process */
+    if (!installed)
+        installed = pthread_atfork(prepare, parent, child) == 0;
+}
+
+void mk__prim_yield(void)
+{
+    sched_yield();
+}
+#else
+void mk__prim_fork_init(void (*prepare)(void), void (*parent)(void), void (*child)(void))
+{
+    (void)prepare;
+    (void)parent;
+    (void)child;
+}
+void mk__prim_yield(void) {}
+#endif
 
 #if MKG_THREADS
 bool mk__prim_thread_exit_init(void (*on_exit)(void *slot))
