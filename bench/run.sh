@@ -69,3 +69,16 @@ cflags=(-O2 -std=c11 -DNDEBUG -Wall -Wextra -Wpedantic -Wconversion -Iruntime/in
 export GLIBC_TUNABLES="${GLIBC_TUNABLES:+$GLIBC_TUNABLES:}glibc.rtld.optional_static_tls=65536"
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $("$CC" --version | head -1)"
 "$out/memkit_bench" "$@"
+
+# ---- max_threads: per-operation and per-frame cost must not depend on it ---------
+echo
+echo "| max_threads (bench/max_threads.c)  | max_threads | median | min | max |"
+echo "|---|---|---|---|---|"
+for n in 4 64 1024; do
+    mkdir -p "$out/mt$n"
+    sed "s/^max_threads = 4$/max_threads = $n/" bench/max_threads.toml > "$out/mt$n/max_threads.toml"
+    "$py" generator/memkit-gen "$out/mt$n/max_threads.toml" -o "$out/mt$n/gen" >/dev/null
+    "$CC" -O2 -std=c11 -DNDEBUG -Wall -Wextra -Wpedantic -Wconversion -Iruntime/include -Iruntime/src -I"$out/mt$n/gen" \
+        -o "$out/mt$n/max_threads" bench/max_threads.c runtime/src/*.c runtime/src/prim/*.c "$out/mt$n/gen/memkit_config.c" -lpthread
+    "$out/mt$n/max_threads"
+done

@@ -201,6 +201,10 @@ void mk__fork_child(void)
         mk__thread_t *t = &mk__rt.threads[i];
         if (t == self || MK__LOAD(mk__rt.thread_taken[i]) != MK__SLOT_TAKEN)
             continue;
+        /* its thread may have raised `busy` to enter, seen `stop` and been
+         * about to drop it when the fork happened: it did nothing in between */
+        MK__STORE(t->busy, 0u);
+        MK__STORE(t->stop, 0u);
         bool in_flight = mk__thread_release(t);
         MK__STORE(mk__rt.thread_taken[i], in_flight ? MK__SLOT_DEPARTED : MK__SLOT_FREE);
         if (in_flight)
