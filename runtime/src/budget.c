@@ -131,15 +131,9 @@ bool mk__budget_take_slow(mk__thread_t *t, unsigned intent, int64_t bytes)
     return false;
 }
 
-void mk__budget_give_slow(mk__thread_t *t, unsigned intent, int64_t bytes)
+void mk__budget_give_unattached(unsigned intent, int64_t bytes)
 {
-    if (t == NULL) { /* a thread that could not attach: straight back */
-        mk__ungrab(intent, bytes);
-        return;
-    }
-    mk__slot_enter_wait(t);
-    mk__lease_add(t, intent, bytes);
-    mk__slot_exit(t);
+    mk__ungrab(intent, bytes);
 }
 
 void mk__lease_trim(mk__thread_t *t, unsigned intent)

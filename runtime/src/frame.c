@@ -96,8 +96,7 @@ static bool mk__frame_release_done(mk__thread_t *t, unsigned reuse)
 bool mk__frame_release_thread(mk__thread_t *t)
 {
 #if MK_SENTINEL
-    if (t->frame_epoch != UINT64_MAX)
-        mk__sentinel_frame_leave(t);
+    mk__sentinel_frame_leave(t);
 #endif
     bool in_flight = mk__frame_release_done(t, MKG_FRAMES_IN_FLIGHT);
     /* whoever owns the slot next starts a new cursor in its first frame */

@@ -185,7 +185,8 @@ void mk__fork_child(void);
 /* ---- budget.c: per-intent and total budgets, leased to threads in chunks ---- */
 void mk__budget_init(void);
 bool mk__budget_take_slow(mk__thread_t *t, unsigned intent, int64_t bytes);
-void mk__budget_give_slow(mk__thread_t *t, unsigned intent, int64_t bytes);
+/* A free by a thread that could not attach: straight back to the budget. */
+void mk__budget_give_unattached(unsigned intent, int64_t bytes);
 /* Returns all of a thread's leases (thread exit, shutdown). */
 void mk__budget_return_leases(mk__thread_t *t);
 /* Returns an entered (or stopped) slot's lease of one intent. */
@@ -362,7 +363,6 @@ void *mk__realloc_plain(mk_intent_t intent, void *ptr, size_t size);
 /* ---- stats.c ---- */
 /* Folds the current summed bytes of every intent (or one) into the peaks. */
 void mk__stats_sample(void);
-void mk__stats_sample_intent(unsigned intent);
 void mk__stats_sample_frames(void); /* frame intents only: at each thread's frame reset */
 void mk__stats_init(void);
 /* A second thread slot is taken: the exact single-thread peaks become floors. */
@@ -419,7 +419,7 @@ static inline void mk__budget_give(mk__thread_t *t, unsigned intent, int64_t byt
     if (!MK__LEASED(intent))
         return;
     if (t == NULL) {
-        mk__budget_give_slow(NULL, intent, bytes);
+        mk__budget_give_unattached(intent, bytes);
         return;
     }
     mk__slot_enter_wait(t);

@@ -69,7 +69,7 @@ static void mk__peak_fold(unsigned intent, int64_t now)
 #endif
 }
 
-void mk__stats_sample_intent(unsigned intent)
+static void mk__stats_sample_intent(unsigned intent)
 {
     mk__peak_fold(intent, mk__intent_current(intent, NULL, NULL));
 }

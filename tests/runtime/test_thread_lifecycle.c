@@ -171,41 +171,33 @@ static void test_exited_thread_frames_released(void)
     CHECK_EQ(s.intents[MK_INTENT_FRAMES].leased, 0u);
     CHECK_EQ(s.tiers[MK_TIER_HEAP].used, 0u);
     mk_end_frame();
-
-    /* a thread whose frame left flight before it exits gives it back at exit */
-    pthread_t t;
-    CHECK(pthread_create(&t, NULL, frame_thread, NULL) == 0);
-    CHECK(pthread_join(t, NULL) == 0);
-    mk_begin_frame();
-    mk_begin_frame();
-    /* nobody allocated since; the departed slot went at the frame boundary */
-    s = check_stats();
-    CHECK_EQ(s.intents[MK_INTENT_FRAMES].current, 0u);
-    CHECK_EQ(s.tiers[MK_TIER_HEAP].used, 0u);
-    /* every slot is free again: four threads attach at once */
     CHECK_EQ(s.threads_attached, 0u);
 }
 
-/* mk_thread_detach by hand, frames out of flight: released at once */
-static void *detach_after_frames(void *arg)
+/* A thread whose frames left flight while it idled gives them back when it
+ * exits, with no frame boundary after. */
+static void job_frames(idler_t *w)
 {
-    (void)arg;
-    for (unsigned i = 0; i < 4; i++)
+    (void)w;
+    for (unsigned i = 0; i < 20; i++)
         CHECK(mk_alloc(MK_INTENT_FRAMES, 1024) != NULL);
-    return NULL;
 }
 
-static void test_detach_releases_done_frames(void)
+static void test_exit_releases_done_frames(void)
 {
+    mk_begin_frame(); /* frame 1 */
+    idler_t w;
+    idler_start(&w, job_frames);
     mk_begin_frame();
-    pthread_t t;
-    CHECK(pthread_create(&t, NULL, detach_after_frames, NULL) == 0);
-    CHECK(pthread_join(t, NULL) == 0);
-    mk_begin_frame();
-    mk_begin_frame(); /* reclaimed here */
-    mk_begin_frame();
-    CHECK_EQ(check_intent_stats(MK_INTENT_FRAMES).current, 0u);
-    CHECK_EQ(check_stats().budget_reserved, 0u);
+    mk_begin_frame(); /* frame 3: frame 1 left flight, but the idle thread has not reset */
+    mk_stats_t s = check_stats();
+    CHECK_EQ(s.intents[MK_INTENT_FRAMES].current, 0u); /* not live: out of flight */
+    CHECK(s.tiers[MK_TIER_HEAP].used > 0u); /* its spills are still allocated */
+    idler_stop(&w); /* exits: released now */
+    s = check_stats();
+    CHECK_EQ(s.tiers[MK_TIER_HEAP].used, 0u);
+    CHECK_EQ(s.intents[MK_INTENT_FRAMES].leased, 0u);
+    CHECK_EQ(s.threads_attached, 0u);
 }
 
 /* ---- item 7: a new thread does not inherit a dead thread's state ------------- */
@@ -394,7 +386,7 @@ int main(void)
     RUN(test_idle_lease_recalled);
     RUN(test_cached_blocks_recalled);
     RUN(test_exited_thread_frames_released);
-    RUN(test_detach_releases_done_frames);
+    RUN(test_exit_releases_done_frames);
     RUN(test_new_thread_starts_clean);
     RUN(test_peak_survives_second_thread);
     RUN(test_peak_without_frames);
