@@ -20,7 +20,7 @@
 void mk__count_free(mk__thread_t *t, unsigned intent, int64_t bytes)
 {
     if (t != NULL) {
-        mk__count_live(t, intent, -bytes);
+        mk__count_live_down(t, intent, bytes);
         MK__BUMP(t->counters[intent].frees, 1);
         return;
     }

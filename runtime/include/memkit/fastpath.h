@@ -283,6 +283,17 @@ MK__INLINE void mk__count_live(mk__thread_t *t, unsigned intent, int64_t bytes)
         mk__stats_publish(t, intent);
 }
 
+/* mk__count_live for a free: live only goes down, so only the band's lower
+ * edge can be crossed (and no peak can be). */
+MK__INLINE void mk__count_live_down(mk__thread_t *t, unsigned intent, int64_t bytes)
+{
+    mk__intent_counters_t *c = &t->counters[intent];
+    int64_t live = MK__LOAD(c->live) - bytes;
+    MK__STORE(c->live, live);
+    if (MK_UNLIKELY(live < c->publish_lo))
+        mk__stats_publish(t, intent);
+}
+
 MK__INLINE void mk__count_alloc(mk__thread_t *t, unsigned intent, int64_t bytes)
 {
     mk__count_live(t, intent, bytes);
@@ -365,7 +376,7 @@ MK__INLINE void mk__pool_release(unsigned intent, unsigned cls, void *ptr)
     *MK__LINK(ptr, (size_t)bytes) = c->head;
     c->head = ptr;
     MK__STORE(c->count, count + 1u);
-    mk__count_live(t, intent, -bytes);
+    mk__count_live_down(t, intent, bytes);
     MK__BUMP(t->counters[intent].frees, 1);
     if (MK__LEASED(intent)) {
         int64_t lease = MK__LOAD(t->lease[intent]) + bytes;
