@@ -8,8 +8,10 @@ static _Alignas(64) unsigned char mkg_frame_storage[16777216];
 static _Alignas(64) unsigned char mkg_heap_storage[33554432];
 static _Alignas(64) unsigned char mkg_pool_large_storage[1048576];
 static uint8_t mkg_pool_large_tags[65536];
+static uint64_t mkg_pool_large_free_bits[19];
 static _Alignas(64) unsigned char mkg_pool_small_storage[4194304];
 static uint8_t mkg_pool_small_tags[262144];
+static uint64_t mkg_pool_small_free_bits[1314];
 static _Alignas(64) unsigned char mkg_handles_entities_blocks[524288];
 static mk_handle_slot_t mkg_handles_entities_slots[4096];
 static uint32_t mkg_handles_entities_owner[4096];
@@ -121,10 +123,12 @@ static const mk_class_layout_t mkg_classes[MKG_CLASS_COUNT] = {
 };
 
 static const mk_pool_layout_t mkg_pools[MKG_POOL_COUNT] = {
-    { "large", mkg_pool_large_storage, mkg_pool_large_tags, mkg_pool_large_spans,
-      1048576u, 12u, 256u, 0, 4, MK_STORAGE_STATIC, 2 },
-    { "small", mkg_pool_small_storage, mkg_pool_small_tags, mkg_pool_small_spans,
-      4194304u, 12u, 1024u, 4, 8, MK_STORAGE_STATIC, 32 }
+    { "large", mkg_pool_large_storage, mkg_pool_large_tags,
+      mkg_pool_large_free_bits, mkg_pool_large_spans,
+      1048576u, 19u, 12u, 256u, 0, 4, MK_STORAGE_STATIC, 2, 0 },
+    { "small", mkg_pool_small_storage, mkg_pool_small_tags,
+      mkg_pool_small_free_bits, mkg_pool_small_spans,
+      4194304u, 1314u, 12u, 1024u, 4, 8, MK_STORAGE_STATIC, 32, 0 }
 };
 
 static const mk_handle_table_layout_t mkg_handle_tables[MKG_HANDLE_TABLE_COUNT] = {
@@ -138,5 +142,6 @@ const mk_config_t mkg_config = {
     mkg_frame_storage, mkg_heap_storage,
     1048576u, 33554432u, 100663296u,
     MK_STORAGE_STATIC, MK_STORAGE_STATIC, MK_OVERFLOW_HEAP, 1,
+    0, 0,
     mkg_handle_tables
 };

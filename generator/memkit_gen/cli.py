@@ -163,7 +163,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     except BrokenPipeError:  # argparse's own output (usage, --help) to a reader that has gone
         _drop_rest(sys.stdout)
         _drop_rest(sys.stderr)
-        return 2
+        # unbuffered output (PYTHONUNBUFFERED) breaks inside argparse: --help and --version
+        # still did their job, a usage error still is one
+        asked = sys.argv[1:] if argv is None else argv
+        return 0 if any(a in ("-h", "--help", "--version") for a in asked) else 2
     finally:
         # --help and --version text is still buffered: flush it here, where a reader that
         # has gone is handled, not at interpreter exit, where it would print a traceback.

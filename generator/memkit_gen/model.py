@@ -41,6 +41,10 @@ SENTINEL_CANARY_BYTES = 16
 # truncated to fit"). memkit may take 1.5 GiB of it; the other 512 MiB are left to the
 # program's own code, data and libraries. Larger tiers use storage = "reserve".
 MAX_STATIC_BYTES = GIB + GIB // 2
+# The heap tier's per-thread cache (runtime/include/memkit/fastpath.h, mk__heap_bin):
+# blocks of up to 16 KiB in 64 size bins, 16-byte steps to 256 B, then 8 per doubling.
+HEAP_BIN_SIZES = tuple(range(16, 257, 16)) + tuple((1 << k) + j * (1 << (k - 3))
+                                                  for k in range(8, 14) for j in range(1, 9))
 HANDLE_SLOT_BYTES = 16      # sizeof(mk_handle_slot_t)
 HANDLE_OWNER_BYTES = 4      # sizeof(uint32_t), one block -> slot entry
 
@@ -88,6 +92,8 @@ class Pool:
     thread_cache: int
     storage: str
     tag_bytes: int                # 0: no tags array
+    bitmap_words: int             # 64-bit words of the classes' free-block bitmaps
+    prefault: bool                # mk_init touches every page of the storage
 
     @property
     def shared(self) -> bool:
@@ -95,7 +101,9 @@ class Pool:
 
     @property
     def static_bytes(self) -> int:
-        return (self.bytes if self.storage == "static" else 0) + self.tag_bytes
+        if self.storage != "static":
+            return 0
+        return self.bytes + self.tag_bytes + 8 * self.bitmap_words
 
 
 @dataclass(frozen=True)
@@ -104,6 +112,7 @@ class Frame:
     overflow: str
     storage: str
     static_bytes: int
+    prefault: bool
 
 
 @dataclass(frozen=True)
@@ -112,6 +121,8 @@ class Heap:
     fallback: str
     storage: str
     static_bytes: int
+    prefault: bool
+    thread_cache: int         # blocks per size bin kept per thread (0: no heap cache)
 
 
 @dataclass(frozen=True)
@@ -163,6 +174,25 @@ class Model:
     platform: str             # "" when no overlay
     normalized: str           # canonical JSON of the config the model was built from
 
+    @property
+    def cache_slots(self) -> int:
+        """Entries of one thread's pool magazines: thread_cache for every class."""
+        return sum(p.thread_cache * len(p.classes) for p in self.pools)
+
+
+def heap_cache_bytes(thread_cache: int, max_threads: int) -> int:
+    """The most the heap's thread caches can hold: every bin of every thread full."""
+    return thread_cache * sum(HEAP_BIN_SIZES) * max_threads
+
+
+def default_heap_cache(heap_size: int, max_threads: int) -> int:
+    """[heap] thread_cache's default: 8 blocks per bin, fewer (down to none) so that
+    full caches stay under half of the heap, as ML507 asks."""
+    n = 8
+    while n and 2 * heap_cache_bytes(n, max_threads) >= heap_size:
+        n //= 2
+    return n
+
 
 def ceil_log2(n: int) -> int:
     return max(0, (n - 1).bit_length())
@@ -179,7 +209,7 @@ def span_shift_for(pool_bytes: int) -> int:
 
 def layout_pool(name: str, index: int, first_class: int, sizes: List[int], blocks: List[int],
                 alignment: int, owner: int, intents: Tuple[str, ...], thread_cache: int,
-                storage: str) -> Pool:
+                storage: str, prefault: bool = False) -> Pool:
     """Every derived number of one pool: class regions, spans, size lookup, tags."""
     shift = span_shift_for(sum(s * b for s, b in zip(sizes, blocks)))
     classes, offset, span_class = [], 0, []
@@ -192,8 +222,11 @@ def layout_pool(name: str, index: int, first_class: int, sizes: List[int], block
     for i in range(sizes[-1] // alignment + 1):
         size_class.append(first_class + next(j for j, s in enumerate(sizes) if s >= i * alignment))
     tag_bytes = (offset >> ceil_log2(alignment)) if owner == POOL_SHARED and storage == "static" else 0
+    # per class: a bit per block, then a summary bit per word of those (runtime/src/pool.c)
+    bitmap_words = sum((count + 63) // 64 + (count + 4095) // 4096 for count in blocks)
     return Pool(name, index, tuple(classes), first_class, sizes[-1], shift, offset >> shift, offset,
-                tuple(span_class), tuple(size_class), owner, intents, thread_cache, storage, tag_bytes)
+                tuple(span_class), tuple(size_class), owner, intents, thread_cache, storage, tag_bytes,
+                bitmap_words, prefault)
 
 
 class _Builder:
@@ -271,6 +304,8 @@ class _Builder:
             self.err(("heap", "size"), f"[heap]: size must be a multiple of alignment {align}, "
                      f"got {heap['size']}", f"use {round_up(heap['size'], align)}", value=True)
             heap_ok = False
+        if heap_ok and isinstance(max_threads, int):
+            self.heap_cache_share(heap, max_threads)
 
         # [budget]
         total = 0
@@ -399,6 +434,22 @@ class _Builder:
         if tier != "pool":
             return None
         return oversize or ("heap" if has_heap else "fail")
+
+    def heap_cache_share(self, heap: Dict[str, Any], max_threads: int) -> None:
+        """ML507 for the heap: every thread's cache full at once would hold half the heap or more."""
+        if "thread_cache" not in heap:
+            return  # the default stays under half the heap
+        cache = self.get(heap, "heap", "thread_cache")
+        if cache is INVALID:
+            return
+        parked = heap_cache_bytes(cache, max_threads)
+        if cache and 2 * parked >= heap["size"]:
+            self.warn(ML_THREAD_CACHE, ("heap", "thread_cache"),
+                      f"[heap]: thread caches can hold {fmt_size(parked)} (thread_cache {cache} blocks in each "
+                      f"of {len(HEAP_BIN_SIZES)} size bins x max_threads {max_threads}), half or more of the "
+                      f"{fmt_size(heap['size'])} heap",
+                      "blocks parked in idle threads' caches are missing from the heap until recalled; lower "
+                      "thread_cache (0 turns the heap cache off), or give the heap more size", value=True)
 
     def thread_cache_share(self, name: str, p: Dict[str, Any], shape: Tuple[List[int], List[int]],
                            max_threads: int) -> None:
@@ -556,7 +607,8 @@ def _finish(parts: Dict[str, Any], platform: str, normalized: str) -> Model:
         owner = intent_index[users[0]] if len(users) == 1 else POOL_SHARED
         p = parts["pools"][name]
         pools.append(layout_pool(name, index, first, sizes, blocks, align, owner, users,
-                                 p.get("thread_cache", 32), p.get("storage", "static")))
+                                 p.get("thread_cache", 32), p.get("storage", "static"),
+                                 p.get("prefault", False)))
         first += len(sizes)
 
     routes = []
@@ -580,11 +632,12 @@ def _finish(parts: Dict[str, Any], platform: str, normalized: str) -> Model:
         f = parts["frame"]
         storage = f.get("storage", "static")
         frame = Frame(f["arena"], f.get("overflow", "fail"), storage,
-                      max_threads * frames * f["arena"] if storage == "static" else 0)
+                      max_threads * frames * f["arena"] if storage == "static" else 0, f.get("prefault", False))
     if parts["heap"] is not None:
         h = parts["heap"]
         storage = h.get("storage", "static")
-        heap = Heap(h["size"], h.get("fallback", "system"), storage, h["size"] if storage == "static" else 0)
+        heap = Heap(h["size"], h.get("fallback", "system"), storage, h["size"] if storage == "static" else 0,
+                    h.get("prefault", False), h.get("thread_cache", default_heap_cache(h["size"], max_threads)))
 
     static = (frame.static_bytes if frame else 0) + (heap.static_bytes if heap else 0) \
         + sum(p.static_bytes for p in pools) + sum(t.static_bytes for t in handle_tables)

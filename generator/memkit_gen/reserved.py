@@ -24,6 +24,7 @@ FAMILIES: Tuple[Tuple[str, str, str], ...] = (
     ("pool", "MK_POOL_", ""),
     ("pool", "mkg_pool_", "_storage"),
     ("pool", "mkg_pool_", "_tags"),
+    ("pool", "mkg_pool_", "_free_bits"),
     ("pool", "mkg_pool_", "_spans"),
     ("pool", "mkg_pool_", "_size_class"),
     ("handles", "MK_HANDLES_", ""),

@@ -14,9 +14,17 @@
 
 MK__ATOMIC(uint64_t) mk__frame_epoch;
 
+/* The frame-tier intents, for the tally of a thread's rows (phases). */
+static unsigned mk__frame_intents[MKG_INTENT_COUNT];
+static unsigned mk__frame_intent_count;
+
 void mk__frame_init(void)
 {
     MK__STORE(mk__frame_epoch, 0u);
+    mk__frame_intent_count = 0;
+    for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++)
+        if (mk__rt.config->routes[intent].tier == MK_TIER_FRAME)
+            mk__frame_intents[mk__frame_intent_count++] = intent;
 }
 
 bool mk__frame_owns(const void *ptr)
@@ -55,18 +63,51 @@ static void mk__frame_free_spills(mk__thread_t *t, unsigned slot, void *stop)
     t->overflow[slot] = stop;
 }
 
+/* Moves `part` of a row (allocations and bytes) into the thread's running
+ * totals: its allocation count and its tally (phases). */
+static void mk__frame_fold(mk__thread_t *t, unsigned intent, uint64_t part)
+{
+    MK__BUMP(t->counters[intent].frame_allocs, (int64_t)MK__ROW_COUNT(part));
+    MK__BUMP(t->frame_tally, (MK__ROW_COUNT(part) << MK__TALLY_SHIFT) + (uint64_t)MK__ROW_BYTES(part));
+}
+
 /* Hands a slot's bytes back to the budgets and frees its spilled blocks. */
 static void mk__frame_release_slot(mk__thread_t *t, unsigned slot)
 {
     for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++) {
-        int64_t bytes = MK__LOAD(t->frame_bytes[slot][intent]);
-        MK__ASSERT(bytes >= 0);
-        if (bytes == 0)
+        uint64_t row = MK__LOAD(t->frame_rows[slot][intent]);
+        if (row == 0)
             continue;
-        MK__STORE(t->frame_bytes[slot][intent], 0);
-        mk__budget_give(t, intent, bytes);
+        MK__STORE(t->frame_rows[slot][intent], 0u);
+        mk__frame_fold(t, intent, row);
+        mk__budget_give(t, intent, MK__ROW_BYTES(row));
     }
     mk__frame_free_spills(t, slot, NULL);
+}
+
+uint64_t mk__frame_tally(const mk__thread_t *t)
+{
+    uint64_t count = 0, units = 0;
+    for (unsigned s = 0; s < MKG_FRAMES_IN_FLIGHT; s++)
+        for (unsigned i = 0; i < mk__frame_intent_count; i++) {
+            uint64_t row = MK__LOAD(t->frame_rows[s][mk__frame_intents[i]]);
+            count += MK__ROW_COUNT(row);
+            units += row >> 32;
+        }
+    return MK__LOAD(t->frame_tally) + (count << MK__TALLY_SHIFT) + (units << MKG_ALIGNMENT_SHIFT);
+}
+
+uint64_t mk__frame_allocations(unsigned intent)
+{
+    uint64_t allocs = 0;
+    uint32_t span = mk__thread_span();
+    for (unsigned i = 0; i < span; i++) {
+        const mk__thread_t *t = &mk__rt.threads[i];
+        allocs += (uint64_t)MK__LOAD(t->counters[intent].frame_allocs);
+        for (unsigned s = 0; s < MKG_FRAMES_IN_FLIGHT; s++)
+            allocs += MK__ROW_COUNT(MK__LOAD(t->frame_rows[s][intent]));
+    }
+    return allocs;
 }
 
 /* Releases every arena slot of thread t whose frame is out of flight, and
@@ -120,7 +161,7 @@ static void mk__frame_enter(mk__thread_t *t, uint64_t epoch)
     MK__STORE(t->slot_epoch[slot], epoch + 1u);
     t->frame_cursor = (uintptr_t)arena;
     t->frame_end = (uintptr_t)arena + (uintptr_t)MKG_FRAME_ARENA_BYTES;
-    t->frame_row = t->frame_bytes[slot];
+    t->frame_row = t->frame_rows[slot];
     t->frame_epoch = epoch;
 }
 
@@ -136,6 +177,11 @@ void *mk__frame_spill(unsigned intent, size_t n, size_t align)
     uint64_t epoch = MK__LOAD(mk__frame_epoch);
     if (t->frame_epoch != epoch)
         mk__frame_enter(t, epoch);
+    unsigned slot = (unsigned)(epoch % MKG_FRAMES_IN_FLIGHT);
+    if ((MK__LOAD(t->frame_rows[slot][intent]) >> 32) + (n >> MKG_ALIGNMENT_SHIFT) > 0xFFFFFFFFu) {
+        mk__last_error = MK_ENOMEM; /* a row counts 2^32 alignment units of one intent per frame */
+        return NULL;
+    }
     if (!mk__budget_take(t, intent, (int64_t)n)) {
         mk__last_error = MK_EBUDGET;
         return NULL;
@@ -147,7 +193,6 @@ void *mk__frame_spill(unsigned intent, size_t n, size_t align)
         mk__last_error = MK_ENOMEM;
         return NULL;
     }
-    unsigned slot = (unsigned)(epoch % MKG_FRAMES_IN_FLIGHT);
     *mk__spill_link(block) = t->overflow[slot];
     t->overflow[slot] = block;
     mk__count_frame(t, intent, n); /* frame_row is this slot's row: mk__frame_enter ran */
@@ -196,7 +241,7 @@ int64_t mk__frame_live(unsigned intent)
             uint64_t stamp = MK__LOAD(t->slot_epoch[s]);
             /* a slot of a frame at least MKG_FRAMES_IN_FLIGHT old is dead data */
             if (mk__slot_in_flight(stamp))
-                live += MK__LOAD(t->frame_bytes[s][intent]);
+                live += MK__ROW_BYTES(MK__LOAD(t->frame_rows[s][intent]));
         }
     }
     return live;
@@ -281,7 +326,7 @@ mk_frame_mark_t mk_frame_mark(void)
     mark.spill = spill;
     mark.thread = t->index;
     for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++)
-        mark.bytes[intent] = MK__LOAD(t->frame_row[intent]);
+        mark.bytes[intent] = (int64_t)MK__LOAD(t->frame_row[intent]); /* the whole row */
 #if MK_SENTINEL
     mk__sentinel_mark_taken(t, &mark);
 #endif
@@ -340,11 +385,13 @@ mk_status_t mk_frame_rewind(const mk_frame_mark_t *mark)
         return MK_EINVAL;
     t->life.mark_depth = at + 1u; /* later checkpoints go; this one may be rewound again */
     for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++) {
-        int64_t since = MK__LOAD(t->frame_row[intent]) - mark->bytes[intent];
+        uint64_t since = MK__LOAD(t->frame_row[intent]) - (uint64_t)mark->bytes[intent];
         if (since == 0)
             continue;
-        MK__STORE(t->frame_row[intent], mark->bytes[intent]);
-        mk__budget_give(t, intent, since);
+        /* the allocations since the mark were made: they stay counted */
+        MK__STORE(t->frame_row[intent], (uint64_t)mark->bytes[intent]);
+        mk__frame_fold(t, intent, since);
+        mk__budget_give(t, intent, MK__ROW_BYTES(since));
     }
     mk__frame_free_spills(t, slot, mark->spill);
 #if MK_SENTINEL
@@ -391,8 +438,7 @@ void *mk_frame_grow(mk_intent_t intent, void *ptr, size_t old_size, size_t new_s
 #endif
         t->frame_cursor += new_n - old_n;
         mk_track_frame_alloc(ptr, new_size);
-        MK__BUMP(t->tally, (uint64_t)(new_n - old_n));
-        MK__BUMP(t->frame_row[intent], (int64_t)(new_n - old_n));
+        MK__BUMP(t->frame_row[intent], (uint64_t)((new_n - old_n) >> MKG_ALIGNMENT_SHIFT) << 32);
         return ptr;
     }
     void *moved = mk_alloc(intent, new_size); /* policies apply as for any allocation */

@@ -1,18 +1,25 @@
 /* heap.c — TLSF over one region; see heap.h for the contract.
  *
  * Block header (16 bytes on every target):
+ *   word       bits 0..55 the block size (header included, a multiple of 16, so
+ *              bit 0 is free for the FREE flag), bits 56..63 the caller's tag;
+ *              first, so that it sits 16 bytes before the payload on every
+ *              target (the heap tier's per-thread front reads and retags it,
+ *              memkit/fastpath.h)
  *   prev_phys  the physically previous block, NULL for the first one; kept valid
  *              for used blocks too, so freeing finds its left neighbour in O(1)
- *   word       bits 0..55 the block size (header included, a multiple of 16, so
- *              bit 0 is free for the FREE flag), bits 56..63 the caller's tag
- * A uint64_t word gives 32-bit targets the same layout: there the pointer and the
- * word take 12 bytes and the header is padded to 16 so payloads stay 16-aligned.
+ * On 32-bit targets the word and the pointer take 12 bytes and the header is
+ * padded to 16 so payloads stay 16-aligned.
  *
  * Invariants: sizes are multiples of 16 and at least MIN_BLOCK; no two free
  * blocks are adjacent (free coalesces at once), so a free block's neighbours are
  * used, which lets alloc and resize split without merging again.
  */
 #include "heap.h"
+
+#if !defined(MK__HEAP_STANDALONE) && MKG_THREADS
+#include <stdatomic.h>
+#endif
 
 #include <memkit/track.h>
 
@@ -25,9 +32,22 @@
 #define WORD_TAG_SHIFT 56
 #define WORD_SIZE_MASK ((((uint64_t)1 << WORD_TAG_SHIFT) - 1) & ~(uint64_t)(ALIGN - 1))
 
+/* The heap tier's per-thread front (memkit/fastpath.h) retags allocated blocks
+ * outside the heap lock while a free under it reads a neighbour's word:
+ * relaxed atomics there (plain moves on 64-bit targets). */
+#if !defined(MK__HEAP_STANDALONE) && MKG_THREADS && ATOMIC_LLONG_LOCK_FREE == 2
+typedef _Atomic(uint64_t) word_t;
+#define WORD_GET(b) atomic_load_explicit(&(b)->word, memory_order_relaxed)
+#define WORD_PUT(b, v) atomic_store_explicit(&(b)->word, (v), memory_order_relaxed)
+#else
+typedef uint64_t word_t;
+#define WORD_GET(b) ((b)->word)
+#define WORD_PUT(b, v) ((b)->word = (v))
+#endif
+
 typedef struct mk__heap_block {
+    word_t word; /* first: 16 bytes before the payload on every target (fastpath.h reads it) */
     struct mk__heap_block *prev_phys;
-    uint64_t word;
 } block_t;
 
 /* Free-list links, stored in a free block's payload. */
@@ -39,6 +59,7 @@ typedef struct {
 #define MIN_BLOCK (HDR + ((sizeof(links_t) + ALIGN - 1) & ~(ALIGN - 1)))
 
 _Static_assert(sizeof(block_t) <= 16, "block header must fit 16 bytes");
+_Static_assert(offsetof(block_t, word) == 0, "the heap front reads the word at payload - 16 (fastpath.h)");
 _Static_assert(MIN_BLOCK == HDR + ALIGN, "links fit the smallest payload, so block_need() >= MIN_BLOCK");
 _Static_assert(MK__HEAP_MIN_REGION == MIN_BLOCK + HDR, "one block and the sentinel");
 _Static_assert(MK__HEAP_FL_COUNT <= 64, "fl_map is 64 bits");
@@ -68,11 +89,11 @@ static unsigned highest_bit64(uint64_t x) {
 
 /* ---- block accessors ---------------------------------------------------- */
 
-static size_t block_size(const block_t *b) { return (size_t)(b->word & WORD_SIZE_MASK); }
-static bool block_is_free(const block_t *b) { return (b->word & WORD_FREE) != 0; }
+static size_t block_size(const block_t *b) { return (size_t)(WORD_GET(b) & WORD_SIZE_MASK); }
+static bool block_is_free(const block_t *b) { return (WORD_GET(b) & WORD_FREE) != 0; }
 
 static void block_set_size(block_t *b, size_t size) {
-    b->word = (b->word & ~WORD_SIZE_MASK) | (uint64_t)size;
+    WORD_PUT(b, (WORD_GET(b) & ~WORD_SIZE_MASK) | (uint64_t)size);
 }
 
 static block_t *block_next(const block_t *b) {
@@ -138,7 +159,7 @@ static void list_insert(mk__heap_t *h, block_t *b) {
     h->heads[fl][sl] = b;
     h->fl_map |= (uint64_t)1 << fl;
     h->sl_map[fl] |= (uint32_t)1 << sl;
-    b->word |= WORD_FREE;
+    WORD_PUT(b, WORD_GET(b) | WORD_FREE);
     h->free_bytes += block_size(b);
 }
 
@@ -158,7 +179,7 @@ static void list_remove(mk__heap_t *h, block_t *b) {
                 h->fl_map &= ~((uint64_t)1 << fl);
         }
     }
-    b->word &= ~WORD_FREE;
+    WORD_PUT(b, WORD_GET(b) & ~WORD_FREE);
     h->free_bytes -= block_size(b);
 }
 
@@ -182,7 +203,7 @@ static block_t *block_split(const mk__heap_t *h, block_t *b, size_t keep) {
     if (h->track)
         mk_track_open(rest, HDR); /* a new header where payload was */
     rest->prev_phys = b;
-    rest->word = (uint64_t)(block_size(b) - keep);
+    WORD_PUT(rest, (uint64_t)(block_size(b) - keep));
     block_link_next(rest);
     block_set_size(b, keep);
     return rest;
@@ -248,10 +269,10 @@ bool mk__heap_init_tracked(mk__heap_t *h, void *mem, size_t bytes, bool track) {
 
     block_t *first = (block_t *)mem;
     first->prev_phys = NULL;
-    first->word = (uint64_t)(bytes - HDR);
+    WORD_PUT(first, (uint64_t)(bytes - HDR));
     block_t *sentinel = heap_sentinel(h);
     sentinel->prev_phys = first;
-    sentinel->word = 0; /* size 0, used: coalescing stops here */
+    WORD_PUT(sentinel, 0); /* size 0, used: coalescing stops here */
     list_insert(h, first);
     track_free_payload(h, first);
     return true;
@@ -294,7 +315,7 @@ void *mk__heap_alloc(mk__heap_t *h, size_t size, size_t align, uint8_t tag) {
     if (block_size(b) - need >= MIN_BLOCK) /* b's right neighbour is used too */
         list_insert(h, block_split(h, b, need));
 
-    b->word = (b->word & WORD_SIZE_MASK) | ((uint64_t)tag << WORD_TAG_SHIFT);
+    WORD_PUT(b, (WORD_GET(b) & WORD_SIZE_MASK) | ((uint64_t)tag << WORD_TAG_SHIFT));
     h->used += block_size(b);
     if (h->used > h->peak)
         h->peak = h->used;
@@ -306,7 +327,7 @@ void *mk__heap_alloc(mk__heap_t *h, size_t size, size_t align, uint8_t tag) {
 void mk__heap_free(mk__heap_t *h, void *p) {
     block_t *b = block_from_payload(p);
     h->used -= block_size(b);
-    b->word &= WORD_SIZE_MASK; /* drop the tag */
+    WORD_PUT(b, WORD_GET(b) & WORD_SIZE_MASK); /* drop the tag */
 
     block_t *next = block_next(b);
     if (block_is_free(next)) {
@@ -368,7 +389,7 @@ bool mk__heap_is_block(const mk__heap_t *h, const void *p) {
 size_t mk__heap_usable_size(const void *p) { return block_size(block_from_payload(p)) - HDR; }
 
 uint8_t mk__heap_tag(const void *p) {
-    return (uint8_t)(block_from_payload(p)->word >> WORD_TAG_SHIFT);
+    return (uint8_t)(WORD_GET(block_from_payload(p)) >> WORD_TAG_SHIFT);
 }
 
 bool mk__heap_owns(const mk__heap_t *h, const void *p) {
@@ -404,18 +425,18 @@ bool mk__heap_check(const mk__heap_t *h) {
             return false;
         bool is_free = block_is_free(b);
         if (is_free) {
-            if (prev_free || (b->word >> WORD_TAG_SHIFT) != 0)
+            if (prev_free || (WORD_GET(b) >> WORD_TAG_SHIFT) != 0)
                 return false;
             free_bytes += size;
             free_count++;
         } else
             used += size;
-        if (b->word & ~(WORD_SIZE_MASK | WORD_FREE | ((uint64_t)0xFF << WORD_TAG_SHIFT)))
+        if (WORD_GET(b) & ~(WORD_SIZE_MASK | WORD_FREE | ((uint64_t)0xFF << WORD_TAG_SHIFT)))
             return false;
         prev = b;
         prev_free = is_free;
     }
-    if (end->prev_phys != prev || end->word != 0)
+    if (end->prev_phys != prev || WORD_GET(end) != 0)
         return false;
     if (used != h->used || free_bytes != h->free_bytes || used > h->peak ||
         used + free_bytes != h->bytes - HDR)

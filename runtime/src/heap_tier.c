@@ -1,5 +1,6 @@
 /* heap_tier.c — the heap tier: the TLSF heap (heap.c) under a lock, charged to
- * intent budgets, with an optional system fallback.
+ * intent budgets, with an optional system fallback, behind a per-thread front
+ * for blocks up to 16 KiB (fastpath.h, heap_cache.c).
  *
  * Heap blocks record their intent in the TLSF header tag, so mk_free needs no
  * intent. Budgets are charged the block's usable size, exactly, at allocation.
@@ -21,6 +22,8 @@ typedef struct mk__sys_header {
 
 _Static_assert(sizeof(mk__sys_header_t) % 16 == 0, "payload after the header stays 16-aligned");
 
+mk__heap_range_t mk__heap_range;
+
 static mk__sys_header_t *mk__sys_header(const void *ptr)
 {
     return (mk__sys_header_t *)((uintptr_t)ptr - sizeof(mk__sys_header_t));
@@ -31,6 +34,7 @@ mk_status_t mk__heap_tier_init(void)
     const mk_config_t *cfg = mk__rt.config;
     MK__STORE(mk__rt.system_bytes, 0);
     mk__rt.heap_base = NULL;
+    mk__heap_cache_init();
     if (cfg->heap_bytes == 0)
         return MK_OK;
     unsigned char *base = cfg->heap_storage;
@@ -40,8 +44,11 @@ mk_status_t mk__heap_tier_init(void)
             return MK_ESYSTEM;
     }
     mk__rt.heap_base = base;
+    if (cfg->heap_prefault)
+        mk__prim_prefault(base, (size_t)cfg->heap_bytes);
     if (!mk__heap_init_tracked(&mk__rt.heap, base, (size_t)cfg->heap_bytes, MK_TRACKING))
         return MK_EINVAL;
+    mk__heap_range = (mk__heap_range_t){.base = (uintptr_t)base, .bytes = cfg->heap_bytes};
     return MK_OK;
 }
 
@@ -50,6 +57,7 @@ void mk__heap_tier_fini(void)
     if (mk__rt.config->heap_storage_kind == MK_STORAGE_RESERVE)
         mk__prim_release(mk__rt.heap_base, (size_t)mk__rt.config->heap_bytes);
     mk__rt.heap_base = NULL;
+    mk__heap_range = (mk__heap_range_t){0};
     memset(&mk__rt.heap, 0, sizeof mk__rt.heap);
 }
 
@@ -95,12 +103,20 @@ void *mk__heap_serve(unsigned intent, size_t size, size_t align, mk_status_t *re
     }
     if (align < MKG_ALIGNMENT)
         align = MKG_ALIGNMENT;
+    if (MK__HEAP_FRONT && align == MKG_ALIGNMENT && size - 1u < (size_t)MK__HEAP_CACHE_MAX && mk__rt.heap_base != NULL) {
+        void *p = mk__heap_cache_serve(t, intent, size, reason);
+        if (p != NULL || *reason != MK_ENOMEM)
+            return p;
+        /* the heap is full, cached blocks included: the system fallback may serve it */
+    }
     bool from_system = false;
     if (size > SIZE_MAX - MK_TRACK_REDZONE) {
         *reason = MK_ENOMEM;
         return NULL;
     }
     void *p = mk__heap_locked_alloc(size + MK_TRACK_REDZONE, align, (uint8_t)intent);
+    if (p == NULL && mk__heap_cache_recall(t)) /* blocks parked in threads' fronts may make room */
+        p = mk__heap_locked_alloc(size + MK_TRACK_REDZONE, align, (uint8_t)intent);
     if (p == NULL && mk__rt.config->heap_fallback_system) {
         p = mk__system_alloc(intent, size, align);
         from_system = p != NULL;
@@ -207,9 +223,11 @@ void mk__heap_tier_free(void *ptr)
         mk_track_open(ptr, (size_t)bytes + MK_TRACK_REDZONE); /* for the zeroing; all of it goes back */
     if ((mk__rt.config->routes[intent].flags & MK_ROUTE_ZERO_ON_FREE) != 0u)
         memset(ptr, 0, (size_t)bytes);
+    mk__thread_t *t = mk__thread();
     if (in_heap) {
         mk_track_free(ptr, (size_t)bytes + MK_TRACK_REDZONE);
-        mk__heap_locked_free(ptr);
+        if (!mk__heap_cache_keep(t, ptr, (size_t)bytes))
+            mk__heap_locked_free(ptr);
     } else {
         mk__sys_header_t *h = mk__sys_header(ptr);
         void *raw = h->raw;
@@ -217,7 +235,6 @@ void mk__heap_tier_free(void *ptr)
         MK__BUMP(mk__rt.system_bytes, -bytes);
         mk__prim_system_free(raw);
     }
-    mk__thread_t *t = mk__thread();
     mk__count_free(t, intent, bytes);
     mk__budget_give(t, intent, bytes);
 }
@@ -258,10 +275,13 @@ bool mk__heap_tier_resize(void *ptr, size_t size)
 void mk__heap_tier_stats(mk_tier_stats_t *out)
 {
     out->capacity = mk__rt.config->heap_bytes;
+    int64_t cached = mk__heap_cache_bytes();
     mk__lock(&mk__rt.heap_lock);
-    out->used = mk__rt.heap_base != NULL ? mk__rt.heap.used : 0;
+    uint64_t used = mk__rt.heap_base != NULL ? mk__rt.heap.used : 0;
     out->peak = mk__rt.heap_base != NULL ? mk__rt.heap.peak : 0;
     mk__unlock(&mk__rt.heap_lock);
+    out->cached = (uint64_t)cached < used ? (uint64_t)cached : used; /* read apart: clamp */
+    out->used = used - out->cached;
 }
 
 bool mk__heap_tier_validate(FILE *report)
@@ -273,5 +293,5 @@ bool mk__heap_tier_validate(FILE *report)
     mk__unlock(&mk__rt.heap_lock);
     if (!ok && report != NULL)
         fprintf(report, "memkit: heap: block chain or free lists are inconsistent\n");
-    return ok;
+    return ok && mk__heap_cache_validate(report);
 }

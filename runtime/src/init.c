@@ -91,6 +91,8 @@ mk_status_t mk_init(const mk_config_t *config)
     mk__deferred_init();
     mk__shared_init();
     mk__scratch_init();
+    if (mk__rt.frame_base != NULL && config->frame_prefault)
+        mk__prim_prefault(mk__rt.frame_base, mk__frame_total_bytes());
     if (mk__rt.frame_base != NULL) /* the tools: no frame memory is live yet */
         mk_track_retire(mk__rt.frame_base, mk__frame_total_bytes());
     mk_status_t status = mk__pool_init();

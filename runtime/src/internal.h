@@ -16,17 +16,29 @@
 #include "prim/prim.h"
 
 /* ---- locks: a test-and-test-and-set spinlock; critical sections are O(1)
- * or a batch of a thread cache, and a futex would be a system call ---------- */
+ * or a batch of a thread cache. A waiter spins briefly, then yields its CPU
+ * (mk__prim_yield) on every further look: with more threads than cores, a
+ * holder preempted inside its section gets to finish instead of every waiter
+ * burning a time slice. Uncontended, no system call is made. ------------ */
 #if MKG_THREADS
 typedef struct mk__lock {
     atomic_int held;
 } mk__lock_t;
 
+#define MK__LOCK_SPINS 64
+
 static inline void mk__lock(mk__lock_t *lock)
 {
+    unsigned spins = 0;
     while (atomic_exchange_explicit(&lock->held, 1, memory_order_acquire) != 0) {
-        while (atomic_load_explicit(&lock->held, memory_order_relaxed) != 0)
-            mk__prim_relax();
+        while (atomic_load_explicit(&lock->held, memory_order_relaxed) != 0) {
+            if (spins < MK__LOCK_SPINS) {
+                spins++;
+                mk__prim_relax();
+            } else {
+                mk__prim_yield();
+            }
+        }
     }
 }
 
@@ -59,16 +71,20 @@ static inline void mk__unlock(mk__lock_t *lock) { (void)lock; }
 
 #define MK__TAG_FRAME_OVERFLOW 255u
 
-/* One size class's global state. */
+/* One size class's global state (pool.c), under its lock. */
 typedef struct mk__class_state {
     mk__lock_t lock;
-    void *free_head;       /* intrusive list of returned blocks */
-    uint32_t free_count;
+    uint64_t *bits;        /* bit i: block i is free here; words below carved/64 are valid */
+    uint64_t *summary;     /* bit w: bits[w] is not zero */
+    uint32_t hint;         /* no summary word below this one is non-zero */
+    uint32_t free_count;   /* bits set */
     uint32_t carved;       /* blocks handed out at least once: the rest are untouched */
+    uint32_t size_shift;   /* trailing zero bits of size */
+    uint64_t size_inverse; /* inverse of size >> size_shift modulo 2^64: block index by multiplication */
     unsigned char *base;   /* first block */
     uint32_t size;
     uint32_t blocks;
-    MK__ATOMIC(int64_t) out; /* blocks outside the global list (in use or in caches) */
+    MK__ATOMIC(int64_t) out; /* blocks not free here (in use or in magazines) */
 } mk__class_state_t;
 
 /* Thread slot states (mk__rt.thread_taken). A departed slot's thread is gone
@@ -87,6 +103,7 @@ typedef struct mk__runtime {
     unsigned char *heap_base;
     unsigned char *pool_mapped[MKG_POOL_COUNT > 0 ? MKG_POOL_COUNT : 1]; /* reserved storage to release */
     uint8_t *tags_mapped[MKG_POOL_COUNT > 0 ? MKG_POOL_COUNT : 1];
+    uint64_t *bits_mapped[MKG_POOL_COUNT > 0 ? MKG_POOL_COUNT : 1];
     mk__lock_t heap_lock;
     mk__heap_t heap;
 #if MKG_CLASS_COUNT > 0
@@ -170,6 +187,11 @@ static inline void mk__slot_exit(mk__thread_t *t) { (void)t; }
 void mk__recall_init(void);
 /* A module's lock, to be held across fork() (call from its init). */
 void mk__fork_lock_register(mk__lock_t *lock);
+/* Stops every other slot for which holds(t, what) is true, hands each to
+ * take(t, what) while it is stopped, and lets them go on; true when any held
+ * something. Call with no slot entered. */
+bool mk__recall(bool (*holds)(const mk__thread_t *t, unsigned what), void (*take)(mk__thread_t *t, unsigned what),
+                unsigned what);
 /* Takes every other slot's unused lease of `intent` back to the budget;
  * true when it found any. Call with no slot entered. */
 bool mk__recall_leases(unsigned intent);
@@ -207,6 +229,10 @@ bool mk__frame_in_flight(uint64_t epoch);
  * filled) or of a heap block spilled from one, whose frame is in flight.
  * False otherwise. O(1) for arena memory, O(spilled blocks) for spills. */
 bool mk__frame_region_epoch(const mk__thread_t *t, const void *ptr, size_t size, uint64_t *epoch);
+/* Thread t's tally of frame allocations (phases, see lifecycle.c). */
+uint64_t mk__frame_tally(const mk__thread_t *t);
+/* Frame allocations of an intent over all threads (stats). */
+uint64_t mk__frame_allocations(unsigned intent);
 /* Live frame bytes of an intent summed over threads (stats). */
 int64_t mk__frame_live(unsigned intent);
 /* Releases every arena slot of t whose frame is out of flight and resets its
@@ -216,9 +242,16 @@ bool mk__frame_release_thread(mk__thread_t *t);
 /* ---- pool.c ---- */
 mk_status_t mk__pool_init(void);
 void mk__pool_fini(void);
+/* Points a slot's magazines into its storage; sets their limits (attach). */
+void mk__pool_attach_thread(mk__thread_t *t);
 void mk__pool_flush_thread(mk__thread_t *t);
 /* Sends all of a stopped slot's cached blocks of one class back (recall.c). */
 void mk__pool_flush_class(mk__thread_t *t, unsigned cls);
+/* Allocations and frees of `intent` counted by the classes of its own pool
+ * on thread t (mk__cache_t); 0 for other intents. */
+void mk__pool_class_counts(const mk__thread_t *t, unsigned intent, uint64_t *allocs, uint64_t *frees);
+/* The part of thread t's tally counted by those classes (phases). */
+uint64_t mk__pool_tally(const mk__thread_t *t);
 /* Bytes of free blocks kept in threads' caches (stats). */
 int64_t mk__pool_cached_bytes(void);
 /* Finds the pool block containing ptr: its class and intent. */
@@ -226,6 +259,24 @@ bool mk__pool_find(const void *ptr, unsigned *cls, unsigned *intent);
 size_t mk__pool_class_size(unsigned cls);
 int64_t mk__pool_used_bytes(void);
 uint64_t mk__pool_capacity(void);
+
+/* ---- heap_cache.c: the heap tier's per-thread front (fastpath.h) ---- */
+void mk__heap_cache_init(void);
+void mk__heap_cache_attach(mk__thread_t *t);
+void mk__heap_cache_flush_thread(mk__thread_t *t);
+/* Sends every thread's cached heap blocks back to the heap (before a heap
+ * request fails); true when there were any. Call with no slot entered. */
+bool mk__heap_cache_recall(mk__thread_t *self);
+/* A heap block of `size` (1..MK__HEAP_CACHE_MAX) for `intent` through the
+ * front: charged and counted; NULL with *reason set (MK_ENOMEM: the heap is
+ * full, cached blocks recalled; MK_EBUDGET). */
+void *mk__heap_cache_serve(mk__thread_t *t, unsigned intent, size_t size, mk_status_t *reason);
+/* Keeps a freed heap block of `bytes` usable bytes in t's front (already
+ * uncounted, its budget not yet given back); false when the front does not. */
+bool mk__heap_cache_keep(mk__thread_t *t, void *ptr, size_t bytes);
+/* Bytes of heap blocks (headers included) in threads' fronts (stats). */
+int64_t mk__heap_cache_bytes(void);
+bool mk__heap_cache_validate(FILE *report);
 
 /* ---- heap_tier.c ---- */
 mk_status_t mk__heap_tier_init(void);
@@ -435,5 +486,28 @@ static inline size_t mk__frame_total_bytes(void)
 }
 
 static inline bool mk__is_pow2(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
+
+/* Bit scans of a non-zero word, and a population count. */
+#if defined(__GNUC__) || defined(__clang__)
+static inline unsigned mk__ctz64(uint64_t x) { return (unsigned)__builtin_ctzll(x); }
+static inline unsigned mk__popcount64(uint64_t x) { return (unsigned)__builtin_popcountll(x); }
+#else
+static inline unsigned mk__ctz64(uint64_t x)
+{
+    unsigned n = 0;
+    while ((x & 1u) == 0u) {
+        x >>= 1;
+        n++;
+    }
+    return n;
+}
+static inline unsigned mk__popcount64(uint64_t x)
+{
+    unsigned n = 0;
+    for (; x != 0u; x &= x - 1u)
+        n++;
+    return n;
+}
+#endif
 
 #endif /* MEMKIT_INTERNAL_H */

@@ -1,7 +1,9 @@
 /* lifecycle.c — phases, intent scopes and frame callbacks.
  *
  * Phases: each thread counts every allocation it makes in one packed `tally`
- * word of its slot (allocations high, bytes low), bumped by the fast paths.
+ * (allocations high, bytes low): the slot's own word, bumped by the fast
+ * paths, plus what the classes of one-intent pools and the frame rows count
+ * (mk__pool_tally, mk__frame_tally).
  * Opening a phase pushes {phase, tally}; closing it adds the difference to the
  * thread's per-phase totals. Nested phases therefore count to every open
  * phase, and per allocation there is no work beyond the tally. Phase names are registered once in a small global table (under a
@@ -13,6 +15,11 @@
  * frame".
  */
 #include "internal.h"
+
+static uint64_t mk__thread_tally(const mk__thread_t *t)
+{
+    return MK__LOAD(t->tally) + mk__pool_tally(t) + mk__frame_tally(t);
+}
 
 typedef struct mk__callback {
     mk_frame_callback_t fn;
@@ -92,7 +99,7 @@ mk_status_t mk_phase_begin(const char *name)
         }
     }
     life->open[life->depth].phase = phase;
-    life->open[life->depth].tally_at_begin = MK__LOAD(t->tally);
+    life->open[life->depth].tally_at_begin = mk__thread_tally(t);
     life->depth++;
     return phase == MK__PHASE_NONE ? MK_EFULL : MK_OK;
 }
@@ -107,7 +114,7 @@ void mk_phase_end(void)
     if (life->depth >= MK_PHASE_DEPTH || life->open[life->depth].phase == MK__PHASE_NONE)
         return;
     uint32_t phase = life->open[life->depth].phase;
-    uint64_t delta = MK__LOAD(t->tally) - life->open[life->depth].tally_at_begin;
+    uint64_t delta = mk__thread_tally(t) - life->open[life->depth].tally_at_begin;
     MK__BUMP(life->phase_bytes[phase], (int64_t)(delta & (((uint64_t)1 << MK__TALLY_SHIFT) - 1u)));
     MK__BUMP(life->phase_allocs[phase], (int64_t)(delta >> MK__TALLY_SHIFT));
     MK__BUMP(life->phase_entries[phase], 1);

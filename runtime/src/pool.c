@@ -1,18 +1,25 @@
-/* pool.c — the pool tier: fixed size classes, per-thread caches, global lists.
+/* pool.c — the pool tier: fixed size classes, per-thread magazines, and a
+ * free-block bitmap per class.
  *
  * Each class owns a span-aligned region of its pool (layout computed by
  * memkit-gen). Blocks carry no header: mk_free finds the class from the
  * address through the pool's span table, and, for pools shared by several
  * intents, the intent from a byte tag per alignment granule.
  *
- * A thread allocates from and frees to its own cache (an intrusive list, see
- * fastpath.h). An empty cache refills half its limit from the class's global
- * list under the class lock; blocks never handed out are carved lazily from
- * the region, so mk_init touches no pool memory. A full cache flushes half.
- * A class is exhausted only when its blocks are in use: before failing, the
- * blocks other threads keep in their caches are recalled (recall.c).
+ * A thread allocates from and frees to its own magazine (fastpath.h). An
+ * empty magazine refills half its limit from the class, a full one sends its
+ * older half back, under the class lock. The class keeps its free blocks as a
+ * bitmap (one bit per block, a summary bit per word of it) and hands out the
+ * lowest addresses first, then blocks never handed out, carved in order: a
+ * refill comes out in ascending address order whatever order the blocks were
+ * freed in, so objects allocated one after another sit side by side (the
+ * hardware prefetcher follows them), and the low end of a class stays dense.
+ * mk_init touches no pool memory; a refill scans O(blocks / 4096) summary
+ * words at worst, a flush is O(blocks moved).
  *
- * A cache is touched by its owner inside its slot's busy section, or by a
+ * A class is exhausted only when its blocks are in use: before failing, the
+ * blocks other threads keep in their magazines are recalled (recall.c). A
+ * magazine is touched by its owner inside its slot's busy section, or by a
  * recalling thread while the owner is stopped.
  */
 #include "internal.h"
@@ -21,24 +28,51 @@
 
 mk__pool_range_t mk__pools[MKG_POOL_COUNT];
 
+/* What one allocation of each class adds to a thread's tally (phases):
+ * MK__TALLY_ONE + its size for classes of one-intent pools, which count in
+ * the class; 0 for shared pools, which count in the thread's own tally. */
+static uint64_t mk__tally_weight[MKG_CLASS_COUNT];
+
+/* The multiplicative inverse of an odd m modulo 2^64 (Newton's iteration:
+ * each step doubles the correct low bits, from 3 for x = m). */
+static uint64_t mk__inverse_odd(uint64_t m)
+{
+    uint64_t x = m;
+    for (unsigned i = 0; i < 5; i++)
+        x *= 2u - m * x;
+    return x;
+}
+
 mk_status_t mk__pool_init(void)
 {
     const mk_config_t *cfg = mk__rt.config;
+    uint64_t *bits[MKG_POOL_COUNT];
     for (unsigned p = 0; p < MKG_POOL_COUNT; p++) {
         const mk_pool_layout_t *pl = &cfg->pools[p];
         unsigned char *base = pl->storage;
         uint8_t *tags = pl->tags;
+        bits[p] = pl->free_bits;
         if (pl->storage_kind == MK_STORAGE_RESERVE) {
             base = mk__prim_reserve((size_t)pl->bytes);
             if (base == NULL)
                 return MK_ESYSTEM;
             mk__rt.pool_mapped[p] = base;
+            bits[p] = mk__prim_reserve((size_t)pl->bitmap_words * sizeof(uint64_t));
+            if (bits[p] == NULL)
+                return MK_ESYSTEM;
+            mk__rt.bits_mapped[p] = bits[p];
             if (mkg_pool_shapes[p].owner == MK_POOL_SHARED) {
                 tags = mk__prim_reserve((size_t)(pl->bytes >> MKG_ALIGNMENT_SHIFT));
                 if (tags == NULL)
                     return MK_ESYSTEM;
                 mk__rt.tags_mapped[p] = tags;
             }
+        }
+        if (pl->prefault) { /* the blocks, and what carving and mk_free write beside them */
+            mk__prim_prefault(base, (size_t)pl->bytes);
+            mk__prim_prefault(bits[p], (size_t)pl->bitmap_words * sizeof(uint64_t));
+            if (tags != NULL)
+                mk__prim_prefault(tags, (size_t)(pl->bytes >> MKG_ALIGNMENT_SHIFT));
         }
         mk_track_retire(base, (size_t)pl->bytes); /* no block is live yet */
         mk__pools[p] = (mk__pool_range_t){
@@ -56,6 +90,14 @@ mk_status_t mk__pool_init(void)
         cs->base = (unsigned char *)mk__pools[cl->pool].base + cl->offset;
         cs->size = cl->size;
         cs->blocks = cl->blocks;
+        cs->size_shift = mk__ctz64(cl->size);
+        mk__tally_weight[c] = mkg_pool_shapes[cl->pool].owner == MK_POOL_SHARED ? 0u : MK__TALLY_ONE + cl->size;
+        cs->size_inverse = mk__inverse_odd((uint64_t)cl->size >> cs->size_shift);
+        uint32_t words = (cl->blocks + 63u) / 64u;
+        cs->bits = bits[cl->pool]; /* each class from a word boundary, in order */
+        cs->summary = cs->bits + words;
+        bits[cl->pool] += words + (words + 63u) / 64u;
+        /* words are written as carving enters them: nothing to clear here */
     }
     return MK_OK;
 }
@@ -66,58 +108,120 @@ void mk__pool_fini(void)
         const mk_pool_layout_t *pl = &mk__rt.config->pools[p];
         mk__prim_release(mk__rt.pool_mapped[p], (size_t)pl->bytes);
         mk__prim_release(mk__rt.tags_mapped[p], (size_t)(pl->bytes >> MKG_ALIGNMENT_SHIFT));
+        mk__prim_release(mk__rt.bits_mapped[p], (size_t)pl->bitmap_words * sizeof(uint64_t));
         mk__rt.pool_mapped[p] = NULL;
         mk__rt.tags_mapped[p] = NULL;
+        mk__rt.bits_mapped[p] = NULL;
         mk__pools[p] = (mk__pool_range_t){0};
     }
 }
 
-#if MK_ASSERT_LEVEL >= 2
-/* The length of a cache's list (expensive assertions). */
-static uint32_t mk__cache_length(const mk__cache_t *c, size_t size)
-{
-    uint32_t n = 0;
-    for (void *b = c->head; b != NULL; b = *MK__LINK(b, size))
-        n++;
-    (void)size; /* the link is the first word outside tracking builds */
-    return n;
-}
-#endif
+/* ---- a class's free blocks: the bitmap (call with the class lock held) ---- */
 
-/* Moves up to half a cache of blocks from the class's global list (or fresh
- * region) into the thread's cache. */
+/* Takes up to `want` free blocks, lowest addresses first, then fresh ones,
+ * into out[] in ascending order; returns how many. (The class's fields are
+ * read into locals: stores through the bitmap could alias them.) */
+static uint32_t mk__class_take(mk__class_state_t *cs, void **out, uint32_t want)
+{
+    uint64_t *bits = cs->bits, *summary = cs->summary;
+    unsigned char *base = cs->base;
+    size_t size = cs->size;
+    uint32_t free_count = cs->free_count;
+    uint32_t got = 0;
+    if (free_count > 0u) {
+        uint32_t s = cs->hint;
+        while (got < want && got < free_count) {
+            while (summary[s] == 0u) {
+                s++; /* stops: a free block is counted, and none lies below the hint */
+                MK__ASSERT(s < (cs->blocks + 4095u) / 4096u);
+            }
+            uint32_t w = s * 64u + mk__ctz64(summary[s]);
+            uint64_t word = bits[w];
+            MK__ASSERT(word != 0u);
+            do {
+                out[got++] = base + (size_t)(w * 64u + mk__ctz64(word)) * size;
+                word &= word - 1u;
+            } while (word != 0u && got < want);
+            bits[w] = word;
+            if (word == 0u)
+                summary[s] &= ~((uint64_t)1 << (w % 64u));
+        }
+        cs->hint = s;
+        cs->free_count = free_count - got;
+    }
+    uint32_t carved = cs->carved, blocks = cs->blocks;
+    while (got < want && carved < blocks) {
+        if (carved % 64u == 0u) { /* a word entered for the first time: no block of it is free */
+            bits[carved / 64u] = 0u;
+            if (carved % 4096u == 0u)
+                summary[carved / 4096u] = 0u;
+        }
+        out[got++] = base + (size_t)carved * size;
+        carved++;
+    }
+    cs->carved = carved;
+    MK__BUMP(cs->out, (int64_t)got);
+    MK__ASSERT(cs->carved <= cs->blocks && MK__LOAD(cs->out) <= (int64_t)cs->carved);
+    return got;
+}
+
+/* Returns n blocks to the class's bitmap. A pointer that is not the start
+ * of one of the class's blocks, or a block already free there (freed twice),
+ * panics rather than corrupting the class. */
+static void mk__class_put(mk__class_state_t *cs, void *const *blocks, uint32_t n)
+{
+    uint64_t *bits = cs->bits, *summary = cs->summary;
+    uintptr_t base = (uintptr_t)cs->base;
+    uint32_t shift = cs->size_shift, carved = cs->carved, hint = cs->hint;
+    uint64_t inverse = cs->size_inverse, low = ((uint64_t)1 << shift) - 1u;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t off = (uint64_t)((uintptr_t)blocks[i] - base);
+        /* exact for multiples of the size: off >> shift is a multiple of the
+         * odd part, and multiplying by its inverse divides; anything else
+         * lands far outside the class */
+        uint64_t index = (off >> shift) * inverse;
+        if (MK_UNLIKELY(index >= carved || (off & low) != 0u))
+            mk__prim_panic("mk_free: pointer is not the start of a pool block");
+        uint64_t w = index / 64u, bit = (uint64_t)1 << (index % 64u), word = bits[w];
+        if (MK_UNLIKELY((word & bit) != 0u))
+            mk__prim_panic("mk_free: pool block freed twice");
+        bits[w] = word | bit;
+        if (word == 0u) { /* the word's first free block: summarise it */
+            summary[w / 64u] |= (uint64_t)1 << (w % 64u);
+            if (w / 64u < hint)
+                hint = (uint32_t)(w / 64u);
+        }
+    }
+    cs->hint = hint;
+    cs->free_count += n;
+    MK__BUMP(cs->out, -(int64_t)n);
+    MK__ASSERT(MK__LOAD(cs->out) >= 0 && cs->free_count <= cs->carved);
+}
+
+/* ---- magazines ----------------------------------------------------------------- */
+
+/* Fills an empty magazine with up to half its limit from the class: ascending
+ * addresses come out of the top first. */
 static void mk__pool_refill(mk__thread_t *t, unsigned cls)
 {
     mk__class_state_t *cs = &mk__rt.classes[cls];
     mk__cache_t *c = &t->cache[cls];
     uint32_t want = c->limit / 2u > 0u ? c->limit / 2u : 1u;
-    uint32_t moved = 0;
-    MK__ASSERT(c->head == NULL && MK__LOAD(c->count) == 0u);
+    MK__ASSERT(MK__LOAD(c->count) == 0u && c->limit > 0u);
     mk__lock(&cs->lock);
-    while (moved < want && cs->free_head != NULL) {
-        void *block = cs->free_head;
-        cs->free_head = *MK__LINK(block, cs->size);
-        cs->free_count--;
-        *MK__LINK(block, cs->size) = c->head;
-        c->head = block;
-        moved++;
-    }
-    while (moved < want && cs->carved < cs->blocks) {
-        void *block = cs->base + (size_t)cs->carved * cs->size;
-        cs->carved++;
-        mk_track_open(MK__LINK(block, cs->size), sizeof(void *)); /* a fresh block: only its link is addressable */
-        *MK__LINK(block, cs->size) = c->head;
-        c->head = block;
-        moved++;
-    }
-    MK__BUMP(cs->out, (int64_t)moved);
-    MK__ASSERT(cs->carved <= cs->blocks && MK__LOAD(cs->out) <= (int64_t)cs->carved);
+    uint32_t got = mk__class_take(cs, c->mag, want);
     mk__unlock(&cs->lock);
-    MK__STORE(c->count, MK__LOAD(c->count) + moved);
-    MK__ASSERT_EXPENSIVE(mk__cache_length(c, cs->size) == MK__LOAD(c->count));
+    for (uint32_t i = 0; i < got / 2u; i++) { /* ascending -> top first */
+        void *low = c->mag[i];
+        c->mag[i] = c->mag[got - 1u - i];
+        c->mag[got - 1u - i] = low;
+    }
+    MK__STORE(c->held, MK__LOAD(c->held) + (int64_t)got);
+    MK__STORE(c->count, got);
 }
 
-/* Sends all but `keep` blocks of the thread's cache back to the global list. */
+/* Sends all but the `keep` most recently freed blocks of a magazine back to
+ * the class. */
 static void mk__pool_flush(mk__thread_t *t, unsigned cls, uint32_t keep)
 {
     mk__cache_t *c = &t->cache[cls];
@@ -126,20 +230,28 @@ static void mk__pool_flush(mk__thread_t *t, unsigned cls, uint32_t keep)
         return;
     uint32_t moved = count - keep;
     mk__class_state_t *cs = &mk__rt.classes[cls];
-    void *first = c->head;
-    void *last = first;
-    for (uint32_t i = 1; i < moved; i++)
-        last = *MK__LINK(last, cs->size);
-    c->head = *MK__LINK(last, cs->size);
-    MK__STORE(c->count, keep);
-    MK__ASSERT_EXPENSIVE(mk__cache_length(c, cs->size) == keep);
     mk__lock(&cs->lock);
-    *MK__LINK(last, cs->size) = cs->free_head;
-    cs->free_head = first;
-    cs->free_count += moved;
-    MK__BUMP(cs->out, -(int64_t)moved);
-    MK__ASSERT(MK__LOAD(cs->out) >= 0 && cs->free_count <= cs->carved);
+    mk__class_put(cs, c->mag, moved);
     mk__unlock(&cs->lock);
+    memmove(c->mag, c->mag + moved, (size_t)keep * sizeof *c->mag);
+    MK__STORE(c->held, MK__LOAD(c->held) - (int64_t)moved);
+    MK__STORE(c->count, keep);
+}
+
+void mk__pool_attach_thread(mk__thread_t *t)
+{
+#if MKG_CACHE_SLOTS > 0
+    void **next = t->mag_store;
+    for (unsigned c = 0; c < MKG_CLASS_COUNT; c++) {
+        const mk_class_layout_t *cl = &mk__rt.config->classes[c];
+        t->cache[c].mag = next;
+        t->cache[c].limit = mk__rt.config->pools[cl->pool].thread_cache;
+        next += t->cache[c].limit;
+    }
+    MK__ASSERT(next == t->mag_store + MKG_CACHE_SLOTS);
+#else
+    (void)t;
+#endif
 }
 
 void mk__pool_flush_class(mk__thread_t *t, unsigned cls)
@@ -155,17 +267,32 @@ void mk__pool_flush_thread(mk__thread_t *t)
     mk__slot_exit(t);
 }
 
-/* A block of class `cls` from the thread's cache, refilled from the global
- * list when empty; NULL when the class has none left. Budget already taken. */
+/* A block of class `cls`, from the thread's magazine refilled from the class
+ * when empty (or straight from the class when the pool keeps no magazines);
+ * NULL when the class has none left. Budget already taken. */
 static void *mk__pool_take_refilled(mk__thread_t *t, unsigned pool, unsigned cls, unsigned intent, int64_t bytes)
 {
     mk__cache_t *c = &t->cache[cls];
     void *block = NULL;
     mk__slot_enter_wait(t);
-    if (c->head == NULL)
-        mk__pool_refill(t, cls);
-    if (c->head != NULL)
-        block = mk__pool_take(t, c, pool, intent, bytes);
+    if (c->limit == 0u) {
+        mk__class_state_t *cs = &mk__rt.classes[cls];
+        mk__lock(&cs->lock);
+        uint32_t got = mk__class_take(cs, &block, 1u);
+        mk__unlock(&cs->lock);
+        if (got == 1u) {
+            MK__STORE(c->held, MK__LOAD(c->held) + 1);
+            block = mk__pool_hand_out(t, c, pool, intent, bytes, block);
+        }
+    } else {
+        if (MK__LOAD(c->count) == 0u)
+            mk__pool_refill(t, cls);
+        uint32_t count = MK__LOAD(c->count);
+        if (count > 0u) {
+            MK__STORE(c->count, count - 1u);
+            block = mk__pool_hand_out(t, c, pool, intent, bytes, c->mag[count - 1u]);
+        }
+    }
     mk__slot_exit(t);
     return block;
 }
@@ -184,7 +311,7 @@ void *mk__pool_alloc_slow(mk_intent_t intent, size_t size)
     if (!mk__budget_take(t, intent, bytes))
         return mk__exhausted(intent, size, MKG_ALIGNMENT, MK_EBUDGET);
     void *block = mk__pool_take_refilled(t, pool, cls, intent, bytes);
-    /* the class is empty here: other threads' caches may hold what is free */
+    /* the class is empty here: other threads' magazines may hold what is free */
     if (block == NULL && mk__recall_cache(cls))
         block = mk__pool_take_refilled(t, pool, cls, intent, bytes);
     if (block != NULL)
@@ -193,33 +320,37 @@ void *mk__pool_alloc_slow(mk_intent_t intent, size_t size)
     return mk__exhausted(intent, size, MKG_ALIGNMENT, MK_ENOMEM);
 }
 
-void mk__pool_free_slow(unsigned intent, unsigned cls, void *ptr)
+void mk__pool_free_slow(unsigned pool, unsigned intent, unsigned cls, void *ptr)
 {
     int64_t bytes = (int64_t)mkg_class_size[cls];
     mk__pool_scrub(intent, ptr, (size_t)bytes);
     mk__thread_t *t = mk__thread();
-    if (t != NULL)
-        mk__slot_enter_wait(t);
-    if (t == NULL || t->cache[cls].limit == 0) {
-        /* no cache to keep it in: straight back to the global list */
+    if (t == NULL) { /* a thread that could not attach: straight back to the class */
         mk__class_state_t *cs = &mk__rt.classes[cls];
         mk__lock(&cs->lock);
-        *MK__LINK(ptr, (size_t)bytes) = cs->free_head;
-        cs->free_head = ptr;
-        cs->free_count++;
-        MK__BUMP(cs->out, -1);
+        mk__class_put(cs, &ptr, 1u);
         mk__unlock(&cs->lock);
+        mk__count_free(NULL, intent, bytes);
+        mk__budget_give(NULL, intent, bytes);
+        return;
+    }
+    mk__cache_t *c = &t->cache[cls];
+    mk__slot_enter_wait(t);
+    if (c->limit == 0u) { /* no magazine to keep it in */
+        mk__class_state_t *cs = &mk__rt.classes[cls];
+        mk__lock(&cs->lock);
+        mk__class_put(cs, &ptr, 1u);
+        mk__unlock(&cs->lock);
+        MK__STORE(c->held, MK__LOAD(c->held) - 1);
     } else {
-        mk__cache_t *c = &t->cache[cls];
         if (MK__LOAD(c->count) >= c->limit)
             mk__pool_flush(t, cls, c->limit / 2u);
-        *MK__LINK(ptr, (size_t)bytes) = c->head;
-        c->head = ptr;
-        MK__STORE(c->count, MK__LOAD(c->count) + 1u);
+        uint32_t count = MK__LOAD(c->count);
+        c->mag[count] = ptr;
+        MK__STORE(c->count, count + 1u);
     }
-    if (t != NULL)
-        mk__slot_exit(t);
-    mk__count_free(t, intent, bytes);
+    mk__pool_count_free(t, pool, intent, bytes);
+    mk__slot_exit(t);
     mk__budget_give(t, intent, bytes);
 }
 
@@ -243,28 +374,60 @@ size_t mk__pool_class_size(unsigned cls)
     return mkg_class_size[cls];
 }
 
-/* Every block on a global list lies on a block boundary of its class's
- * carved region, and the list's length matches its count. O(free blocks). */
+/* Pool-tier counts of the intent a class of a one-intent pool belongs to, on
+ * thread t: allocations, and frees derived from them (mk__cache_t). */
+void mk__pool_class_counts(const mk__thread_t *t, unsigned intent, uint64_t *allocs, uint64_t *frees)
+{
+    *allocs = *frees = 0;
+    const mk_route_t *r = &mk__rt.config->routes[intent];
+    if (r->tier != MK_TIER_POOL || mkg_pool_shapes[r->pool].owner != intent)
+        return;
+    const mk_pool_layout_t *pl = &mk__rt.config->pools[r->pool];
+    for (unsigned c = pl->first_class; c < (unsigned)pl->first_class + pl->class_count; c++) {
+        const mk__cache_t *cache = &t->cache[c];
+        uint64_t a = MK__LOAD(cache->allocs);
+        int64_t out = MK__LOAD(cache->held) - (int64_t)MK__LOAD(cache->count);
+        *allocs += a;
+        *frees += a - (uint64_t)out;
+    }
+}
+
+uint64_t mk__pool_tally(const mk__thread_t *t)
+{
+    uint64_t tally = 0;
+    for (unsigned c = 0; c < MKG_CLASS_COUNT; c++)
+        tally += MK__LOAD(t->cache[c].allocs) * mk__tally_weight[c];
+    return tally;
+}
+
+/* The bitmap of every class matches its counts: free_count set bits below
+ * `carved`, a summary bit for exactly the non-zero words, nothing below the
+ * hint. O(blocks / 64). */
 bool mk__pool_validate(FILE *report)
 {
     bool ok = true;
-    for (unsigned c = 0; c < MKG_CLASS_COUNT; c++) {
+    for (unsigned c = 0; c < MKG_CLASS_COUNT && ok; c++) {
         mk__class_state_t *cs = &mk__rt.classes[c];
         mk__lock(&cs->lock);
+        uint32_t words = (cs->carved + 63u) / 64u;
         uint32_t seen = 0;
-        for (void *b = cs->free_head; b != NULL && seen <= cs->free_count; b = *MK__LINK(b, cs->size), seen++) {
-            uintptr_t off = (uintptr_t)b - (uintptr_t)cs->base;
-            if (off >= (uintptr_t)cs->carved * cs->size || off % cs->size != 0) {
-                if (report != NULL)
-                    fprintf(report, "memkit: pool class %u (%u B): free list holds %p, not one of its blocks\n", c,
-                            cs->size, b);
-                ok = false;
-                break;
-            }
+        const char *wrong = NULL;
+        for (uint32_t w = 0; w < words && wrong == NULL; w++) {
+            uint64_t word = cs->bits[w];
+            if (w == cs->carved / 64u && cs->carved % 64u != 0u && (word >> (cs->carved % 64u)) != 0u)
+                wrong = "a block never handed out is marked free";
+            bool summary = (cs->summary[w / 64u] >> (w % 64u) & 1u) != 0u;
+            if (summary != (word != 0u))
+                wrong = "its summary disagrees with a word";
+            if (word != 0u && w / 64u < cs->hint)
+                wrong = "a free block lies below the scan hint";
+            seen += mk__popcount64(word);
         }
-        if (ok && (seen != cs->free_count || cs->carved > cs->blocks)) {
+        if (wrong == NULL && (seen != cs->free_count || cs->carved > cs->blocks))
+            wrong = "the free blocks do not add up to its count";
+        if (wrong != NULL) {
             if (report != NULL)
-                fprintf(report, "memkit: pool class %u (%u B): free list has %u blocks, count says %u\n", c, cs->size,
+                fprintf(report, "memkit: pool class %u (%u B): %s (%u free marked, count %u)\n", c, cs->size, wrong,
                         seen, cs->free_count);
             ok = false;
         }
@@ -303,13 +466,16 @@ uint64_t mk__pool_capacity(void)
 
 mk_status_t mk__pool_init(void) { return MK_OK; }
 void mk__pool_fini(void) {}
+void mk__pool_attach_thread(mk__thread_t *t) { (void)t; }
 void mk__pool_flush_thread(mk__thread_t *t) { (void)t; }
 void mk__pool_flush_class(mk__thread_t *t, unsigned cls) { (void)t; (void)cls; }
 int64_t mk__pool_cached_bytes(void) { return 0; }
 void *mk__pool_alloc_slow(mk_intent_t intent, size_t size) { return mk__exhausted(intent, size, MKG_ALIGNMENT, MK_ENOMEM); }
-void mk__pool_free_slow(unsigned intent, unsigned cls, void *ptr) { (void)intent; (void)cls; (void)ptr; }
+void mk__pool_free_slow(unsigned pool, unsigned intent, unsigned cls, void *ptr) { (void)pool; (void)intent; (void)cls; (void)ptr; }
 bool mk__pool_find(const void *ptr, unsigned *cls, unsigned *intent) { (void)ptr; (void)cls; (void)intent; return false; }
 size_t mk__pool_class_size(unsigned cls) { (void)cls; return 0; }
+void mk__pool_class_counts(const mk__thread_t *t, unsigned intent, uint64_t *allocs, uint64_t *frees) { (void)t; (void)intent; *allocs = *frees = 0; }
+uint64_t mk__pool_tally(const mk__thread_t *t) { (void)t; return 0; }
 bool mk__pool_validate(FILE *report) { (void)report; return true; }
 int64_t mk__pool_used_bytes(void) { return 0; }
 uint64_t mk__pool_capacity(void) { return 0; }

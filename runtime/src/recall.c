@@ -102,8 +102,8 @@ static void mk__resume_slots(mk__thread_t **stopped, uint32_t count)
 
 /* Stops the slots that hold something `holds` selects, hands each to `take`,
  * and lets them go on; true when any held something. */
-static bool mk__recall(bool (*holds)(const mk__thread_t *t, unsigned what),
-                       void (*take)(mk__thread_t *t, unsigned what), unsigned what)
+bool mk__recall(bool (*holds)(const mk__thread_t *t, unsigned what), void (*take)(mk__thread_t *t, unsigned what),
+                unsigned what)
 {
     if (!mk__rt.recall_ready)
         return false;
@@ -216,6 +216,14 @@ void mk__fork_child(void)
 
 void mk__fork_lock_register(mk__lock_t *lock) { (void)lock; }
 void mk__recall_init(void) {}
+bool mk__recall(bool (*holds)(const mk__thread_t *t, unsigned what), void (*take)(mk__thread_t *t, unsigned what),
+                unsigned what)
+{
+    (void)holds;
+    (void)take;
+    (void)what;
+    return false;
+}
 bool mk__recall_leases(unsigned intent) { (void)intent; return false; }
 bool mk__recall_cache(unsigned cls) { (void)cls; return false; }
 void mk__fork_prepare(void) {}

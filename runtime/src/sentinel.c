@@ -522,16 +522,6 @@ static void mk__check_reuse(const unsigned char *raw, const unsigned char *user)
     }
 }
 
-static unsigned mk__log2(size_t pow2)
-{
-    unsigned n = 0;
-    while (pow2 > 1u) {
-        pow2 >>= 1;
-        n++;
-    }
-    return n;
-}
-
 void mk__sentinel_tier_unused(void *raw, size_t usable)
 {
     /* wherever a sentinel header of some alignment would sit in it */

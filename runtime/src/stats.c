@@ -153,11 +153,14 @@ mk_status_t mk_stats_get(mk_stats_t *out)
         uint32_t span = mk__thread_span();
         for (unsigned i = 0; i < span; i++) {
             const mk__intent_counters_t *c = &mk__rt.threads[i].counters[intent];
-            s->allocations += (uint64_t)MK__LOAD(c->allocs) + (uint64_t)MK__LOAD(c->frame_allocs);
-            s->frees += (uint64_t)MK__LOAD(c->frees);
+            uint64_t pool_allocs, pool_frees;
+            mk__pool_class_counts(&mk__rt.threads[i], intent, &pool_allocs, &pool_frees);
+            s->allocations += (uint64_t)MK__LOAD(c->allocs) + pool_allocs;
+            s->frees += (uint64_t)MK__LOAD(c->frees) + pool_frees;
             s->failures += (uint64_t)MK__LOAD(c->failures);
             s->oversize += (uint64_t)MK__LOAD(c->oversize);
         }
+        s->allocations += mk__frame_allocations(intent);
         int64_t leased = mk__budget_leased(intent);
         s->leased = leased > 0 ? (uint64_t)leased : 0u;
         frame_used += (uint64_t)frame_part;
@@ -190,7 +193,9 @@ size_t mk__stats_live_blocks(void)
         live -= MK__LOAD(mk__rt.unattached[intent].frees);
         for (unsigned i = 0; i < span; i++) {
             const mk__intent_counters_t *c = &mk__rt.threads[i].counters[intent];
-            live += MK__LOAD(c->allocs) - MK__LOAD(c->frees);
+            uint64_t pool_allocs, pool_frees;
+            mk__pool_class_counts(&mk__rt.threads[i], intent, &pool_allocs, &pool_frees);
+            live += MK__LOAD(c->allocs) - MK__LOAD(c->frees) + (int64_t)(pool_allocs - pool_frees);
         }
     }
     return live > 0 ? (size_t)live : 0u;

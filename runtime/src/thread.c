@@ -49,12 +49,8 @@ static void mk__thread_prepare(mk__thread_t *t, uint32_t index)
     }
     /* frame state is left as the slot's last owner left it: its arena may hold
      * data of frames still in flight */
-#if MKG_CLASS_COUNT > 0
-    for (unsigned c = 0; c < MKG_CLASS_COUNT; c++) {
-        const mk_class_layout_t *cl = &mk__rt.config->classes[c];
-        t->cache[c].limit = mk__rt.config->pools[cl->pool].thread_cache;
-    }
-#endif
+    mk__pool_attach_thread(t);
+    mk__heap_cache_attach(t);
 }
 
 void mk__thread_reset_all(void)
@@ -117,6 +113,7 @@ bool mk__thread_release(mk__thread_t *t)
 {
     MK__ASSERT(MK__LOAD(t->busy) == 0u); /* released between operations, never inside one */
     mk__pool_flush_thread(t);
+    mk__heap_cache_flush_thread(t);
     bool in_flight = mk__frame_release_thread(t);
     mk__budget_return_leases(t); /* after the frames: their bytes came back through the leases */
     return in_flight;

@@ -92,7 +92,8 @@ class DerivedNumbersTest(unittest.TestCase):
         self.assertEqual(p.owner, model.POOL_SHARED)
         self.assertEqual(p.tag_bytes, 196608 >> 4)
         self.assertEqual(self.m.frame.static_bytes, 4 * 2 * 65536)
-        self.assertEqual(self.m.static_bytes, 524288 + 1048576 + 196608 + 12288)
+        self.assertEqual(p.bitmap_words, (64 + 1) + (32 + 1) + (16 + 1))  # 4096, 2048, 1024 blocks
+        self.assertEqual(self.m.static_bytes, 524288 + 1048576 + 196608 + 12288 + 8 * p.bitmap_words)
         self.assertEqual(self.m.budget_total, 4 << 20)
         self.assertEqual(self.m.alignment_shift, 4)
 
@@ -695,6 +696,57 @@ class ThreadCacheWarningTest(unittest.TestCase):
         self.assertEqual(self.warnings(text), [])
         _, diag = build(text, "many")
         self.assertEqual([d.code for d in diag.warnings], ["ML507"])
+
+
+HEAP_ONLY = """\
+[memkit]
+schema = 1
+max_threads = 4
+[heap]
+size = "16 MiB"
+fallback = "none"
+[budget]
+total = "16 MiB"
+[intent.blob]
+tier = "heap"
+"""
+
+
+class HeapCacheTest(unittest.TestCase):
+    """[heap] thread_cache: blocks per size bin in each thread's heap front (issue 8)."""
+
+    def test_bins_match_the_runtime(self):
+        # 16-byte steps to 256 B, then 8 per doubling to 16 KiB (memkit/fastpath.h)
+        self.assertEqual(len(model.HEAP_BIN_SIZES), 64)
+        self.assertEqual(model.HEAP_BIN_SIZES[:3], (16, 32, 48))
+        self.assertEqual(model.HEAP_BIN_SIZES[15:18], (256, 288, 320))
+        self.assertEqual(model.HEAP_BIN_SIZES[-1], 16384)
+
+    def test_default_stays_under_half_the_heap(self):
+        self.assertEqual(build_clean(self, HEAP_ONLY).heap.thread_cache, 8)  # 8 x 199 KiB x 4 < 8 MiB
+        small = build_clean(self, HEAP_ONLY.replace('"16 MiB"', '"4 MiB"'))
+        self.assertEqual(small.heap.thread_cache, 2)
+        tiny = build_clean(self, HEAP_ONLY.replace('"16 MiB"', '"1 MiB"'))
+        self.assertEqual(tiny.heap.thread_cache, 0)  # no front at all: it would crowd the heap
+
+    def test_explicit_value_that_crowds_warns(self):
+        text = HEAP_ONLY.replace('fallback = "none"', 'fallback = "none"\nthread_cache = 16')
+        m, diag = build(text)
+        self.assertEqual(m.heap.thread_cache, 16)
+        warned = [(d.line, d.col, d.message) for d in diag.warnings if d.code == model.ML_THREAD_CACHE]
+        self.assertEqual(warned, [(7, 16, "[heap]: thread caches can hold 12736 KiB (thread_cache 16 blocks in "
+                                          "each of 64 size bins x max_threads 4), half or more of the 16 MiB heap")])
+        off = build_clean(self, text.replace("thread_cache = 16", "thread_cache = 0"))
+        self.assertEqual(off.heap.thread_cache, 0)
+
+    def test_prefault_reaches_every_tier(self):
+        text = HEAP_ONLY.replace('fallback = "none"', 'fallback = "none"\nprefault = true')
+        self.assertTrue(build_clean(self, text).heap.prefault)
+        self.assertFalse(build_clean(self, HEAP_ONLY).heap.prefault)
+        pooled = build_clean(self, POOL_ONLY.replace("thread_cache = 4", "thread_cache = 4\nprefault = true"))
+        self.assertTrue(pooled.pools[0].prefault)
+        _, diag = build(HEAP_ONLY.replace('fallback = "none"', 'fallback = "none"\nprefault = "yes"'))
+        self.assertEqual([(d.line, d.col) for d in diag.errors], [(7, 12)])  # the value, not a bool
 
 
 class PrefixTest(unittest.TestCase):

@@ -126,7 +126,7 @@ static void test_every_failure_point(void)
     }
     mk_fault_fail_at(0, 0);
     CHECK(untouched_at > 0);             /* the loop ended */
-    CHECK_EQ(init_failures, 3u);         /* frame, pool and heap reservations each failed once */
+    CHECK_EQ(init_failures, 4u);         /* frame, pool, pool bitmap and heap reservations each failed once */
     CHECK(untouched_at > 10u);           /* the workload made requests worth injecting into */
     printf("oom loop: %llu failure points, each survived\n", (unsigned long long)(untouched_at - 1u));
     CHECK_EQ(mk_init(&mkg_config), MK_OK); /* for RUN's shutdown */

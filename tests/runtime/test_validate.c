@@ -53,10 +53,10 @@ static void test_healthy_runtime_validates(void)
     mk_begin_frame();
     CHECK(mk_alloc(MK_INTENT_FRAME_DATA, 1000) != NULL);
     mk_end_frame();
-    int found_free_list = 0;
+    int found_free_block = 0;
     for (unsigned cls = 0; cls < MKG_CLASS_COUNT; cls++)
-        found_free_list |= mk__rt.classes[cls].free_head != NULL;
-    CHECK(found_free_list); /* the pool check has something to walk */
+        found_free_block |= mk__rt.classes[cls].free_count > 0u;
+    CHECK(found_free_block); /* the pool check has something to walk */
     CHECK_EQ(validate_into(text, sizeof text), MK_OK);
     CHECK_EQ(strlen(text), 0);
     CHECK_EQ(mk_validate(), MK_OK);
@@ -113,12 +113,12 @@ static void test_damaged_shared_header(void)
     mk_shared_release(first);
 }
 
-static void test_damaged_pool_free_list(void)
+static void test_damaged_pool_bitmap(void)
 {
     churn_pool();
     unsigned cls = MKG_CLASS_COUNT;
     for (unsigned c = 0; c < MKG_CLASS_COUNT && cls == MKG_CLASS_COUNT; c++)
-        if (mk__rt.classes[c].free_head != NULL)
+        if (mk__rt.classes[c].free_count > 0u)
             cls = c;
     CHECK(cls < MKG_CLASS_COUNT);
     if (cls == MKG_CLASS_COUNT)
@@ -126,19 +126,22 @@ static void test_damaged_pool_free_list(void)
     mk__class_state_t *cs = &mk__rt.classes[cls];
     char text[1024];
 
-    void *head = cs->free_head;
-    cs->free_head = cs->base + 8; /* inside the class, not on a block boundary */
+    cs->free_count++; /* one more free block counted than marked */
     CHECK_EQ(mk_validate(), MK_ECORRUPT);
     CHECK_EQ(validate_into(text, sizeof text), MK_ECORRUPT);
     CHECK(strstr(text, "pool class") != NULL);
-    CHECK(strstr(text, "not one of its blocks") != NULL);
-    cs->free_head = head;
+    CHECK(strstr(text, "do not add up") != NULL);
+    cs->free_count--;
     CHECK_EQ(mk_validate(), MK_OK);
 
-    cs->free_count++; /* the list is one block shorter than counted */
+    uint32_t w = 0;
+    while (cs->bits[w] == 0u)
+        w++;
+    uint64_t summary = cs->summary[w / 64u];
+    cs->summary[w / 64u] &= ~((uint64_t)1 << (w % 64u)); /* a word with free blocks, unsummarised */
     CHECK_EQ(validate_into(text, sizeof text), MK_ECORRUPT);
-    CHECK(strstr(text, "count says") != NULL);
-    cs->free_count--;
+    CHECK(strstr(text, "summary disagrees") != NULL);
+    cs->summary[w / 64u] = summary;
     CHECK_EQ(mk_validate(), MK_OK);
 }
 
@@ -167,8 +170,8 @@ static void test_validate_needs_init(void)
 
 /* Issue 7 item 20: memkit's test builds run the runtime's internal
  * assertions at their expensive level; a failed one aborts with its
- * condition and place. A free-list damaged behind memkit's back is caught by
- * the next refill (a cheap assertion). */
+ * condition and place. A class count damaged behind memkit's back is caught
+ * by the next refill (a cheap assertion). */
 _Static_assert(MK_ASSERT_LEVEL == 2, "make test builds run every internal assertion");
 
 static void fail_an_assertion(void)
@@ -176,29 +179,27 @@ static void fail_an_assertion(void)
     MK__ASSERT(mk__rt.initialised == false);
 }
 
-static void damage_a_cache_then_refill(void)
+static void damage_a_class_then_refill(void)
 {
     void *p = mk_alloc(MK_INTENT_OBJECTS, 16);
-    mk_free(p); /* in this thread's cache */
-    mk__thread_t *t = mk__self;
-    for (unsigned c = 0; c < MKG_CLASS_COUNT; c++)
-        if (t->cache[c].head != NULL)
-            t->cache[c].head = NULL; /* lost: the count says one block is there */
-    for (int i = 0; i < 64; i++)
-        mk_free(mk_alloc(MK_INTENT_OBJECTS, 16)); /* an empty head with a count: refill asserts */
+    unsigned cls = MKG_CLASS_COUNT, intent = 0;
+    CHECK(mk__pool_find(p, &cls, &intent));
+    mk__rt.classes[cls].free_count += 1000u; /* counted free, marked nowhere */
+    for (int i = 0; i < 4096; i++)
+        CHECK(mk_alloc(MK_INTENT_OBJECTS, 16) != NULL); /* a refill scans for them: asserts */
 }
 
 static void test_internal_assertions(void)
 {
     EXPECT_DEATH(fail_an_assertion(), "internal assertion failed: mk__rt.initialised == false");
-    EXPECT_DEATH(damage_a_cache_then_refill(), "internal assertion failed");
+    EXPECT_DEATH(damage_a_class_then_refill(), "internal assertion failed");
 }
 
 int main(void)
 {
     RUN(test_healthy_runtime_validates);
     RUN(test_damaged_shared_header);
-    RUN(test_damaged_pool_free_list);
+    RUN(test_damaged_pool_bitmap);
     RUN(test_damaged_heap_accounting);
     RUN(test_validate_needs_init);
     RUN(test_internal_assertions);

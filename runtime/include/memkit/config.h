@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MK_RUNTIME_ABI 2
+#define MK_RUNTIME_ABI 3
 
 /* Generated tables are `static const` in the generated header so that a call
  * with a constant intent and size folds to a direct tier call; a translation
@@ -94,14 +94,19 @@ typedef struct mk_pool_layout {
     uint8_t *tags;          /* per-granule intent tags when owner == MK_POOL_SHARED,
                                bytes >> log2(MKG_ALIGNMENT) entries; else NULL.
                                Static array, or NULL with storage == NULL (reserved) */
+    uint64_t *free_bits;    /* the classes' free-block bitmaps, bitmap_words words, one
+                               bit per block, classes in order, each from a word boundary.
+                               Static array, or NULL with storage == NULL (reserved) */
     const uint8_t *span_class; /* [offset >> span_shift] -> global class index */
     uint64_t bytes;         /* total pool bytes, a multiple of 1 << span_shift */
+    uint64_t bitmap_words;  /* sum over classes of ceil(blocks / 64) */
     uint32_t span_shift;    /* log2 of the span size */
     uint32_t span_count;    /* bytes >> span_shift */
     uint8_t first_class;    /* global index of its first class */
     uint8_t class_count;
     uint8_t storage_kind;   /* mk_storage_t */
     uint8_t thread_cache;   /* blocks per class kept per thread (0: no cache) */
+    uint8_t prefault;       /* 1: mk_init touches every page of the storage */
 } mk_pool_layout_t;
 
 /* One slot of a generational handle table ([handles.NAME]). The runtime owns
@@ -144,6 +149,8 @@ typedef struct mk_config {
     uint8_t heap_storage_kind;       /* mk_storage_t */
     uint8_t frame_overflow;          /* mk_overflow_t */
     uint8_t heap_fallback_system;    /* 1: heap misses go to malloc */
+    uint8_t frame_prefault;          /* 1: mk_init touches every page of the arenas */
+    uint8_t heap_prefault;           /* 1: mk_init touches every page of the heap */
     const mk_handle_table_layout_t *handle_tables; /* [MKG_HANDLE_TABLE_COUNT] (NULL when 0) */
 } mk_config_t;
 

@@ -60,12 +60,38 @@
 
 typedef MK__ATOMIC(int64_t) mk__counter_t;
 
-/* A per-thread magazine of free blocks of one class: an intrusive list. The
- * count is read by mk_stats_get (cached bytes) from other threads. */
+/* The heap tier's per-thread front ([heap] thread_cache): freed heap blocks of
+ * up to MK__HEAP_CACHE_MAX bytes wait in per-thread magazines, one per size
+ * bin, for the next request of their bin. Off when AddressSanitizer or
+ * Valgrind are told about blocks: there every heap block goes back to the
+ * heap at once, as their checks expect; and on targets without lock-free
+ * 64-bit atomics (the front retags block headers that the heap reads). */
+#if MKG_HEAP_BYTES > 0 && MKG_HEAP_THREAD_CACHE > 0 && !MK_TRACKING && (!MKG_THREADS || ATOMIC_LLONG_LOCK_FREE == 2)
+#define MK__HEAP_FRONT 1
+#else
+#define MK__HEAP_FRONT 0
+#endif
+/* Bins: 16-byte steps up to 256 B (16 bins), then 8 per doubling up to 16 KiB. */
+#define MK__HEAP_BINS 64
+#define MK__HEAP_CACHE_MAX 16384u
+
+/* A per-thread magazine of free blocks of one pool class: an array, so that
+ * neither taking nor returning a block touches the block's memory, and the
+ * count is the only word both change. The top entry is handed out next; a
+ * refill stores blocks so that they come out in ascending address order.
+ *
+ * For a class of a pool that serves one intent, the class keeps that intent's
+ * allocation count here (one store per allocation, none per free): frees are
+ * derived as allocs - (held - count), since `held` counts the magazine plus
+ * the blocks this thread took out net and changes only when blocks move
+ * between the magazine and the class. Counts are read by mk_stats_get from
+ * other threads. */
 typedef struct mk__cache {
-    void *head;
-    MK__ATOMIC(uint32_t) count;
-    uint32_t limit; /* pushes beyond this flush; 0 sends every free to the slow path */
+    void **mag;                  /* this slot's entries for the class: [0, limit) */
+    MK__ATOMIC(uint32_t) count;  /* blocks in mag[0, count) */
+    uint32_t limit;              /* frees beyond this flush; 0 sends every free to the slow path */
+    MK__ATOMIC(uint64_t) allocs; /* blocks handed out by this thread (dedicated pools) */
+    MK__ATOMIC(int64_t) held;    /* count + blocks taken out net (dedicated pools) */
 } mk__cache_t;
 
 typedef struct mk__intent_counters {
@@ -74,7 +100,7 @@ typedef struct mk__intent_counters {
     mk__counter_t peak;     /* high-water mark of live on this thread (exact peaks
                                of single-threaded programs) */
     mk__counter_t allocs;   /* block allocations (pool, heap, system) */
-    mk__counter_t frame_allocs; /* frame allocations (released with their frame) */
+    mk__counter_t frame_allocs; /* frame allocations whose rows were folded (frame.c) */
     mk__counter_t frees;
     mk__counter_t failures;
     mk__counter_t oversize; /* pool requests above the pool's largest class */
@@ -139,7 +165,7 @@ typedef struct mk__thread {
     uintptr_t frame_cursor;
     uintptr_t frame_end;
     uint64_t frame_epoch;      /* frame the cursor belongs to; UINT64_MAX: none */
-    mk__counter_t *frame_row;  /* frame_bytes[slot of frame_epoch] */
+    MK__ATOMIC(uint64_t) *frame_row; /* frame_rows[slot of frame_epoch] */
     /* every allocation of this thread, for phases to take deltas of, packed
      * in one word to cost one store: MK__TALLY_ONE per allocation plus its
      * bytes (see MK__TALLY_SHIFT) */
@@ -149,12 +175,23 @@ typedef struct mk__thread {
     mk__cache_t cache[MKG_CLASS_COUNT];
 #endif
     mk__intent_counters_t counters[MKG_INTENT_COUNT];
-    mk__counter_t frame_bytes[MKG_FRAMES_IN_FLIGHT][MKG_INTENT_COUNT];
+    /* frame memory of each slot and intent, allocations and bytes in one
+     * word (MK__ROW_ONE) so that a frame allocation costs one counter store */
+    MK__ATOMIC(uint64_t) frame_rows[MKG_FRAMES_IN_FLIGHT][MKG_INTENT_COUNT];
+    MK__ATOMIC(uint64_t) frame_tally;  /* tally of the rows folded so far (phases) */
     MK__ATOMIC(uint64_t) slot_epoch[MKG_FRAMES_IN_FLIGHT]; /* epoch + 1 of the slot's data; 0: empty */
     void *overflow[MKG_FRAMES_IN_FLIGHT]; /* heap blocks spilled from each slot */
     uint32_t index;
     uint32_t generation;       /* mk_init generation that attached this slot */
     mk__thread_lifecycle_t life; /* phase and intent stacks (lifecycle.c) */
+#if MKG_CACHE_SLOTS > 0
+    void *mag_store[MKG_CACHE_SLOTS]; /* the classes' magazines, cache[].mag points here */
+#endif
+#if MK__HEAP_FRONT
+    uint32_t heap_limit;                          /* MKG_HEAP_THREAD_CACHE once attached, else 0 */
+    MK__ATOMIC(uint32_t) heap_count[MK__HEAP_BINS]; /* blocks in each bin's magazine */
+    void *heap_mag[MK__HEAP_BINS][MKG_HEAP_THREAD_CACHE];
+#endif
 } mk__thread_t;
 
 /* The calling thread's slot; points at an empty, never-attached slot until the
@@ -181,10 +218,17 @@ typedef struct mk__pool_range {
 extern mk__pool_range_t mk__pools[MKG_POOL_COUNT];
 #endif
 
+/* The heap's address range, for mk_free's lookup (base 0, bytes 0: none). */
+typedef struct mk__heap_range {
+    uintptr_t base;
+    uint64_t bytes;
+} mk__heap_range_t;
+extern mk__heap_range_t mk__heap_range;
+
 /* Out-of-line paths (runtime/src). */
 MK__COLD void *mk__frame_alloc_slow(mk_intent_t intent, size_t size, size_t align);
 MK__COLD void *mk__pool_alloc_slow(mk_intent_t intent, size_t size);
-MK__COLD void mk__pool_free_slow(unsigned intent, unsigned cls, void *ptr);
+MK__COLD void mk__pool_free_slow(unsigned pool, unsigned intent, unsigned cls, void *ptr);
 void *mk__heap_alloc_intent(mk_intent_t intent, size_t size, size_t align);
 MK__COLD void *mk__alloc_aligned_slow(mk_intent_t intent, size_t size, size_t align);
 MK__COLD void *mk__bad_intent(void);
@@ -193,14 +237,6 @@ void mk__free_slow(void *ptr);
 
 #define MK__ALIGN_MASK ((size_t)MKG_ALIGNMENT - 1u)
 
-/* Where a free pool block of `size` bytes keeps its free-list link: its first
- * word, or its last when AddressSanitizer or Valgrind are told about blocks
- * (see MK_TRACK_REDZONE in memkit/track.h). */
-#if MK_TRACKING
-#define MK__LINK(block, size) ((void **)(void *)((unsigned char *)(block) + (size) - sizeof(void *)))
-#else
-#define MK__LINK(block, size) ((void **)(void *)(block))
-#endif
 /* Does this intent draw on a budget (its own or the total)? Folds for a
  * constant intent. */
 #define MK__LEASED(intent) ((mkg_routes[(intent)].flags & MK_ROUTE_BUDGETED) != 0u || MKG_BUDGET_TOTAL > 0)
@@ -236,21 +272,30 @@ MK__INLINE void mk__slot_leave(mk__thread_t *t) { (void)t; }
 /* Shared totals of the intents' live bytes and their peaks (stats.c). */
 MK__COLD void mk__stats_publish(mk__thread_t *t, unsigned intent);
 
-/* Counts n bytes of frame memory for `intent` in the thread's current slot. */
+/* A frame row: allocations in bits 0..31, bytes / MKG_ALIGNMENT in bits
+ * 32..63 (frame allocations are whole alignment units, so a row cannot count
+ * more allocations than units; frame.c keeps the units under 2^32). */
+#define MK__ROW_ONE(n) (((uint64_t)(n) << (32 - MKG_ALIGNMENT_SHIFT)) + 1u)
+#define MK__ROW_COUNT(row) ((row) & 0xFFFFFFFFu)
+#define MK__ROW_BYTES(row) ((int64_t)((row) >> 32) << MKG_ALIGNMENT_SHIFT)
+
+/* Counts an allocation of n bytes (a multiple of the alignment) of frame
+ * memory for `intent` in the thread's current slot. */
 MK__INLINE void mk__count_frame(mk__thread_t *t, unsigned intent, size_t n)
 {
-    MK__BUMP(t->frame_row[intent], (int64_t)n);
-    MK__BUMP(t->counters[intent].frame_allocs, 1);
-    MK__BUMP(t->tally, MK__TALLY_ONE + (uint64_t)n);
+    MK__BUMP(t->frame_row[intent], MK__ROW_ONE(n));
 }
 
 MK__INLINE void *mk__frame_alloc(mk_intent_t intent, size_t size)
 {
+#if MKG_FRAME_ARENA_BYTES > 0
     mk__thread_t *t = mk__self;
-    /* n == 0 (size 0 or an overflowing size) fails the unsigned test below too */
     size_t n = (size + MK__ALIGN_MASK) & ~MK__ALIGN_MASK;
     uintptr_t p = t->frame_cursor;
-    if (MK_UNLIKELY(t->frame_epoch != MK__LOAD(mk__frame_epoch) || n - 1u >= t->frame_end - p))
+    /* size 0 and sizes no arena holds go slow first (a constant size folds
+     * the test away), so p + n cannot wrap */
+    if (MK_UNLIKELY(size - 1u >= (size_t)MKG_FRAME_ARENA_BYTES || p + n > t->frame_end ||
+                    t->frame_epoch != MK__LOAD(mk__frame_epoch)))
         return mk__frame_alloc_slow(intent, size, MKG_ALIGNMENT);
     if (MK__LEASED(intent)) {
         if (MK_UNLIKELY(!mk__slot_enter(t)))
@@ -267,6 +312,9 @@ MK__INLINE void *mk__frame_alloc(mk_intent_t intent, size_t size)
     mk__count_frame(t, intent, n);
     mk_track_frame_alloc((void *)p, size);
     return (void *)p;
+#else
+    return mk__frame_alloc_slow(intent, size, MKG_ALIGNMENT);
+#endif
 }
 
 /* Adds `bytes` (negative: a free) to the thread's live bytes of `intent`;
@@ -302,18 +350,30 @@ MK__INLINE void mk__count_alloc(mk__thread_t *t, unsigned intent, int64_t bytes)
 }
 
 #if MKG_POOL_COUNT > 0
-/* Pops the head of a non-empty cache for `intent` (budget already taken):
- * the fast and the slow path end here. */
-MK__INLINE void *mk__pool_take(mk__thread_t *t, mk__cache_t *c, unsigned pool, unsigned intent, int64_t bytes)
+/* Counts a pool block handed out to `intent` (budget already taken): per
+ * class for a pool of one intent, per intent for a shared pool, whose block
+ * also gets its intent tag. The fast and the slow path end here. */
+MK__INLINE void *mk__pool_hand_out(mk__thread_t *t, mk__cache_t *c, unsigned pool, unsigned intent, int64_t bytes,
+                                   void *block)
 {
-    void *block = c->head;
-    c->head = *MK__LINK(block, (size_t)bytes);
-    MK__STORE(c->count, MK__LOAD(c->count) - 1u);
-    if (mkg_pool_shapes[pool].owner == MK_POOL_SHARED)
+    if (mkg_pool_shapes[pool].owner == MK_POOL_SHARED) {
         mk__pools[pool].tags[((uintptr_t)block - mk__pools[pool].base) >> MKG_ALIGNMENT_SHIFT] = (uint8_t)intent;
-    mk__count_alloc(t, intent, bytes);
+        mk__count_alloc(t, intent, bytes);
+    } else {
+        mk__count_live(t, intent, bytes);
+        MK__BUMP(c->allocs, 1u);
+    }
     mk_track_alloc(block, (size_t)bytes); /* usable to its class size, as mk_usable_size says */
     return block;
+}
+
+/* Counts a pool block's free by thread t (entered): frees of a pool of one
+ * intent are derived from its class counts (mk__cache_t). */
+MK__INLINE void mk__pool_count_free(mk__thread_t *t, unsigned pool, unsigned intent, int64_t bytes)
+{
+    mk__count_live_down(t, intent, bytes);
+    if (mkg_pool_shapes[pool].owner == MK_POOL_SHARED)
+        MK__BUMP(t->counters[intent].frees, 1);
 }
 
 MK__INLINE void *mk__pool_alloc(mk_intent_t intent, unsigned pool, size_t size)
@@ -327,7 +387,8 @@ MK__INLINE void *mk__pool_alloc(mk_intent_t intent, unsigned pool, size_t size)
     mk__cache_t *c = &t->cache[cls];
     if (MK_UNLIKELY(!mk__slot_enter(t)))
         return mk__pool_alloc_slow(intent, size);
-    if (MK_UNLIKELY(c->head == NULL))
+    uint32_t count = MK__LOAD(c->count);
+    if (MK_UNLIKELY(count == 0u))
         goto slow;
     if (MK__LEASED(intent)) {
         int64_t lease = MK__LOAD(t->lease[intent]);
@@ -335,7 +396,8 @@ MK__INLINE void *mk__pool_alloc(mk_intent_t intent, unsigned pool, size_t size)
             goto slow;
         MK__STORE(t->lease[intent], lease - bytes);
     }
-    void *block = mk__pool_take(t, c, pool, intent, bytes);
+    MK__STORE(c->count, count - 1u);
+    void *block = mk__pool_hand_out(t, c, pool, intent, bytes, c->mag[count - 1u]);
     mk__slot_leave(t);
     return block;
 slow:
@@ -343,41 +405,37 @@ slow:
     return mk__pool_alloc_slow(intent, size);
 }
 
-/* Prepares a freed pool block for a free list: zeroed when its intent says
- * so, and, for AddressSanitizer/Valgrind, unaddressable but for its link. */
+/* Prepares a freed pool block for a magazine or its class: zeroed when its
+ * intent says so, and unaddressable for AddressSanitizer/Valgrind. */
 MK__INLINE void mk__pool_scrub(unsigned intent, void *ptr, size_t bytes)
 {
-    mk_track_open(ptr, bytes); /* the slack past the request, for the zeroing */
-    if (MK_UNLIKELY((mkg_routes[intent].flags & MK_ROUTE_ZERO_ON_FREE) != 0u))
+    if (MK_UNLIKELY((mkg_routes[intent].flags & MK_ROUTE_ZERO_ON_FREE) != 0u)) {
+        mk_track_open(ptr, bytes); /* the slack past the request, for the zeroing */
         memset(ptr, 0, bytes);
+    }
     mk_track_free(ptr, bytes);
-    mk_track_open(MK__LINK(ptr, bytes), sizeof(void *));
 }
 
-/* Returns a pool block of class `cls` to the calling thread's cache. Under
- * AddressSanitizer or Valgrind the block becomes unaddressable but for its
- * free-list link. */
-MK__INLINE void mk__pool_release(unsigned intent, unsigned cls, void *ptr)
+/* Returns a block of class `cls` of `pool` to the calling thread's magazine. */
+MK__INLINE void mk__pool_release(unsigned pool, unsigned intent, unsigned cls, void *ptr)
 {
     int64_t bytes = (int64_t)mkg_class_size[cls];
     mk__thread_t *t = mk__self;
     mk__cache_t *c = &t->cache[cls];
     if (MK_UNLIKELY(!mk__slot_enter(t))) {
-        mk__pool_free_slow(intent, cls, ptr);
+        mk__pool_free_slow(pool, intent, cls, ptr);
         return;
     }
     uint32_t count = MK__LOAD(c->count);
     if (MK_UNLIKELY(count >= c->limit)) {
         mk__slot_leave(t);
-        mk__pool_free_slow(intent, cls, ptr);
+        mk__pool_free_slow(pool, intent, cls, ptr);
         return;
     }
     mk__pool_scrub(intent, ptr, (size_t)bytes);
-    *MK__LINK(ptr, (size_t)bytes) = c->head;
-    c->head = ptr;
+    c->mag[count] = ptr;
     MK__STORE(c->count, count + 1u);
-    mk__count_live_down(t, intent, bytes);
-    MK__BUMP(t->counters[intent].frees, 1);
+    mk__pool_count_free(t, pool, intent, bytes);
     if (MK__LEASED(intent)) {
         int64_t lease = MK__LOAD(t->lease[intent]) + bytes;
         MK__STORE(t->lease[intent], lease);
@@ -387,6 +445,144 @@ MK__INLINE void mk__pool_release(unsigned intent, unsigned cls, void *ptr)
     mk__slot_leave(t);
 }
 #endif /* MKG_POOL_COUNT > 0 */
+
+/* ---- the heap front ------------------------------------------------------------ */
+
+/* floor(log2(x)) of a non-zero x. */
+MK__INLINE unsigned mk__log2(size_t x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return (unsigned)(sizeof(unsigned long long) * 8u - 1u) - (unsigned)__builtin_clzll((unsigned long long)x);
+#else
+    unsigned n = 0;
+    while (x >>= 1)
+        n++;
+    return n;
+#endif
+}
+
+/* The smallest bin whose blocks hold `bytes` (1 .. MK__HEAP_CACHE_MAX + 2047). */
+MK__INLINE unsigned mk__heap_bin_up(size_t bytes)
+{
+    if (bytes <= 256u)
+        return (unsigned)((bytes + 15u) >> 4) - 1u;
+    unsigned k = mk__log2(bytes - 1u); /* 2^k < bytes <= 2^(k+1), k >= 8 */
+    return 16u + (k - 8u) * 8u + (unsigned)((bytes - 1u - ((size_t)1 << k)) >> (k - 3u));
+}
+
+#if MK__HEAP_FRONT
+/* mk__heap_bin_up(16 k) for k = 0 .. (MK__HEAP_CACHE_MAX + 2048) / 16, filled by
+ * mk_init: one load instead of a bit scan for sizes not known at compile time. */
+extern uint8_t mk__heap_bin_table[(MK__HEAP_CACHE_MAX + 2048u) / 16u + 1u];
+/* The bin of a request of `bytes` (1 .. MK__HEAP_CACHE_MAX). */
+#if defined(__GNUC__) || defined(__clang__)
+#define MK__HEAP_BIN_FOR(bytes)                                                                                    \
+    (__builtin_constant_p(bytes) ? mk__heap_bin_up(bytes) : (unsigned)mk__heap_bin_table[((bytes) + 15u) >> 4])
+#else
+#define MK__HEAP_BIN_FOR(bytes) ((unsigned)mk__heap_bin_table[((bytes) + 15u) >> 4])
+#endif
+/* The largest bin a block of `bytes` usable bytes (a multiple of 16, at most
+ * MK__HEAP_CACHE_MAX + 2032) holds. */
+#define MK__HEAP_BIN_HELD(bytes) ((unsigned)mk__heap_bin_table[((bytes) >> 4) + 1u] - 1u)
+#endif
+
+/* The bytes every block of `bin` holds at least. */
+MK__INLINE size_t mk__heap_bin_size(unsigned bin)
+{
+    if (bin < 16u)
+        return (size_t)(bin + 1u) * 16u;
+    unsigned k = 8u + (bin - 16u) / 8u;
+    return ((size_t)1 << k) + ((size_t)((bin - 16u) % 8u + 1u) << (k - 3u));
+}
+
+#if MK__HEAP_FRONT
+/* A heap block's header word, 16 bytes before its payload (runtime/src/heap.c):
+ * the block size with its header in bits 4..55, the intent tag in 56..63. */
+#define MK__HEAP_SIZE_MASK ((((uint64_t)1 << 56) - 1u) & ~(uint64_t)15u)
+#define MK__HEAP_TAG_SHIFT 56
+MK__INLINE MK__ATOMIC(uint64_t) *mk__heap_word(void *payload)
+{
+    return (MK__ATOMIC(uint64_t) *)(void *)((unsigned char *)payload - 16);
+}
+
+/* A cached heap block of `size` bytes for `intent`, or NULL (go slow). */
+MK__INLINE void *mk__heap_take(mk_intent_t intent, size_t size)
+{
+    unsigned bin = MK__HEAP_BIN_FOR(size);
+    mk__thread_t *t = mk__self;
+    if (MK_UNLIKELY(!mk__slot_enter(t)))
+        return NULL;
+    uint32_t count = MK__LOAD(t->heap_count[bin]);
+    if (MK_UNLIKELY(count == 0u))
+        goto none;
+    void *p = t->heap_mag[bin][count - 1u];
+    MK__ATOMIC(uint64_t) *w = mk__heap_word(p);
+    uint64_t word = MK__LOAD(*w);
+    int64_t bytes = (int64_t)(word & MK__HEAP_SIZE_MASK) - 16;
+    if (MK__LEASED(intent)) {
+        int64_t lease = MK__LOAD(t->lease[intent]);
+        if (MK_UNLIKELY(lease < bytes))
+            goto none;
+        MK__STORE(t->lease[intent], lease - bytes);
+    }
+    MK__STORE(t->heap_count[bin], count - 1u);
+    MK__STORE(*w, (word & MK__HEAP_SIZE_MASK) | ((uint64_t)intent << MK__HEAP_TAG_SHIFT));
+    mk__count_alloc(t, intent, bytes);
+    mk__slot_leave(t);
+    return p;
+none:
+    mk__slot_leave(t);
+    return NULL;
+}
+
+/* Keeps a freed heap block in the calling thread's front; false when it is
+ * not a heap block the front keeps (mk__free_slow then sees to it). */
+MK__INLINE bool mk__heap_release(void *ptr)
+{
+    if ((uintptr_t)ptr - mk__heap_range.base >= mk__heap_range.bytes)
+        return false;
+    uint64_t word = MK__LOAD(*mk__heap_word(ptr));
+    unsigned intent = (unsigned)(word >> MK__HEAP_TAG_SHIFT);
+    size_t bytes = (size_t)(word & MK__HEAP_SIZE_MASK) - 16u;
+    /* frame spills (tag 255), zeroed intents and large blocks go the slow way */
+    if (intent >= (unsigned)MKG_INTENT_COUNT || bytes > MK__HEAP_CACHE_MAX + 2032u ||
+        (mkg_routes[intent].flags & MK_ROUTE_ZERO_ON_FREE) != 0u)
+        return false;
+    unsigned bin = MK__HEAP_BIN_HELD(bytes);
+    mk__thread_t *t = mk__self;
+    if (MK_UNLIKELY(!mk__slot_enter(t)))
+        return false;
+    uint32_t count = MK__LOAD(t->heap_count[bin]);
+    if (MK_UNLIKELY(count >= t->heap_limit)) {
+        mk__slot_leave(t);
+        return false;
+    }
+    t->heap_mag[bin][count] = ptr;
+    MK__STORE(t->heap_count[bin], count + 1u);
+    mk__count_live_down(t, intent, (int64_t)bytes);
+    MK__BUMP(t->counters[intent].frees, 1);
+    if (MK__LEASED(intent)) {
+        int64_t lease = MK__LOAD(t->lease[intent]) + (int64_t)bytes;
+        MK__STORE(t->lease[intent], lease);
+        if (MK_UNLIKELY(lease > mk__lease_cap[intent]))
+            mk__lease_trim(t, intent);
+    }
+    mk__slot_leave(t);
+    return true;
+}
+#endif /* MK__HEAP_FRONT */
+
+MK__INLINE void *mk__heap_alloc_fast(mk_intent_t intent, size_t size)
+{
+#if MK__HEAP_FRONT
+    if (MK_LIKELY(size - 1u < (size_t)MK__HEAP_CACHE_MAX)) {
+        void *p = mk__heap_take(intent, size);
+        if (MK_LIKELY(p != NULL))
+            return p;
+    }
+#endif
+    return mk__heap_alloc_intent(intent, size, MKG_ALIGNMENT);
+}
 
 /* The raw fast paths: what mk_alloc, mk_alloc_aligned, mk_free and
  * mk_free_sized are in release builds; sentinel builds wrap their blocks. */
@@ -402,7 +598,7 @@ MK__INLINE void *mk__alloc_fast(mk_intent_t intent, size_t size)
         return mk__pool_alloc(intent, mkg_routes[intent].pool, size);
 #endif
     default:
-        return mk__heap_alloc_intent(intent, size, MKG_ALIGNMENT);
+        return mk__heap_alloc_fast(intent, size);
     }
 }
 
@@ -425,10 +621,14 @@ MK__INLINE void mk__free_fast(void *ptr)
             unsigned intent = mkg_pool_shapes[pool].owner;
             if (intent == MK_POOL_SHARED)
                 intent = r->tags[off >> MKG_ALIGNMENT_SHIFT];
-            mk__pool_release(intent, r->span_class[off >> r->span_shift], ptr);
+            mk__pool_release(pool, intent, r->span_class[off >> r->span_shift], ptr);
             return;
         }
     }
+#endif
+#if MK__HEAP_FRONT
+    if (mk__heap_release(ptr))
+        return;
 #endif
     mk__free_slow(ptr);
 }
@@ -446,7 +646,7 @@ MK__INLINE void mk__free_sized_fast(mk_intent_t intent, void *ptr, size_t size)
         uintptr_t off = (uintptr_t)ptr - r->base;
         (void)size;
         if (off < r->bytes) {
-            mk__pool_release(intent, r->span_class[off >> r->span_shift], ptr);
+            mk__pool_release(pool, intent, r->span_class[off >> r->span_shift], ptr);
             return;
         }
     }
@@ -502,5 +702,37 @@ MK__INLINE void mk_free_sized(mk_intent_t intent, void *ptr, size_t size)
     mk__free_sized_fast(intent, ptr, size);
 #endif
 }
+
+/* mk_usable_size's lookup inline for pool blocks (and heap blocks when the
+ * heap front is on): the span table that mk_free reads. Everything else,
+ * and sentinel builds, call the function. */
+MK__INLINE size_t mk__usable_size_fast(const void *ptr)
+{
+#if !MK_SENTINEL
+#if MKG_POOL_COUNT > 0
+    for (unsigned pool = 0; pool < MKG_POOL_COUNT; pool++) {
+        const mk__pool_range_t *r = &mk__pools[pool];
+        uintptr_t off = (uintptr_t)ptr - r->base;
+        if (off < r->bytes)
+            return mkg_class_size[r->span_class[off >> r->span_shift]];
+    }
+#endif
+#if MK__HEAP_FRONT
+    if ((uintptr_t)ptr - mk__heap_range.base < mk__heap_range.bytes) {
+        uint64_t word = MK__LOAD(*mk__heap_word((void *)(uintptr_t)ptr));
+        if ((word >> MK__HEAP_TAG_SHIFT) < (uint64_t)MKG_INTENT_COUNT) /* not frame spill */
+            return (size_t)(word & MK__HEAP_SIZE_MASK) - 16u;
+    }
+#endif
+#endif
+    return mk_usable_size(ptr);
+}
+
+/* A call of mk_usable_size is the inline lookup; the name stays a function
+ * (its address can be taken). Prefixed configs ([memkit] prefix) keep the
+ * plain call: there the name is already a macro. */
+#if !defined(MK__RUNTIME_SOURCE) && !defined(MKG_SYMBOL_PREFIX)
+#define mk_usable_size(ptr) mk__usable_size_fast(ptr)
+#endif
 
 #endif /* MEMKIT_FASTPATH_H */

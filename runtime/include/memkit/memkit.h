@@ -219,8 +219,8 @@ typedef struct mk_intent_stats {
 typedef struct mk_tier_stats {
     uint64_t capacity; /* bytes the tier owns (frame: all arenas) */
     uint64_t used;     /* bytes held by the program (pool: blocks handed out) */
-    uint64_t peak;     /* high-water mark of used where tracked (heap), else used */
-    uint64_t cached;   /* pool: free blocks kept in threads' caches (not in `used`) */
+    uint64_t peak;     /* high-water mark where tracked (heap: of its occupancy, cached blocks included), else used */
+    uint64_t cached;   /* pool, heap: free blocks kept in threads' caches (not in `used`) */
 } mk_tier_stats_t;
 
 typedef struct mk_stats {

@@ -89,8 +89,8 @@
 
 /* Blocks are addressable up to their usable size (mk_usable_size promises
  * it). To catch an overflow at its first byte anyway, when a tool is told:
- * - a free pool block keeps its free-list link in its LAST word, so the
- *   first bytes of a free neighbour stay poisoned (MK__LINK in fastpath.h);
+ * - a free pool block is poisoned whole (pool magazines and class bitmaps
+ *   keep nothing inside free blocks);
  * - a heap block gets MK_TRACK_REDZONE poisoned bytes after its usable size
  *   (the next block's header would otherwise be addressable). */
 #define MK_TRACK_REDZONE (MK_TRACKING ? 16u : 0u)

@@ -19,6 +19,11 @@ void *mk__prim_reserve(size_t bytes);
 /* Unmaps a mk__prim_reserve mapping. */
 void mk__prim_release(void *mem, size_t bytes);
 
+/* Makes every page of [mem, mem + bytes) resident and writable now, so that
+ * first use takes no page fault (prefault = true). The contents stay as they
+ * are. Called only by mk_init, before the region is handed to the tools. */
+void mk__prim_prefault(void *mem, size_t bytes);
+
 /* malloc/free for the heap tier's system fallback (fallback = "system"). */
 void *mk__prim_system_alloc(size_t bytes);
 void mk__prim_system_free(void *mem);

@@ -37,6 +37,41 @@ void mk__prim_release(void *mem, size_t bytes)
     munmap(mem, bytes);
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+
+#if defined(__clang__) || defined(__GNUC__)
+__attribute__((no_sanitize_address)) /* the region may still be poisoned from a previous mk_init */
+#endif
+static void mk__prim_touch(void *mem, size_t bytes)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    size_t step = page > 0 ? (size_t)page : 4096u;
+    volatile unsigned char *p = mem;
+    for (size_t i = 0; i < bytes; i += step)
+        p[i] = p[i]; /* a write faults the page in; the byte stays what it was */
+    if (bytes > 0)
+        p[bytes - 1] = p[bytes - 1];
+}
+
+void mk__prim_prefault(void *mem, size_t bytes)
+{
+    if (mem == NULL || bytes == 0)
+        return;
+#ifdef __linux__
+    /* the kernel populates whole pages; the range must be page-aligned */
+    long page = sysconf(_SC_PAGESIZE);
+    if (page > 0) {
+        uintptr_t start = (uintptr_t)mem & ~((uintptr_t)page - 1u);
+        uintptr_t end = (uintptr_t)mem + bytes;
+        if (madvise((void *)start, (size_t)(end - start), MADV_POPULATE_WRITE) == 0)
+            return;
+    }
+#endif
+    mk__prim_touch(mem, bytes); /* older kernels, other systems */
+}
+
 void *mk__prim_system_alloc(size_t bytes)
 {
     if (mk__fault(MK__FAULT_SYSTEM))

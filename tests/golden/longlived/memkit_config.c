@@ -7,6 +7,7 @@
 static _Alignas(64) unsigned char mkg_frame_storage[524288];
 static _Alignas(64) unsigned char mkg_heap_storage[4194304];
 static _Alignas(64) unsigned char mkg_pool_small_storage[655360];
+static uint64_t mkg_pool_small_free_bits[254];
 static _Alignas(64) unsigned char mkg_handles_entities_blocks[16384];
 static mk_handle_slot_t mkg_handles_entities_slots[256];
 static uint32_t mkg_handles_entities_owner[256];
@@ -38,8 +39,9 @@ static const mk_class_layout_t mkg_classes[MKG_CLASS_COUNT] = {
 };
 
 static const mk_pool_layout_t mkg_pools[MKG_POOL_COUNT] = {
-    { "small", mkg_pool_small_storage, NULL, mkg_pool_small_spans,
-      655360u, 12u, 160u, 0, 5, MK_STORAGE_STATIC, 16 }
+    { "small", mkg_pool_small_storage, NULL,
+      mkg_pool_small_free_bits, mkg_pool_small_spans,
+      655360u, 254u, 12u, 160u, 0, 5, MK_STORAGE_STATIC, 16, 0 }
 };
 
 static const mk_handle_table_layout_t mkg_handle_tables[MKG_HANDLE_TABLE_COUNT] = {
@@ -53,5 +55,6 @@ const mk_config_t mkg_config = {
     mkg_frame_storage, mkg_heap_storage,
     65536u, 4194304u, 16777216u,
     MK_STORAGE_STATIC, MK_STORAGE_STATIC, MK_OVERFLOW_HEAP, 0,
+    0, 0,
     mkg_handle_tables
 };

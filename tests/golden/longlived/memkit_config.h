@@ -7,8 +7,8 @@
 
 #include <memkit/config.h>
 
-#if MK_RUNTIME_ABI != 2
-#error "memkit_config.h was generated for runtime ABI 2: regenerate it with this runtime's memkit-gen"
+#if MK_RUNTIME_ABI != 3
+#error "memkit_config.h was generated for runtime ABI 3: regenerate it with this runtime's memkit-gen"
 #endif
 
 #define MKG_GENERATOR_VERSION "0.1.0"
@@ -24,7 +24,9 @@
 #define MKG_INTENT_COUNT 6
 #define MKG_POOL_COUNT 1
 #define MKG_CLASS_COUNT 5
-#define MKG_STATIC_BYTES 5428864
+#define MKG_CACHE_SLOTS 80 /* one thread's pool magazine entries */
+#define MKG_HEAP_THREAD_CACHE 2 /* blocks per heap size bin per thread */
+#define MKG_STATIC_BYTES 5430896
 #define MKG_HANDLE_TABLE_COUNT 2
 #define MKG_DEFERRED_CAPACITY 64
 #define MKG_DEFERRED_MAX_FRAMES 4

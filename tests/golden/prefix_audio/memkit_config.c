@@ -7,6 +7,7 @@
 static _Alignas(64) unsigned char mkg_frame_storage[524288];
 static _Alignas(64) unsigned char mkg_heap_storage[524288];
 static _Alignas(64) unsigned char mkg_pool_voices_storage[98304];
+static uint64_t mkg_pool_voices_free_bits[17];
 
 static const uint8_t mkg_pool_voices_spans[24] = {
     0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -22,8 +23,9 @@ static const mk_class_layout_t mkg_classes[MKG_CLASS_COUNT] = {
 };
 
 static const mk_pool_layout_t mkg_pools[MKG_POOL_COUNT] = {
-    { "voices", mkg_pool_voices_storage, NULL, mkg_pool_voices_spans,
-      98304u, 12u, 24u, 0, 3, MK_STORAGE_STATIC, 4 }
+    { "voices", mkg_pool_voices_storage, NULL,
+      mkg_pool_voices_free_bits, mkg_pool_voices_spans,
+      98304u, 17u, 12u, 24u, 0, 3, MK_STORAGE_STATIC, 4, 0 }
 };
 
 const mk_config_t mkg_config = {
@@ -32,5 +34,6 @@ const mk_config_t mkg_config = {
     mkg_frame_storage, mkg_heap_storage,
     65536u, 524288u, 0u,
     MK_STORAGE_STATIC, MK_STORAGE_STATIC, MK_OVERFLOW_FAIL, 0,
+    0, 0,
     NULL
 };

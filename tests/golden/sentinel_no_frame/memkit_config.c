@@ -6,6 +6,7 @@
 
 static _Alignas(64) unsigned char mkg_heap_storage[1048576];
 static _Alignas(64) unsigned char mkg_pool_small_storage[40960];
+static uint64_t mkg_pool_small_free_bits[21];
 
 static const uint8_t mkg_pool_small_spans[10] = { 0, 0, 1, 1, 2, 2, 3, 3, 4, 4 };
 
@@ -20,8 +21,9 @@ static const mk_class_layout_t mkg_classes[MKG_CLASS_COUNT] = {
 };
 
 static const mk_pool_layout_t mkg_pools[MKG_POOL_COUNT] = {
-    { "small", mkg_pool_small_storage, NULL, mkg_pool_small_spans,
-      40960u, 12u, 10u, 0, 5, MK_STORAGE_STATIC, 4 }
+    { "small", mkg_pool_small_storage, NULL,
+      mkg_pool_small_free_bits, mkg_pool_small_spans,
+      40960u, 21u, 12u, 10u, 0, 5, MK_STORAGE_STATIC, 4, 0 }
 };
 
 const mk_config_t mkg_config = {
@@ -30,5 +32,6 @@ const mk_config_t mkg_config = {
     NULL, mkg_heap_storage,
     0u, 1048576u, 0u,
     MK_STORAGE_STATIC, MK_STORAGE_STATIC, MK_OVERFLOW_FAIL, 0,
+    0, 0,
     NULL
 };

@@ -17,8 +17,9 @@ static const mk_class_layout_t mkg_classes[MKG_CLASS_COUNT] = {
 };
 
 static const mk_pool_layout_t mkg_pools[MKG_POOL_COUNT] = {
-    { "common", NULL, NULL, mkg_pool_common_spans,
-      40960u, 12u, 10u, 0, 5, MK_STORAGE_RESERVE, 0 }
+    { "common", NULL, NULL,
+      NULL, mkg_pool_common_spans,
+      40960u, 14u, 12u, 10u, 0, 5, MK_STORAGE_RESERVE, 0, 0 }
 };
 
 const mk_config_t mkg_config = {
@@ -27,5 +28,6 @@ const mk_config_t mkg_config = {
     NULL, NULL,
     131072u, 2097152u, 0u,
     MK_STORAGE_RESERVE, MK_STORAGE_RESERVE, MK_OVERFLOW_PANIC, 0,
+    0, 0,
     NULL
 };
