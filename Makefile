@@ -5,6 +5,7 @@
 #               then the runtime tests under ASan+UBSan and under TSan)
 # and for developers:
 #   make bench  microbenchmarks against glibc, mimalloc and jemalloc
+#   make bench-mt  multi-threaded throughput (1-8 threads) against the same peers
 #   make fuzz   the libFuzzer harness for FUZZ_SECONDS (default 600)
 #   make soak   longer than CI affords: the TSan stress test with SOAK_OPS
 #               operations per thread, then an hour of fuzzing
@@ -26,7 +27,7 @@ FIND_PYTHON = py=$${PYTHON:-}; \
 
 CMAKE_CONFIGURE = cmake -S . -G Ninja -DMEMKIT_PYTHON="$$py"
 
-.PHONY: all deps demo test test-plain test-asan test-tsan bench fuzz soak regen clean
+.PHONY: all deps demo test test-plain test-asan test-tsan bench bench-mt fuzz soak regen clean
 
 all: test
 
@@ -73,6 +74,9 @@ test-tsan:
 
 bench: deps
 	@$(FIND_PYTHON); PYTHON="$$py" bash bench/run.sh
+
+bench-mt: deps
+	@$(FIND_PYTHON); PYTHON="$$py" bash bench/run_mt.sh
 
 FUZZ_SECONDS ?= 600
 fuzz: deps
