@@ -331,6 +331,19 @@ MK__INLINE void mk__count_live(mk__thread_t *t, unsigned intent, int64_t bytes)
         mk__stats_publish(t, intent);
 }
 
+/* mk__count_live for an allocation: live only goes up, so only the band's
+ * upper edge can be crossed. */
+MK__INLINE void mk__count_live_up(mk__thread_t *t, unsigned intent, int64_t bytes)
+{
+    mk__intent_counters_t *c = &t->counters[intent];
+    int64_t live = MK__LOAD(c->live) + bytes;
+    MK__STORE(c->live, live);
+    if (live > MK__LOAD(c->peak))
+        MK__STORE(c->peak, live);
+    if (MK_UNLIKELY(live > c->publish_hi))
+        mk__stats_publish(t, intent);
+}
+
 /* mk__count_live for a free: live only goes down, so only the band's lower
  * edge can be crossed (and no peak can be). */
 MK__INLINE void mk__count_live_down(mk__thread_t *t, unsigned intent, int64_t bytes)
@@ -344,7 +357,7 @@ MK__INLINE void mk__count_live_down(mk__thread_t *t, unsigned intent, int64_t by
 
 MK__INLINE void mk__count_alloc(mk__thread_t *t, unsigned intent, int64_t bytes)
 {
-    mk__count_live(t, intent, bytes);
+    mk__count_live_up(t, intent, bytes);
     MK__BUMP(t->counters[intent].allocs, 1);
     MK__BUMP(t->tally, MK__TALLY_ONE + (uint64_t)bytes);
 }
@@ -360,7 +373,7 @@ MK__INLINE void *mk__pool_hand_out(mk__thread_t *t, mk__cache_t *c, unsigned poo
         mk__pools[pool].tags[((uintptr_t)block - mk__pools[pool].base) >> MKG_ALIGNMENT_SHIFT] = (uint8_t)intent;
         mk__count_alloc(t, intent, bytes);
     } else {
-        mk__count_live(t, intent, bytes);
+        mk__count_live_up(t, intent, bytes);
         MK__BUMP(c->allocs, 1u);
     }
     mk_track_alloc(block, (size_t)bytes); /* usable to its class size, as mk_usable_size says */
