@@ -14,17 +14,13 @@
 
 MK__ATOMIC(uint64_t) mk__frame_epoch;
 
-/* The frame-tier intents, for the tally of a thread's rows (phases). */
-static unsigned mk__frame_intents[MKG_INTENT_COUNT];
-static unsigned mk__frame_intent_count;
-
 void mk__frame_init(void)
 {
     MK__STORE(mk__frame_epoch, 0u);
-    mk__frame_intent_count = 0;
+    mk__rt.frame_intent_count = 0;
     for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++)
         if (mk__rt.config->routes[intent].tier == MK_TIER_FRAME)
-            mk__frame_intents[mk__frame_intent_count++] = intent;
+            mk__rt.frame_intents[mk__rt.frame_intent_count++] = (uint8_t)intent;
 }
 
 bool mk__frame_owns(const void *ptr)
@@ -63,12 +59,33 @@ static void mk__frame_free_spills(mk__thread_t *t, unsigned slot, void *stop)
     t->overflow[slot] = stop;
 }
 
+/* A row's allocations and bytes as a tally (MK__TALLY_SHIFT). */
+static uint64_t mk__row_tally(uint64_t row)
+{
+    return (MK__ROW_COUNT(row) << MK__TALLY_SHIFT) + (uint64_t)MK__ROW_BYTES(row);
+}
+
 /* Moves `part` of a row (allocations and bytes) into the thread's running
  * totals: its allocation count and its tally (phases). */
 static void mk__frame_fold(mk__thread_t *t, unsigned intent, uint64_t part)
 {
     MK__BUMP(t->counters[intent].frame_allocs, (int64_t)MK__ROW_COUNT(part));
-    MK__BUMP(t->frame_tally, (MK__ROW_COUNT(part) << MK__TALLY_SHIFT) + (uint64_t)MK__ROW_BYTES(part));
+    MK__BUMP(t->frame_tally, mk__row_tally(part));
+}
+
+/* Recomputes frame_tally_other: the folded tally plus the rows of every slot
+ * but the one being filled, which change only in slow paths (phases then read
+ * one row per frame intent). */
+static void mk__frame_recount(mk__thread_t *t)
+{
+    uint64_t other = MK__LOAD(t->frame_tally);
+    for (unsigned s = 0; s < MKG_FRAMES_IN_FLIGHT; s++) {
+        if (t->frame_row == t->frame_rows[s])
+            continue;
+        for (unsigned i = 0; i < mk__rt.frame_intent_count; i++)
+            other += mk__row_tally(MK__LOAD(t->frame_rows[s][mk__rt.frame_intents[i]]));
+    }
+    t->frame_tally_other = other;
 }
 
 /* Hands a slot's bytes back to the budgets and frees its spilled blocks. */
@@ -85,17 +102,6 @@ static void mk__frame_release_slot(mk__thread_t *t, unsigned slot)
     mk__frame_free_spills(t, slot, NULL);
 }
 
-uint64_t mk__frame_tally(const mk__thread_t *t)
-{
-    uint64_t count = 0, units = 0;
-    for (unsigned s = 0; s < MKG_FRAMES_IN_FLIGHT; s++)
-        for (unsigned i = 0; i < mk__frame_intent_count; i++) {
-            uint64_t row = MK__LOAD(t->frame_rows[s][mk__frame_intents[i]]);
-            count += MK__ROW_COUNT(row);
-            units += row >> 32;
-        }
-    return MK__LOAD(t->frame_tally) + (count << MK__TALLY_SHIFT) + (units << MKG_ALIGNMENT_SHIFT);
-}
 
 uint64_t mk__frame_allocations(unsigned intent)
 {
@@ -131,6 +137,7 @@ static bool mk__frame_release_done(mk__thread_t *t, unsigned reuse)
             in_flight = true;
         }
     }
+    mk__frame_recount(t);
     return in_flight;
 }
 
@@ -163,6 +170,7 @@ static void mk__frame_enter(mk__thread_t *t, uint64_t epoch)
     t->frame_end = (uintptr_t)arena + (uintptr_t)MKG_FRAME_ARENA_BYTES;
     t->frame_row = t->frame_rows[slot];
     t->frame_epoch = epoch;
+    mk__frame_recount(t);
 }
 
 void *mk__frame_spill(unsigned intent, size_t n, size_t align)
@@ -391,6 +399,7 @@ mk_status_t mk_frame_rewind(const mk_frame_mark_t *mark)
         /* the allocations since the mark were made: they stay counted */
         MK__STORE(t->frame_row[intent], (uint64_t)mark->bytes[intent]);
         mk__frame_fold(t, intent, since);
+        t->frame_tally_other += mk__row_tally(since); /* moved out of the row being filled */
         mk__budget_give(t, intent, MK__ROW_BYTES(since));
     }
     mk__frame_free_spills(t, slot, mark->spill);

@@ -124,6 +124,8 @@ typedef struct mk__runtime {
     MK__ATOMIC(uint32_t) departed;        /* slots in MK__SLOT_DEPARTED */
     MK__ATOMIC(uint32_t) several_threads; /* a slot other than 0 was ever taken */
     MK__ATOMIC(uint64_t) attach_failures; /* threads refused a slot (every slot taken) */
+    uint8_t frame_intents[MKG_INTENT_COUNT]; /* the frame-tier intents (phases' tally of frame rows) */
+    unsigned frame_intent_count;
     mk__lock_t recall_lock;               /* one recalling thread at a time (recall.c) */
     bool recall_ready;                    /* the OS can fence other threads (membarrier) */
     /* frees by threads that could not attach (more than max_threads): shared,
@@ -229,8 +231,6 @@ bool mk__frame_in_flight(uint64_t epoch);
  * filled) or of a heap block spilled from one, whose frame is in flight.
  * False otherwise. O(1) for arena memory, O(spilled blocks) for spills. */
 bool mk__frame_region_epoch(const mk__thread_t *t, const void *ptr, size_t size, uint64_t *epoch);
-/* Thread t's tally of frame allocations (phases, see lifecycle.c). */
-uint64_t mk__frame_tally(const mk__thread_t *t);
 /* Frame allocations of an intent over all threads (stats). */
 uint64_t mk__frame_allocations(unsigned intent);
 /* Live frame bytes of an intent summed over threads (stats). */
@@ -250,8 +250,7 @@ void mk__pool_flush_class(mk__thread_t *t, unsigned cls);
 /* Allocations and frees of `intent` counted by the classes of its own pool
  * on thread t (mk__cache_t); 0 for other intents. */
 void mk__pool_class_counts(const mk__thread_t *t, unsigned intent, uint64_t *allocs, uint64_t *frees);
-/* The part of thread t's tally counted by those classes (phases). */
-uint64_t mk__pool_tally(const mk__thread_t *t);
+
 /* Bytes of free blocks kept in threads' caches (stats). */
 int64_t mk__pool_cached_bytes(void);
 /* Finds the pool block containing ptr: its class and intent. */
@@ -423,6 +422,21 @@ size_t mk__stats_live_blocks(void);
 /* Counts a free of `bytes` for `intent` on thread t, or in the shared
  * counters when t is NULL (a thread that could not attach). */
 void mk__count_free(mk__thread_t *t, unsigned intent, int64_t bytes);
+
+/* Thread t's tally of frame allocations (phases, lifecycle.c): what frame.c
+ * folded and counted in the other slots, plus the row being filled of each
+ * frame intent. */
+static inline uint64_t mk__frame_tally(const mk__thread_t *t)
+{
+    uint64_t count = 0, units = 0;
+    if (t->frame_row != NULL)
+        for (unsigned i = 0; i < mk__rt.frame_intent_count; i++) {
+            uint64_t row = MK__LOAD(t->frame_row[mk__rt.frame_intents[i]]);
+            count += MK__ROW_COUNT(row);
+            units += row >> 32;
+        }
+    return t->frame_tally_other + (count << MK__TALLY_SHIFT) + (units << MKG_ALIGNMENT_SHIFT);
+}
 
 /* The calling thread's slot, attaching it if needed; NULL (and the last error
  * set) when memkit is not initialised or every slot is taken. The unattached

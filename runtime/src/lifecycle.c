@@ -1,9 +1,9 @@
 /* lifecycle.c — phases, intent scopes and frame callbacks.
  *
  * Phases: each thread counts every allocation it makes in one packed `tally`
- * (allocations high, bytes low): the slot's own word, bumped by the fast
- * paths, plus what the classes of one-intent pools and the frame rows count
- * (mk__pool_tally, mk__frame_tally).
+ * (allocations high, bytes low): the slot's own word, bumped by the pool and
+ * heap fast paths, plus what its frame rows count (mk__frame_tally: one load
+ * per frame intent).
  * Opening a phase pushes {phase, tally}; closing it adds the difference to the
  * thread's per-phase totals. Nested phases therefore count to every open
  * phase, and per allocation there is no work beyond the tally. Phase names are registered once in a small global table (under a
@@ -18,7 +18,7 @@
 
 static uint64_t mk__thread_tally(const mk__thread_t *t)
 {
-    return MK__LOAD(t->tally) + mk__pool_tally(t) + mk__frame_tally(t);
+    return MK__LOAD(t->tally) + mk__frame_tally(t);
 }
 
 typedef struct mk__callback {

@@ -28,11 +28,6 @@
 
 mk__pool_range_t mk__pools[MKG_POOL_COUNT];
 
-/* What one allocation of each class adds to a thread's tally (phases):
- * MK__TALLY_ONE + its size for classes of one-intent pools, which count in
- * the class; 0 for shared pools, which count in the thread's own tally. */
-static uint64_t mk__tally_weight[MKG_CLASS_COUNT];
-
 /* The multiplicative inverse of an odd m modulo 2^64 (Newton's iteration:
  * each step doubles the correct low bits, from 3 for x = m). */
 static uint64_t mk__inverse_odd(uint64_t m)
@@ -91,7 +86,6 @@ mk_status_t mk__pool_init(void)
         cs->size = cl->size;
         cs->blocks = cl->blocks;
         cs->size_shift = mk__ctz64(cl->size);
-        mk__tally_weight[c] = mkg_pool_shapes[cl->pool].owner == MK_POOL_SHARED ? 0u : MK__TALLY_ONE + cl->size;
         cs->size_inverse = mk__inverse_odd((uint64_t)cl->size >> cs->size_shift);
         uint32_t words = (cl->blocks + 63u) / 64u;
         cs->bits = bits[cl->pool]; /* each class from a word boundary, in order */
@@ -392,14 +386,6 @@ void mk__pool_class_counts(const mk__thread_t *t, unsigned intent, uint64_t *all
     }
 }
 
-uint64_t mk__pool_tally(const mk__thread_t *t)
-{
-    uint64_t tally = 0;
-    for (unsigned c = 0; c < MKG_CLASS_COUNT; c++)
-        tally += MK__LOAD(t->cache[c].allocs) * mk__tally_weight[c];
-    return tally;
-}
-
 /* The bitmap of every class matches its counts: free_count set bits below
  * `carved`, a summary bit for exactly the non-zero words, nothing below the
  * hint. O(blocks / 64). */
@@ -475,7 +461,6 @@ void mk__pool_free_slow(unsigned pool, unsigned intent, unsigned cls, void *ptr)
 bool mk__pool_find(const void *ptr, unsigned *cls, unsigned *intent) { (void)ptr; (void)cls; (void)intent; return false; }
 size_t mk__pool_class_size(unsigned cls) { (void)cls; return 0; }
 void mk__pool_class_counts(const mk__thread_t *t, unsigned intent, uint64_t *allocs, uint64_t *frees) { (void)t; (void)intent; *allocs = *frees = 0; }
-uint64_t mk__pool_tally(const mk__thread_t *t) { (void)t; return 0; }
 bool mk__pool_validate(FILE *report) { (void)report; return true; }
 int64_t mk__pool_used_bytes(void) { return 0; }
 uint64_t mk__pool_capacity(void) { return 0; }

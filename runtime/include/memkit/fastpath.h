@@ -81,11 +81,10 @@ typedef MK__ATOMIC(int64_t) mk__counter_t;
  * refill stores blocks so that they come out in ascending address order.
  *
  * For a class of a pool that serves one intent, the class keeps that intent's
- * allocation count here (one store per allocation, none per free): frees are
- * derived as allocs - (held - count), since `held` counts the magazine plus
- * the blocks this thread took out net and changes only when blocks move
- * between the magazine and the class. Counts are read by mk_stats_get from
- * other threads. */
+ * allocation count here (and no count per free): frees are derived as
+ * allocs - (held - count), since `held` counts the magazine plus the blocks
+ * this thread took out net and changes only when blocks move between the
+ * magazine and the class. Counts are read by mk_stats_get from other threads. */
 typedef struct mk__cache {
     void **mag;                  /* this slot's entries for the class: [0, limit) */
     MK__ATOMIC(uint32_t) count;  /* blocks in mag[0, count) */
@@ -179,6 +178,7 @@ typedef struct mk__thread {
      * word (MK__ROW_ONE) so that a frame allocation costs one counter store */
     MK__ATOMIC(uint64_t) frame_rows[MKG_FRAMES_IN_FLIGHT][MKG_INTENT_COUNT];
     MK__ATOMIC(uint64_t) frame_tally;  /* tally of the rows folded so far (phases) */
+    uint64_t frame_tally_other;        /* frame_tally + the rows of the slots frame_row is not */
     MK__ATOMIC(uint64_t) slot_epoch[MKG_FRAMES_IN_FLIGHT]; /* epoch + 1 of the slot's data; 0: empty */
     void *overflow[MKG_FRAMES_IN_FLIGHT]; /* heap blocks spilled from each slot */
     uint32_t index;
@@ -375,6 +375,7 @@ MK__INLINE void *mk__pool_hand_out(mk__thread_t *t, mk__cache_t *c, unsigned poo
     } else {
         mk__count_live_up(t, intent, bytes);
         MK__BUMP(c->allocs, 1u);
+        MK__BUMP(t->tally, MK__TALLY_ONE + (uint64_t)bytes);
     }
     mk_track_alloc(block, (size_t)bytes); /* usable to its class size, as mk_usable_size says */
     return block;
