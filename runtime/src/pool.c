@@ -112,51 +112,57 @@ void mk__pool_fini(void)
 
 /* ---- a class's free blocks: the bitmap (call with the class lock held) ---- */
 
-/* Takes up to `want` free blocks, lowest addresses first, then fresh ones,
- * into out[] in ascending order; returns how many. (The class's fields are
- * read into locals: stores through the bitmap could alias them.) */
+/* Takes up to `want` blocks, the lowest free addresses first, then fresh
+ * ones; returns how many (n) and stores them in out[0, n) in descending
+ * order, so that a magazine hands out the lowest first from its top. (The
+ * class's fields are read into locals: stores through the bitmap could alias
+ * them.) */
 static uint32_t mk__class_take(mk__class_state_t *cs, void **out, uint32_t want)
 {
     uint64_t *bits = cs->bits, *summary = cs->summary;
     unsigned char *base = cs->base;
     size_t size = cs->size;
-    uint32_t free_count = cs->free_count;
-    uint32_t got = 0;
-    if (free_count > 0u) {
-        uint32_t s = cs->hint;
-        while (got < want && got < free_count) {
+    uint32_t free_count = cs->free_count, carved = cs->carved, blocks = cs->blocks;
+    uint32_t n = want;
+    if (n > free_count + (blocks - carved))
+        n = free_count + (blocks - carved);
+    uint32_t from_bits = n < free_count ? n : free_count;
+    void **next = out + n; /* filled downwards */
+    if (from_bits > 0u) {
+        uint32_t s = cs->hint, left = from_bits;
+        while (left > 0u) {
             while (summary[s] == 0u) {
                 s++; /* stops: a free block is counted, and none lies below the hint */
-                MK__ASSERT(s < (cs->blocks + 4095u) / 4096u);
+                MK__ASSERT(s < (blocks + 4095u) / 4096u);
             }
             uint32_t w = s * 64u + mk__ctz64(summary[s]);
             uint64_t word = bits[w];
             MK__ASSERT(word != 0u);
-            do {
-                out[got++] = base + (size_t)(w * 64u + mk__ctz64(word)) * size;
+            while (word != 0u && left > 0u) {
+                *--next = base + (size_t)(w * 64u + mk__ctz64(word)) * size;
                 word &= word - 1u;
-            } while (word != 0u && got < want);
+                left--;
+            }
             bits[w] = word;
             if (word == 0u)
                 summary[s] &= ~((uint64_t)1 << (w % 64u));
         }
         cs->hint = s;
-        cs->free_count = free_count - got;
+        cs->free_count = free_count - from_bits;
     }
-    uint32_t carved = cs->carved, blocks = cs->blocks;
-    while (got < want && carved < blocks) {
+    for (uint32_t i = from_bits; i < n; i++, carved++) {
         if (carved % 64u == 0u) { /* a word entered for the first time: no block of it is free */
             bits[carved / 64u] = 0u;
             if (carved % 4096u == 0u)
                 summary[carved / 4096u] = 0u;
         }
-        out[got++] = base + (size_t)carved * size;
-        carved++;
+        *--next = base + (size_t)carved * size;
     }
+    MK__ASSERT(next == out);
     cs->carved = carved;
-    MK__BUMP(cs->out, (int64_t)got);
+    MK__BUMP(cs->out, (int64_t)n);
     MK__ASSERT(cs->carved <= cs->blocks && MK__LOAD(cs->out) <= (int64_t)cs->carved);
-    return got;
+    return n;
 }
 
 /* Returns n blocks to the class's bitmap. A pointer that is not the start
@@ -194,8 +200,8 @@ static void mk__class_put(mk__class_state_t *cs, void *const *blocks, uint32_t n
 
 /* ---- magazines ----------------------------------------------------------------- */
 
-/* Fills an empty magazine with up to half its limit from the class: ascending
- * addresses come out of the top first. */
+/* Fills an empty magazine with up to half its limit from the class: the
+ * lowest addresses come out of the top first. */
 static void mk__pool_refill(mk__thread_t *t, unsigned cls)
 {
     mk__class_state_t *cs = &mk__rt.classes[cls];
@@ -205,11 +211,6 @@ static void mk__pool_refill(mk__thread_t *t, unsigned cls)
     mk__lock(&cs->lock);
     uint32_t got = mk__class_take(cs, c->mag, want);
     mk__unlock(&cs->lock);
-    for (uint32_t i = 0; i < got / 2u; i++) { /* ascending -> top first */
-        void *low = c->mag[i];
-        c->mag[i] = c->mag[got - 1u - i];
-        c->mag[got - 1u - i] = low;
-    }
     MK__STORE(c->held, MK__LOAD(c->held) + (int64_t)got);
     MK__STORE(c->count, got);
 }
