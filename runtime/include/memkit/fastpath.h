@@ -317,22 +317,9 @@ MK__INLINE void *mk__frame_alloc(mk_intent_t intent, size_t size)
 #endif
 }
 
-/* Adds `bytes` (negative: a free) to the thread's live bytes of `intent`;
- * past the band around what it last published, the change goes to the
- * intent's shared total (and its peak) out of line. */
-MK__INLINE void mk__count_live(mk__thread_t *t, unsigned intent, int64_t bytes)
-{
-    mk__intent_counters_t *c = &t->counters[intent];
-    int64_t live = MK__LOAD(c->live) + bytes;
-    MK__STORE(c->live, live);
-    if (live > MK__LOAD(c->peak))
-        MK__STORE(c->peak, live);
-    if (MK_UNLIKELY(live > c->publish_hi || live < c->publish_lo))
-        mk__stats_publish(t, intent);
-}
-
-/* mk__count_live for an allocation: live only goes up, so only the band's
- * upper edge can be crossed. */
+/* Adds `bytes` to the thread's live bytes of `intent` (an allocation) and
+ * its peak; past the upper edge of the band around what it last published,
+ * the change goes to the intent's shared total (and its peak) out of line. */
 MK__INLINE void mk__count_live_up(mk__thread_t *t, unsigned intent, int64_t bytes)
 {
     mk__intent_counters_t *c = &t->counters[intent];
@@ -344,8 +331,8 @@ MK__INLINE void mk__count_live_up(mk__thread_t *t, unsigned intent, int64_t byte
         mk__stats_publish(t, intent);
 }
 
-/* mk__count_live for a free: live only goes down, so only the band's lower
- * edge can be crossed (and no peak can be). */
+/* Takes `bytes` from the thread's live bytes of `intent` (a free): only the
+ * band's lower edge can be crossed, and no peak. */
 MK__INLINE void mk__count_live_down(mk__thread_t *t, unsigned intent, int64_t bytes)
 {
     mk__intent_counters_t *c = &t->counters[intent];
@@ -353,6 +340,15 @@ MK__INLINE void mk__count_live_down(mk__thread_t *t, unsigned intent, int64_t by
     MK__STORE(c->live, live);
     if (MK_UNLIKELY(live < c->publish_lo))
         mk__stats_publish(t, intent);
+}
+
+/* Adds `bytes`, of either sign, to the thread's live bytes of `intent`. */
+MK__INLINE void mk__count_live(mk__thread_t *t, unsigned intent, int64_t bytes)
+{
+    if (bytes >= 0)
+        mk__count_live_up(t, intent, bytes);
+    else
+        mk__count_live_down(t, intent, -bytes);
 }
 
 MK__INLINE void mk__count_alloc(mk__thread_t *t, unsigned intent, int64_t bytes)
