@@ -150,7 +150,8 @@ bool mk__frame_release_thread(mk__thread_t *t)
     /* whoever owns the slot next starts a new cursor in its first frame */
     t->frame_epoch = UINT64_MAX;
     t->frame_cursor = 0;
-    t->frame_end = 0;
+    t->frame_limit = 0;
+    MK__STORE(t->frame_end, 0u);
     return in_flight;
 }
 
@@ -167,10 +168,20 @@ static void mk__frame_enter(mk__thread_t *t, uint64_t epoch)
     mk__frame_release_done(t, slot);
     MK__STORE(t->slot_epoch[slot], epoch + 1u);
     t->frame_cursor = (uintptr_t)arena;
-    t->frame_end = (uintptr_t)arena + (uintptr_t)MKG_FRAME_ARENA_BYTES;
+    t->frame_limit = (uintptr_t)arena + (uintptr_t)MKG_FRAME_ARENA_BYTES;
     t->frame_row = t->frame_rows[slot];
     t->frame_epoch = epoch;
     mk__frame_recount(t);
+    /* open the fast path to this frame, unless mk_begin_frame moved on in
+     * between: a Dekker handshake with its zeroing (mk_begin_frame), fenced
+     * on both sides, so one of the two sees the other and no slot keeps the
+     * end of a frame that is over */
+    MK__STORE(t->frame_end, t->frame_limit);
+#if MKG_THREADS
+    atomic_thread_fence(memory_order_seq_cst);
+#endif
+    if (MK__LOAD(mk__frame_epoch) != epoch)
+        MK__STORE(t->frame_end, 0u);
 }
 
 void *mk__frame_spill(unsigned intent, size_t n, size_t align)
@@ -221,7 +232,7 @@ void *mk__frame_alloc_slow(mk_intent_t intent, size_t size, size_t align)
     if (t->frame_epoch != epoch)
         mk__frame_enter(t, epoch);
     uintptr_t p = (t->frame_cursor + align - 1) & ~(uintptr_t)(align - 1);
-    if (p > t->frame_end || n > t->frame_end - p) {
+    if (p > t->frame_limit || n > t->frame_limit - p) {
         if (mk__rt.config->frame_overflow == MK_OVERFLOW_PANIC)
             mk__prim_panic("frame arena full (frame overflow = \"panic\")");
         if (mk__rt.config->frame_overflow == MK_OVERFLOW_HEAP) {
@@ -260,7 +271,19 @@ void mk_begin_frame(void)
 #if MK_SENTINEL
     mk__sentinel_frame_begin();
 #endif
-    MK__STORE(mk__frame_epoch, MK__LOAD(mk__frame_epoch) + 1u);
+    /* every slot's fast path closes: its next allocation goes slow and enters
+     * the new frame (the other side of the handshake in mk__frame_enter) */
+#if MKG_THREADS
+    atomic_store_explicit(&mk__frame_epoch, MK__LOAD(mk__frame_epoch) + 1u, memory_order_seq_cst);
+    atomic_thread_fence(memory_order_seq_cst);
+    uint32_t span = mk__thread_span();
+    for (uint32_t i = 0; i < span; i++)
+        atomic_exchange_explicit(&mk__rt.threads[i].frame_end, 0u, memory_order_relaxed);
+#else
+    mk__frame_epoch++;
+    for (uint32_t i = 0; i < mk__thread_span(); i++)
+        mk__rt.threads[i].frame_end = 0;
+#endif
     mk__thread_reclaim_departed();
     mk__lifecycle_frame_begin();
 }
@@ -439,8 +462,8 @@ void *mk_frame_grow(mk_intent_t intent, void *ptr, size_t old_size, size_t new_s
     /* the newest block of the current slot's arena grows where it stands (a
      * block of an earlier frame may end exactly where this slot begins) */
     if (old_size != 0 && (uintptr_t)ptr + old_n == t->frame_cursor && /* new_n > old_n here */
-        (uintptr_t)ptr >= t->frame_end - (uintptr_t)MKG_FRAME_ARENA_BYTES &&
-        new_n - old_n <= t->frame_end - t->frame_cursor &&
+        (uintptr_t)ptr >= t->frame_limit - (uintptr_t)MKG_FRAME_ARENA_BYTES &&
+        new_n - old_n <= t->frame_limit - t->frame_cursor &&
         mk__budget_take(t, intent, (int64_t)(new_n - old_n))) {
 #if MK_SENTINEL
         mk__sentinel_frame_fresh((void *)t->frame_cursor, new_n - old_n);

@@ -162,8 +162,13 @@ typedef struct mk__thread {
     MK__ATOMIC(uint32_t) busy;
     MK__ATOMIC(uint32_t) stop;
     uintptr_t frame_cursor;
-    uintptr_t frame_end;
+    /* the fast path's bound: frame_limit while the frame the cursor belongs to
+     * is current, 0 once mk_begin_frame moved on (it zeroes every slot's), so
+     * the fast path needs no epoch test; written by the owner and the frame
+     * driver (frame.c) */
+    MK__ATOMIC(uintptr_t) frame_end;
     uint64_t frame_epoch;      /* frame the cursor belongs to; UINT64_MAX: none */
+    uintptr_t frame_limit;     /* end of the arena slot the cursor is in */
     MK__ATOMIC(uint64_t) *frame_row; /* frame_rows[slot of frame_epoch] */
     /* every allocation of this thread, for phases to take deltas of, packed
      * in one word to cost one store: MK__TALLY_ONE per allocation plus its
@@ -293,9 +298,8 @@ MK__INLINE void *mk__frame_alloc(mk_intent_t intent, size_t size)
     size_t n = (size + MK__ALIGN_MASK) & ~MK__ALIGN_MASK;
     uintptr_t p = t->frame_cursor;
     /* size 0 and sizes no arena holds go slow first (a constant size folds
-     * the test away), so p + n cannot wrap */
-    if (MK_UNLIKELY(size - 1u >= (size_t)MKG_FRAME_ARENA_BYTES || p + n > t->frame_end ||
-                    t->frame_epoch != MK__LOAD(mk__frame_epoch)))
+     * the test away), so p + n cannot wrap; a new frame has zeroed the end */
+    if (MK_UNLIKELY(size - 1u >= (size_t)MKG_FRAME_ARENA_BYTES || p + n > MK__LOAD(t->frame_end)))
         return mk__frame_alloc_slow(intent, size, MKG_ALIGNMENT);
     if (MK__LEASED(intent)) {
         if (MK_UNLIKELY(!mk__slot_enter(t)))
