@@ -2,6 +2,9 @@
  * frame intent with a 128 KiB budget, 64 KiB arenas, overflow = "heap"). */
 #include "check.h"
 
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 static int is_aligned(const void *p, size_t a) { return ((uintptr_t)p & (a - 1)) == 0; }
@@ -55,6 +58,54 @@ static void test_lifetime_and_reset(void)
     mk_begin_frame();
     unsigned char *again = mk_alloc(MK_INTENT_SCRATCH, 256);
     CHECK(again == first); /* the slot was reset: the arena starts over */
+    mk_end_frame();
+}
+
+/* Issue 8: mk_begin_frame closes every thread's fast path (zeroes its bound)
+ * instead of each allocation testing the frame epoch. A worker's next frame
+ * allocation after the driver begins a frame must land in the new frame's
+ * slot, never in the old one, and the old frame's data stays intact. */
+static atomic_int step; /* 1: worker allocated; 2: driver began a frame; 3: worker allocated again */
+static unsigned char *worker_blocks[2];
+
+static void wait_for(int value)
+{
+    while (atomic_load(&step) != value)
+        sched_yield();
+}
+
+static void *frame_worker(void *arg)
+{
+    (void)arg;
+    worker_blocks[0] = mk_alloc(MK_INTENT_SCRATCH, 128);
+    CHECK(worker_blocks[0] != NULL);
+    memset(worker_blocks[0], 0x5a, 128);
+    atomic_store(&step, 1);
+    wait_for(2);
+    worker_blocks[1] = mk_alloc(MK_INTENT_SCRATCH, 128);
+    CHECK(worker_blocks[1] != NULL);
+    atomic_store(&step, 3);
+    return NULL;
+}
+
+static void test_another_thread_follows_the_frame(void)
+{
+    atomic_store(&step, 0);
+    mk_begin_frame();
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, frame_worker, NULL) == 0);
+    wait_for(1);
+    mk_end_frame();
+    mk_begin_frame(); /* the worker's cursor belongs to the frame before */
+    atomic_store(&step, 2);
+    wait_for(3);
+    CHECK(pthread_join(t, NULL) == 0);
+    /* a new frame, a new arena slot: not the bytes right after the first block */
+    uintptr_t a = (uintptr_t)worker_blocks[0], b = (uintptr_t)worker_blocks[1];
+    uintptr_t apart = a > b ? a - b : b - a;
+    CHECK(apart >= (uintptr_t)MKG_FRAME_ARENA_BYTES - 128u);
+    for (int i = 0; i < 128; i++) /* frame N - 1 is still in flight: intact */
+        CHECK(worker_blocks[0][i] == 0x5a);
     mk_end_frame();
 }
 
@@ -156,6 +207,7 @@ int main(void)
     RUN(test_alignment_and_disjoint);
     RUN(test_zero_size_is_unique);
     RUN(test_lifetime_and_reset);
+    RUN(test_another_thread_follows_the_frame);
     RUN(test_reset_returns_everything);
     RUN(test_overflow_spills_to_heap);
     RUN(test_budget_is_never_exceeded);
