@@ -155,6 +155,20 @@ bool mk__frame_release_thread(mk__thread_t *t)
     return in_flight;
 }
 
+/* Opens the fast path to frame `epoch`, which the thread's cursor is in,
+ * unless mk_begin_frame moved on meanwhile: a Dekker handshake with its
+ * zeroing, fenced on both sides, so one of the two sees the other and no slot
+ * keeps the bound of a frame that is over. */
+static void mk__frame_open(mk__thread_t *t, uint64_t epoch)
+{
+    MK__STORE(t->frame_end, t->frame_limit);
+#if MKG_THREADS
+    atomic_thread_fence(memory_order_seq_cst);
+#endif
+    if (MK__LOAD(mk__frame_epoch) != epoch)
+        MK__STORE(t->frame_end, 0u);
+}
+
 /* Points the thread at the slot of `epoch`. Every slot whose frame is out of
  * flight is released first (not only the one reused), so a thread that skipped
  * frames gives its budget back as soon as it allocates again. */
@@ -172,16 +186,7 @@ static void mk__frame_enter(mk__thread_t *t, uint64_t epoch)
     t->frame_row = t->frame_rows[slot];
     t->frame_epoch = epoch;
     mk__frame_recount(t);
-    /* open the fast path to this frame, unless mk_begin_frame moved on in
-     * between: a Dekker handshake with its zeroing (mk_begin_frame), fenced
-     * on both sides, so one of the two sees the other and no slot keeps the
-     * end of a frame that is over */
-    MK__STORE(t->frame_end, t->frame_limit);
-#if MKG_THREADS
-    atomic_thread_fence(memory_order_seq_cst);
-#endif
-    if (MK__LOAD(mk__frame_epoch) != epoch)
-        MK__STORE(t->frame_end, 0u);
+    mk__frame_open(t, epoch);
 }
 
 void *mk__frame_spill(unsigned intent, size_t n, size_t align)
@@ -197,8 +202,11 @@ void *mk__frame_spill(unsigned intent, size_t n, size_t align)
     if (t->frame_epoch != epoch)
         mk__frame_enter(t, epoch);
     unsigned slot = (unsigned)(epoch % MKG_FRAMES_IN_FLIGHT);
-    if ((MK__LOAD(t->frame_rows[slot][intent]) >> 32) + (n >> MKG_ALIGNMENT_SHIFT) > 0xFFFFFFFFu) {
-        mk__last_error = MK_ENOMEM; /* a row counts 2^32 alignment units of one intent per frame */
+    /* a row counts 2^32 alignment units of one intent per frame: a spill
+     * leaves room for a whole arena after it */
+    if ((MK__LOAD(t->frame_rows[slot][intent]) >> 32) + (n >> MKG_ALIGNMENT_SHIFT) >
+        0xFFFFFFFFu - ((uint64_t)MKG_FRAME_ARENA_BYTES >> MKG_ALIGNMENT_SHIFT)) {
+        mk__last_error = MK_ENOMEM;
         return NULL;
     }
     if (!mk__budget_take(t, intent, (int64_t)n)) {
@@ -231,6 +239,8 @@ void *mk__frame_alloc_slow(mk_intent_t intent, size_t size, size_t align)
     uint64_t epoch = MK__LOAD(mk__frame_epoch);
     if (t->frame_epoch != epoch)
         mk__frame_enter(t, epoch);
+    else if (MK__LOAD(t->frame_end) == 0u) /* entered while mk_begin_frame was zeroing: open again */
+        mk__frame_open(t, epoch);
     uintptr_t p = (t->frame_cursor + align - 1) & ~(uintptr_t)(align - 1);
     if (p > t->frame_limit || n > t->frame_limit - p) {
         if (mk__rt.config->frame_overflow == MK_OVERFLOW_PANIC)

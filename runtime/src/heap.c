@@ -392,6 +392,8 @@ uint8_t mk__heap_tag(const void *p) {
     return (uint8_t)(WORD_GET(block_from_payload(p)) >> WORD_TAG_SHIFT);
 }
 
+bool mk__heap_block_free(const void *p) { return block_is_free(block_from_payload(p)); }
+
 bool mk__heap_owns(const mk__heap_t *h, const void *p) {
     uintptr_t a = (uintptr_t)p, lo = (uintptr_t)h->base;
     return a >= lo && a - lo < h->bytes;

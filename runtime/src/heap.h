@@ -109,6 +109,9 @@ size_t mk__heap_usable_size(const void *p);
 /* The tag given at allocation. O(1). */
 uint8_t mk__heap_tag(const void *p);
 
+/* Whether the block whose payload is at p is free (a second free of it). O(1). */
+bool mk__heap_block_free(const void *p);
+
 /* True if p lies inside the heap region (a range check; it does not prove that p
  * is a live block). O(1). */
 bool mk__heap_owns(const mk__heap_t *h, const void *p);

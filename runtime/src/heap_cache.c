@@ -126,20 +126,13 @@ void *mk__heap_cache_serve(mk__thread_t *t, unsigned intent, size_t size, mk_sta
     MK__ATOMIC(uint64_t) *word = mk__heap_word(p);
     int64_t bytes = (int64_t)(MK__LOAD(*word) & MK__HEAP_SIZE_MASK) - 16;
     if (!mk__budget_take(t, intent, bytes)) {
-        mk__slot_enter_wait(t);
-        uint32_t count = MK__LOAD(t->heap_count[bin]);
-        if (count < t->heap_limit) { /* it goes back where it came from */
-            t->heap_mag[bin][count] = p;
-            MK__STORE(t->heap_count[bin], count + 1u);
-            p = NULL;
-        }
-        mk__slot_exit(t);
-        if (p != NULL) {
-            mk__lock(&mk__rt.heap_lock);
-            mk__heap_free(&mk__rt.heap, p);
-            mk__unlock(&mk__rt.heap_lock);
-        }
-        *reason = MK_EBUDGET;
+        /* the bin's block (rounded up, or one a bin step larger that a free
+         * put here) is more than the budget allows: it goes back to the heap,
+         * and the caller tries a block of the size asked, as without a front */
+        mk__lock(&mk__rt.heap_lock);
+        mk__heap_free(&mk__rt.heap, p);
+        mk__unlock(&mk__rt.heap_lock);
+        *reason = MK_OK;
         return NULL;
     }
     MK__STORE(*word, (MK__LOAD(*word) & MK__HEAP_SIZE_MASK) | ((uint64_t)intent << MK__HEAP_TAG_SHIFT));
@@ -174,26 +167,29 @@ int64_t mk__heap_cache_bytes(void)
 
 bool mk__heap_cache_validate(FILE *report)
 {
+    /* the calling thread's magazines only: another thread's change under it
+     * without a lock (a recall would have to stop every thread to look) */
+    mk__thread_t *t = mk__self;
+    if (t->generation != mk__rt.generation || t->heap_limit == 0u)
+        return true;
     bool ok = true;
-    uint32_t span = mk__thread_span();
+    mk__slot_enter_wait(t);
     mk__lock(&mk__rt.heap_lock);
-    for (uint32_t i = 0; i < span && ok; i++) {
-        mk__thread_t *t = &mk__rt.threads[i];
-        for (unsigned bin = 0; bin < MK__HEAP_BINS && ok; bin++) {
-            uint32_t count = MK__LOAD(t->heap_count[bin]);
-            for (uint32_t k = 0; k < count && ok; k++) {
-                void *p = t->heap_mag[bin][k];
-                if (count > MKG_HEAP_THREAD_CACHE || !mk__heap_is_block(&mk__rt.heap, p) ||
-                    mk__heap_usable_size(p) < mk__heap_bin_size(bin)) {
-                    if (report != NULL)
-                        fprintf(report, "memkit: heap: thread %u's cache of %zu-byte blocks holds %p, not such a block\n",
-                                i, mk__heap_bin_size(bin), p);
-                    ok = false;
-                }
+    for (unsigned bin = 0; bin < MK__HEAP_BINS && ok; bin++) {
+        uint32_t count = MK__LOAD(t->heap_count[bin]);
+        for (uint32_t k = 0; k < count && ok; k++) {
+            void *p = t->heap_mag[bin][k];
+            if (count > MKG_HEAP_THREAD_CACHE || !mk__heap_is_block(&mk__rt.heap, p) ||
+                mk__heap_usable_size(p) < mk__heap_bin_size(bin)) {
+                if (report != NULL)
+                    fprintf(report, "memkit: heap: this thread's cache of %zu-byte blocks holds %p, not such a block\n",
+                            mk__heap_bin_size(bin), p);
+                ok = false;
             }
         }
     }
     mk__unlock(&mk__rt.heap_lock);
+    mk__slot_exit(t);
     return ok;
 }
 

@@ -103,11 +103,16 @@ void *mk__heap_serve(unsigned intent, size_t size, size_t align, mk_status_t *re
     }
     if (align < MKG_ALIGNMENT)
         align = MKG_ALIGNMENT;
+    bool recalled = false;
     if (MK__HEAP_FRONT && align == MKG_ALIGNMENT && size - 1u < (size_t)MK__HEAP_CACHE_MAX && mk__rt.heap_base != NULL) {
+        *reason = MK_OK;
         void *p = mk__heap_cache_serve(t, intent, size, reason);
-        if (p != NULL || *reason != MK_ENOMEM)
+        if (p != NULL)
             return p;
-        /* the heap is full, cached blocks included: the system fallback may serve it */
+        /* MK_ENOMEM: the heap is full, cached blocks recalled: the system
+         * fallback may serve it. MK_OK: the budget refused the bin's block,
+         * which went back to the heap: a block of the size asked may fit. */
+        recalled = *reason == MK_ENOMEM;
     }
     bool from_system = false;
     if (size > SIZE_MAX - MK_TRACK_REDZONE) {
@@ -115,7 +120,7 @@ void *mk__heap_serve(unsigned intent, size_t size, size_t align, mk_status_t *re
         return NULL;
     }
     void *p = mk__heap_locked_alloc(size + MK_TRACK_REDZONE, align, (uint8_t)intent);
-    if (p == NULL && mk__heap_cache_recall(t)) /* blocks parked in threads' fronts may make room */
+    if (p == NULL && !recalled && mk__heap_cache_recall(t)) /* blocks parked in threads' fronts may make room */
         p = mk__heap_locked_alloc(size + MK_TRACK_REDZONE, align, (uint8_t)intent);
     if (p == NULL && mk__rt.config->heap_fallback_system) {
         p = mk__system_alloc(intent, size, align);
@@ -162,7 +167,11 @@ void *mk__heap_alloc_intent(mk_intent_t intent, size_t size, size_t align)
 
 void *mk__heap_serve_frame(size_t size, size_t align)
 {
-    return mk__heap_locked_alloc(size, align, MK__TAG_FRAME_OVERFLOW); /* the heap treats align < 16 as 16 */
+    /* the heap treats align < 16 as 16 */
+    void *p = mk__heap_locked_alloc(size, align, MK__TAG_FRAME_OVERFLOW);
+    if (p == NULL && mk__heap_cache_recall(mk__thread())) /* blocks parked in threads' fronts may make room */
+        p = mk__heap_locked_alloc(size, align, MK__TAG_FRAME_OVERFLOW);
+    return p;
 }
 
 void mk__heap_release_frame(void *ptr)
@@ -208,6 +217,8 @@ void mk__heap_tier_free(void *ptr)
     unsigned intent;
     int64_t bytes;
     if (in_heap) {
+        if (mk__heap_block_free(ptr))
+            mk__prim_panic("mk_free: heap block freed twice");
         intent = mk__heap_tag(ptr);
         if (intent == MK__TAG_FRAME_OVERFLOW)
             return; /* frame memory: released with its frame */

@@ -267,14 +267,16 @@ void mk__heap_cache_flush_thread(mk__thread_t *t);
  * request fails); true when there were any. Call with no slot entered. */
 bool mk__heap_cache_recall(mk__thread_t *self);
 /* A heap block of `size` (1..MK__HEAP_CACHE_MAX) for `intent` through the
- * front: charged and counted; NULL with *reason set (MK_ENOMEM: the heap is
- * full, cached blocks recalled; MK_EBUDGET). */
+ * front: charged and counted; NULL with *reason set: MK_ENOMEM, the heap is
+ * full with cached blocks recalled; MK_OK, the budget refused the bin's block
+ * (back in the heap): the caller tries a block of the size asked. */
 void *mk__heap_cache_serve(mk__thread_t *t, unsigned intent, size_t size, mk_status_t *reason);
 /* Keeps a freed heap block of `bytes` usable bytes in t's front (already
  * uncounted, its budget not yet given back); false when the front does not. */
 bool mk__heap_cache_keep(mk__thread_t *t, void *ptr, size_t bytes);
 /* Bytes of heap blocks (headers included) in threads' fronts (stats). */
 int64_t mk__heap_cache_bytes(void);
+/* The calling thread's cached heap blocks are heap blocks of their bins. */
 bool mk__heap_cache_validate(FILE *report);
 
 /* ---- heap_tier.c ---- */

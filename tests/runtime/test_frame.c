@@ -109,6 +109,30 @@ static void test_another_thread_follows_the_frame(void)
     mk_end_frame();
 }
 
+/* A frame spill is a heap request too: blocks parked in heap fronts come back
+ * to the heap before it fails. This thread's front keeps two 16000-byte
+ * blocks in the middle of the heap; a 700 KiB spill needs them gone. */
+static void test_spill_recalls_heap_fronts(void)
+{
+#if MK__HEAP_FRONT
+    static void *blobs[128];
+    int n = 0;
+    while (n < 128 && (blobs[n] = mk_alloc(MK_INTENT_BLOB, 16000)) != NULL)
+        n++;
+    CHECK(n >= 50);
+    for (int i = 0; i < n; i++)
+        if (i != n / 2 && i != n / 2 + 1)
+            mk_free(blobs[i]);
+    mk_free(blobs[n / 2]);
+    mk_free(blobs[n / 2 + 1]);
+    CHECK(check_stats().tiers[MK_TIER_HEAP].cached > 0u);
+    mk_begin_frame();
+    void *big = mk_alloc(MK_INTENT_BULK, 700u << 10); /* far past the 64 KiB arena */
+    CHECK(big != NULL);
+    mk_end_frame();
+#endif
+}
+
 /* Reset is O(intents): 4000 allocations are all returned at once, to stats and
  * to the budget. */
 static void test_reset_returns_everything(void)
@@ -208,6 +232,7 @@ int main(void)
     RUN(test_zero_size_is_unique);
     RUN(test_lifetime_and_reset);
     RUN(test_another_thread_follows_the_frame);
+    RUN(test_spill_recalls_heap_fronts);
     RUN(test_reset_returns_everything);
     RUN(test_overflow_spills_to_heap);
     RUN(test_budget_is_never_exceeded);

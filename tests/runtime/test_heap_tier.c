@@ -325,6 +325,41 @@ static void test_front_of_an_idle_thread_is_recalled(void)
 #endif
 }
 
+/* A block in a bin's magazine can be up to a bin step larger than the bin (a
+ * free puts a block where the largest bin it holds is). When the budget
+ * refuses that block, it goes back to the heap and the request gets a block
+ * of the size asked, as without a front: `tight` has 300 B of budget. */
+static void test_front_falls_back_to_the_size_asked(void)
+{
+    unsigned char *b = mk_alloc(MK_INTENT_BLOB, 1000);
+    CHECK(b != NULL);
+    b = mk_realloc(MK_INTENT_BLOB, b, 300); /* shrunk in place: 304 usable bytes */
+    CHECK(b != NULL);
+    mk_free(b);                             /* into the 288-byte bin, on top */
+    for (int i = 0; i < 3; i++) {
+        void *p = mk_alloc(MK_INTENT_TIGHT, 260);
+        CHECK(p != NULL);
+        CHECK(mk_usable_size(p) <= 300u);
+        mk_free(p);
+    }
+    CHECK_EQ(check_intent_stats(MK_INTENT_TIGHT).failures, 0u);
+    CHECK_EQ(mk_validate(), MK_OK);
+}
+
+/* A heap block freed twice stops the program when the heap sees it free (a
+ * block beyond the front's 16 KiB goes straight back to the heap). */
+static void free_heap_block_twice(void)
+{
+    void *p = mk_alloc(MK_INTENT_BLOB, 20000);
+    mk_free(p);
+    mk_free(p);
+}
+
+static void test_double_free_stops(void)
+{
+    EXPECT_DEATH(free_heap_block_twice(), "heap block freed twice");
+}
+
 static void test_stats_current_and_peak(void)
 {
     void *blocks[20];
@@ -387,6 +422,8 @@ int main(void)
     RUN(test_front_reuses_a_freed_block);
     RUN(test_front_gives_back_before_failing);
     RUN(test_front_of_an_idle_thread_is_recalled);
+    RUN(test_front_falls_back_to_the_size_asked);
+    RUN(test_double_free_stops);
     RUN(test_realloc_shrink_returns_tail);
     return check_finish("heap_tier");
 }

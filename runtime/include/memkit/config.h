@@ -99,7 +99,7 @@ typedef struct mk_pool_layout {
                                Static array, or NULL with storage == NULL (reserved) */
     const uint8_t *span_class; /* [offset >> span_shift] -> global class index */
     uint64_t bytes;         /* total pool bytes, a multiple of 1 << span_shift */
-    uint64_t bitmap_words;  /* sum over classes of ceil(blocks / 64) */
+    uint64_t bitmap_words;  /* sum over classes of ceil(blocks / 64) + ceil(blocks / 4096) (summary) */
     uint32_t span_shift;    /* log2 of the span size */
     uint32_t span_count;    /* bytes >> span_shift */
     uint8_t first_class;    /* global index of its first class */

@@ -558,8 +558,9 @@ MK__INLINE bool mk__heap_release(void *ptr)
     uint64_t word = MK__LOAD(*mk__heap_word(ptr));
     unsigned intent = (unsigned)(word >> MK__HEAP_TAG_SHIFT);
     size_t bytes = (size_t)(word & MK__HEAP_SIZE_MASK) - 16u;
-    /* frame spills (tag 255), zeroed intents and large blocks go the slow way */
-    if (intent >= (unsigned)MKG_INTENT_COUNT || bytes > MK__HEAP_CACHE_MAX + 2032u ||
+    /* frame spills (tag 255), zeroed intents, large blocks and a block that
+     * is already free (a second free) go the slow way */
+    if (intent >= (unsigned)MKG_INTENT_COUNT || bytes > MK__HEAP_CACHE_MAX + 2032u || (word & 1u) != 0u ||
         (mkg_routes[intent].flags & MK_ROUTE_ZERO_ON_FREE) != 0u)
         return false;
     unsigned bin = MK__HEAP_BIN_HELD(bytes);

@@ -220,7 +220,9 @@ typedef struct mk_tier_stats {
     uint64_t capacity; /* bytes the tier owns (frame: all arenas) */
     uint64_t used;     /* bytes held by the program (pool: blocks handed out) */
     uint64_t peak;     /* high-water mark where tracked (heap: of its occupancy, cached blocks included), else used */
-    uint64_t cached;   /* pool, heap: free blocks kept in threads' caches (not in `used`) */
+    uint64_t cached;   /* pool, heap: free blocks kept in threads' caches (not in `used`; the
+                          heap's counted at their bins' sizes, so a cached block up to a bin
+                          step larger shows its excess in `used`) */
 } mk_tier_stats_t;
 
 typedef struct mk_stats {

@@ -73,6 +73,7 @@
 #define mk__heap_serve MK__SYMBOL(mk__heap_serve)
 #define mk__heap_serve_frame MK__SYMBOL(mk__heap_serve_frame)
 #define mk__heap_tag MK__SYMBOL(mk__heap_tag)
+#define mk__heap_block_free MK__SYMBOL(mk__heap_block_free)
 #define mk__heap_tier_fini MK__SYMBOL(mk__heap_tier_fini)
 #define mk__heap_tier_free MK__SYMBOL(mk__heap_tier_free)
 #define mk__heap_tier_init MK__SYMBOL(mk__heap_tier_init)
