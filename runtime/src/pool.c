@@ -383,7 +383,9 @@ void mk__pool_class_counts(const mk__thread_t *t, unsigned intent, uint64_t *all
         uint64_t a = MK__LOAD(cache->allocs);
         int64_t out = MK__LOAD(cache->held) - (int64_t)MK__LOAD(cache->count);
         *allocs += a;
-        *frees += a - (uint64_t)out;
+        /* read while the owner runs, the three can disagree for a moment
+         * (count stored before allocs): never report a negative count */
+        *frees += out <= 0 || (uint64_t)out <= a ? a - (uint64_t)out : 0u;
     }
 }
 
