@@ -137,7 +137,6 @@ static bool mk__frame_release_done(mk__thread_t *t, unsigned reuse)
             in_flight = true;
         }
     }
-    mk__frame_recount(t);
     return in_flight;
 }
 
@@ -147,6 +146,7 @@ bool mk__frame_release_thread(mk__thread_t *t)
     mk__sentinel_frame_leave(t);
 #endif
     bool in_flight = mk__frame_release_done(t, MKG_FRAMES_IN_FLIGHT);
+    mk__frame_recount(t); /* (mk__frame_enter recounts once it has its new slot) */
     /* whoever owns the slot next starts a new cursor in its first frame */
     t->frame_epoch = UINT64_MAX;
     t->frame_cursor = 0;

@@ -104,24 +104,32 @@ bool mk__heap_cache_recall(mk__thread_t *self)
     return own || others;
 }
 
+/* The top block of a bin's magazine, refilled when empty; NULL when the heap
+ * has no block of the bin's size. */
+static void *mk__heap_cache_pop(mk__thread_t *t, unsigned bin)
+{
+    void *p = NULL;
+    mk__slot_enter_wait(t);
+    if (MK__LOAD(t->heap_count[bin]) == 0u)
+        mk__heap_cache_refill(t, bin);
+    uint32_t count = MK__LOAD(t->heap_count[bin]);
+    if (count > 0u) {
+        p = t->heap_mag[bin][count - 1u];
+        MK__STORE(t->heap_count[bin], count - 1u);
+    }
+    mk__slot_exit(t);
+    return p;
+}
+
 void *mk__heap_cache_serve(mk__thread_t *t, unsigned intent, size_t size, mk_status_t *reason)
 {
     unsigned bin = MK__HEAP_BIN_FOR(size);
-    void *p = NULL;
-    for (int round = 0; round < 2 && p == NULL; round++) {
-        mk__slot_enter_wait(t);
-        if (MK__LOAD(t->heap_count[bin]) == 0u)
-            mk__heap_cache_refill(t, bin);
-        uint32_t count = MK__LOAD(t->heap_count[bin]);
-        if (count > 0u) {
-            p = t->heap_mag[bin][count - 1u];
-            MK__STORE(t->heap_count[bin], count - 1u);
-        }
-        mk__slot_exit(t);
-        if (p == NULL && (round > 0 || !mk__heap_cache_recall(t))) {
-            *reason = MK_ENOMEM;
-            return NULL; /* the heap is full even of cached blocks: the caller tries the system */
-        }
+    void *p = mk__heap_cache_pop(t, bin);
+    if (p == NULL && mk__heap_cache_recall(t)) /* blocks parked in fronts may make room */
+        p = mk__heap_cache_pop(t, bin);
+    if (p == NULL) {
+        *reason = MK_ENOMEM; /* the heap is full even of cached blocks: the caller tries the system */
+        return NULL;
     }
     MK__ATOMIC(uint64_t) *word = mk__heap_word(p);
     int64_t bytes = (int64_t)(MK__LOAD(*word) & MK__HEAP_SIZE_MASK) - 16;

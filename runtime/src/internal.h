@@ -460,23 +460,9 @@ static inline bool mk__budget_take(mk__thread_t *t, unsigned intent, int64_t byt
     if (!MK__LEASED(intent))
         return true;
     mk__slot_enter_wait(t);
-    int64_t lease = MK__LOAD(t->lease[intent]);
-    if (MK_LIKELY(lease >= bytes)) {
-        MK__STORE(t->lease[intent], lease - bytes);
-        mk__slot_exit(t);
-        return true;
-    }
+    bool taken = mk__lease_take(t, intent, bytes);
     mk__slot_exit(t);
-    return mk__budget_take_slow(t, intent, bytes);
-}
-
-/* Adds `bytes` to an entered slot's lease, trimming what passes the cap. */
-static inline void mk__lease_add(mk__thread_t *t, unsigned intent, int64_t bytes)
-{
-    int64_t lease = MK__LOAD(t->lease[intent]) + bytes;
-    MK__STORE(t->lease[intent], lease);
-    if (lease > mk__lease_cap[intent])
-        mk__lease_trim(t, intent);
+    return taken || mk__budget_take_slow(t, intent, bytes);
 }
 
 /* Gives `bytes` back through the thread's lease (t may be NULL: straight to
@@ -490,7 +476,7 @@ static inline void mk__budget_give(mk__thread_t *t, unsigned intent, int64_t byt
         return;
     }
     mk__slot_enter_wait(t);
-    mk__lease_add(t, intent, bytes);
+    mk__lease_give(t, intent, bytes);
     mk__slot_exit(t);
 }
 

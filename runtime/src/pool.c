@@ -110,7 +110,7 @@ void mk__pool_fini(void)
     }
 }
 
-/* ---- a class's free blocks: the bitmap (call with the class lock held) ---- */
+/* ---- a class's free blocks: the bitmap, under the class's lock ---- */
 
 /* Takes up to `want` blocks, the lowest free addresses first, then fresh
  * ones; returns how many (n) and stores them in out[0, n) in descending
@@ -119,6 +119,7 @@ void mk__pool_fini(void)
  * them.) */
 static uint32_t mk__class_take(mk__class_state_t *cs, void **out, uint32_t want)
 {
+    mk__lock(&cs->lock);
     uint64_t *bits = cs->bits, *summary = cs->summary;
     unsigned char *base = cs->base;
     size_t size = cs->size;
@@ -162,6 +163,7 @@ static uint32_t mk__class_take(mk__class_state_t *cs, void **out, uint32_t want)
     cs->carved = carved;
     MK__BUMP(cs->out, (int64_t)n);
     MK__ASSERT(cs->carved <= cs->blocks && MK__LOAD(cs->out) <= (int64_t)cs->carved);
+    mk__unlock(&cs->lock);
     return n;
 }
 
@@ -170,6 +172,7 @@ static uint32_t mk__class_take(mk__class_state_t *cs, void **out, uint32_t want)
  * panics rather than corrupting the class. */
 static void mk__class_put(mk__class_state_t *cs, void *const *blocks, uint32_t n)
 {
+    mk__lock(&cs->lock);
     uint64_t *bits = cs->bits, *summary = cs->summary;
     uintptr_t base = (uintptr_t)cs->base;
     uint32_t shift = cs->size_shift, carved = cs->carved, hint = cs->hint;
@@ -196,6 +199,7 @@ static void mk__class_put(mk__class_state_t *cs, void *const *blocks, uint32_t n
     cs->free_count += n;
     MK__BUMP(cs->out, -(int64_t)n);
     MK__ASSERT(MK__LOAD(cs->out) >= 0 && cs->free_count <= cs->carved);
+    mk__unlock(&cs->lock);
 }
 
 /* ---- magazines ----------------------------------------------------------------- */
@@ -208,9 +212,7 @@ static void mk__pool_refill(mk__thread_t *t, unsigned cls)
     mk__cache_t *c = &t->cache[cls];
     uint32_t want = c->limit / 2u > 0u ? c->limit / 2u : 1u;
     MK__ASSERT(MK__LOAD(c->count) == 0u && c->limit > 0u);
-    mk__lock(&cs->lock);
     uint32_t got = mk__class_take(cs, c->mag, want);
-    mk__unlock(&cs->lock);
     MK__STORE(c->held, MK__LOAD(c->held) + (int64_t)got);
     MK__STORE(c->count, got);
 }
@@ -225,9 +227,7 @@ static void mk__pool_flush(mk__thread_t *t, unsigned cls, uint32_t keep)
         return;
     uint32_t moved = count - keep;
     mk__class_state_t *cs = &mk__rt.classes[cls];
-    mk__lock(&cs->lock);
     mk__class_put(cs, c->mag, moved);
-    mk__unlock(&cs->lock);
     memmove(c->mag, c->mag + moved, (size_t)keep * sizeof *c->mag);
     MK__STORE(c->held, MK__LOAD(c->held) - (int64_t)moved);
     MK__STORE(c->count, keep);
@@ -271,11 +271,7 @@ static void *mk__pool_take_refilled(mk__thread_t *t, unsigned pool, unsigned cls
     void *block = NULL;
     mk__slot_enter_wait(t);
     if (c->limit == 0u) {
-        mk__class_state_t *cs = &mk__rt.classes[cls];
-        mk__lock(&cs->lock);
-        uint32_t got = mk__class_take(cs, &block, 1u);
-        mk__unlock(&cs->lock);
-        if (got == 1u) {
+        if (mk__class_take(&mk__rt.classes[cls], &block, 1u) == 1u) {
             MK__STORE(c->held, MK__LOAD(c->held) + 1);
             block = mk__pool_hand_out(t, c, pool, intent, bytes, block);
         }
@@ -321,10 +317,7 @@ void mk__pool_free_slow(unsigned pool, unsigned intent, unsigned cls, void *ptr)
     mk__pool_scrub(intent, ptr, (size_t)bytes);
     mk__thread_t *t = mk__thread();
     if (t == NULL) { /* a thread that could not attach: straight back to the class */
-        mk__class_state_t *cs = &mk__rt.classes[cls];
-        mk__lock(&cs->lock);
-        mk__class_put(cs, &ptr, 1u);
-        mk__unlock(&cs->lock);
+        mk__class_put(&mk__rt.classes[cls], &ptr, 1u);
         mk__count_free(NULL, intent, bytes);
         mk__budget_give(NULL, intent, bytes);
         return;
@@ -332,10 +325,7 @@ void mk__pool_free_slow(unsigned pool, unsigned intent, unsigned cls, void *ptr)
     mk__cache_t *c = &t->cache[cls];
     mk__slot_enter_wait(t);
     if (c->limit == 0u) { /* no magazine to keep it in */
-        mk__class_state_t *cs = &mk__rt.classes[cls];
-        mk__lock(&cs->lock);
-        mk__class_put(cs, &ptr, 1u);
-        mk__unlock(&cs->lock);
+        mk__class_put(&mk__rt.classes[cls], &ptr, 1u);
         MK__STORE(c->held, MK__LOAD(c->held) - 1);
     } else {
         if (MK__LOAD(c->count) >= c->limit)

@@ -274,6 +274,32 @@ MK__INLINE bool mk__slot_enter(mk__thread_t *t) { (void)t; return true; }
 MK__INLINE void mk__slot_leave(mk__thread_t *t) { (void)t; }
 #endif
 
+/* Takes `bytes` from an entered slot's lease of `intent`; false when the
+ * lease holds less (go slow). Always true for an intent with no budget to
+ * draw on: the test folds for a constant intent. */
+MK__INLINE bool mk__lease_take(mk__thread_t *t, unsigned intent, int64_t bytes)
+{
+    if (!MK__LEASED(intent))
+        return true;
+    int64_t lease = MK__LOAD(t->lease[intent]);
+    if (MK_UNLIKELY(lease < bytes))
+        return false;
+    MK__STORE(t->lease[intent], lease - bytes);
+    return true;
+}
+
+/* Gives `bytes` back to an entered slot's lease of `intent`; what passes the
+ * cap goes back to the budget out of line. */
+MK__INLINE void mk__lease_give(mk__thread_t *t, unsigned intent, int64_t bytes)
+{
+    if (!MK__LEASED(intent))
+        return;
+    int64_t lease = MK__LOAD(t->lease[intent]) + bytes;
+    MK__STORE(t->lease[intent], lease);
+    if (MK_UNLIKELY(lease > mk__lease_cap[intent]))
+        mk__lease_trim(t, intent);
+}
+
 /* Shared totals of the intents' live bytes and their peaks (stats.c). */
 MK__COLD void mk__stats_publish(mk__thread_t *t, unsigned intent);
 
@@ -304,13 +330,10 @@ MK__INLINE void *mk__frame_alloc(mk_intent_t intent, size_t size)
     if (MK__LEASED(intent)) {
         if (MK_UNLIKELY(!mk__slot_enter(t)))
             return mk__frame_alloc_slow(intent, size, MKG_ALIGNMENT);
-        int64_t lease = MK__LOAD(t->lease[intent]);
-        if (MK_UNLIKELY(lease < (int64_t)n)) {
-            mk__slot_leave(t);
-            return mk__frame_alloc_slow(intent, size, MKG_ALIGNMENT);
-        }
-        MK__STORE(t->lease[intent], lease - (int64_t)n);
+        bool taken = mk__lease_take(t, intent, (int64_t)n);
         mk__slot_leave(t);
+        if (MK_UNLIKELY(!taken))
+            return mk__frame_alloc_slow(intent, size, MKG_ALIGNMENT);
     }
     t->frame_cursor = p + n;
     mk__count_frame(t, intent, n);
@@ -404,12 +427,8 @@ MK__INLINE void *mk__pool_alloc(mk_intent_t intent, unsigned pool, size_t size)
     uint32_t count = MK__LOAD(c->count);
     if (MK_UNLIKELY(count == 0u))
         goto slow;
-    if (MK__LEASED(intent)) {
-        int64_t lease = MK__LOAD(t->lease[intent]);
-        if (MK_UNLIKELY(lease < bytes))
-            goto slow;
-        MK__STORE(t->lease[intent], lease - bytes);
-    }
+    if (MK_UNLIKELY(!mk__lease_take(t, intent, bytes)))
+        goto slow;
     MK__STORE(c->count, count - 1u);
     void *block = mk__pool_hand_out(t, c, pool, intent, bytes, c->mag[count - 1u]);
     mk__slot_leave(t);
@@ -450,12 +469,7 @@ MK__INLINE void mk__pool_release(unsigned pool, unsigned intent, unsigned cls, v
     c->mag[count] = ptr;
     MK__STORE(c->count, count + 1u);
     mk__pool_count_free(t, pool, intent, bytes);
-    if (MK__LEASED(intent)) {
-        int64_t lease = MK__LOAD(t->lease[intent]) + bytes;
-        MK__STORE(t->lease[intent], lease);
-        if (MK_UNLIKELY(lease > mk__lease_cap[intent]))
-            mk__lease_trim(t, intent);
-    }
+    mk__lease_give(t, intent, bytes);
     mk__slot_leave(t);
 }
 #endif /* MKG_POOL_COUNT > 0 */
@@ -533,12 +547,8 @@ MK__INLINE void *mk__heap_take(mk_intent_t intent, size_t size)
     MK__ATOMIC(uint64_t) *w = mk__heap_word(p);
     uint64_t word = MK__LOAD(*w);
     int64_t bytes = (int64_t)(word & MK__HEAP_SIZE_MASK) - 16;
-    if (MK__LEASED(intent)) {
-        int64_t lease = MK__LOAD(t->lease[intent]);
-        if (MK_UNLIKELY(lease < bytes))
-            goto none;
-        MK__STORE(t->lease[intent], lease - bytes);
-    }
+    if (MK_UNLIKELY(!mk__lease_take(t, intent, bytes)))
+        goto none;
     MK__STORE(t->heap_count[bin], count - 1u);
     MK__STORE(*w, (word & MK__HEAP_SIZE_MASK) | ((uint64_t)intent << MK__HEAP_TAG_SHIFT));
     mk__count_alloc(t, intent, bytes);
@@ -576,12 +586,7 @@ MK__INLINE bool mk__heap_release(void *ptr)
     MK__STORE(t->heap_count[bin], count + 1u);
     mk__count_live_down(t, intent, (int64_t)bytes);
     MK__BUMP(t->counters[intent].frees, 1);
-    if (MK__LEASED(intent)) {
-        int64_t lease = MK__LOAD(t->lease[intent]) + (int64_t)bytes;
-        MK__STORE(t->lease[intent], lease);
-        if (MK_UNLIKELY(lease > mk__lease_cap[intent]))
-            mk__lease_trim(t, intent);
-    }
+    mk__lease_give(t, intent, (int64_t)bytes);
     mk__slot_leave(t);
     return true;
 }
