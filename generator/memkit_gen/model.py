@@ -4,8 +4,8 @@
 ``[platform.NAME]`` overlay, checks how the keys fit together (alignment
 multiples, pool shapes, intent routing, budgets), and returns a frozen
 ``Model`` holding every number the generated C needs (routes, size classes,
-span tables, handle tables, scratch and deferred-free limits, static
-footprint). Templates only print what is here.
+span tables, handle tables, scratch and deferred-free limits, async pools,
+channels and task arenas, static footprint). Templates only print what is here.
 """
 import copy
 from dataclasses import dataclass
@@ -13,12 +13,15 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from .config import KeyPath, Places, Source, canonical_json
 from .diagnostics import Diagnostics, choice_hint, did_you_mean
-from .schema import GIB, INVALID, MAX_SIZE, MIB, SCHEMA, SECTIONS, check, fmt_size
+from .schema import (GIB, INVALID, MAX_SIZE, MIB, SCHEMA, SECTIONS, TABLE_NOUNS, article, check, fmt_size,
+                     section_path)
 
 MAX_CLASS_SIZE = 1 * MIB
 MAX_CLASSES = 255           # global class indices fit a uint8_t
 MAX_INTENTS = 254           # intent indices fit a uint8_t, 0xFF is MK_POOL_SHARED
 MAX_HANDLE_TABLES = 256     # a handle keeps its table id in 8 bits (runtime handles.c)
+MAX_ASYNC_POOLS = 255       # [async.pool.*] and [async.arena.*] together: one table holds all their pools
+MAX_ASYNC_CHANNELS = 255
 POOL_SHARED = 0xFF
 MIN_SPAN_SHIFT = 12
 # Codes of memkit-gen's warnings (docs/diagnostics.md).
@@ -27,6 +30,7 @@ ML_UNUSED_FRAME = "ML504"   # [frame] but no frame intent
 ML_UNUSED_POOL = "ML505"    # a pool that no intent uses
 ML_BUDGET_SUM = "ML506"     # intent budgets add up to more than [budget] total
 ML_THREAD_CACHE = "ML507"   # thread caches can park half or more of a pool class's blocks
+ML_UNSERVED_ASYNC = "ML508" # an async intent that no async pool or task arena names
 # MK_ROUTE_* flags in bit order: (C name, value).
 ROUTE_FLAGS = (("MK_ROUTE_ZERO_ON_FREE", 0x01), ("MK_ROUTE_BUDGETED", 0x02),
                ("MK_ROUTE_PLAIN_REFCOUNT", 0x04), ("MK_ROUTE_OVERSIZE_HEAP", 0x08))
@@ -45,8 +49,15 @@ MAX_STATIC_BYTES = GIB + GIB // 2
 # blocks of up to 16 KiB in 64 size bins, 16-byte steps to 256 B, then 8 per doubling.
 HEAP_BIN_SIZES = tuple(range(16, 257, 16)) + tuple((1 << k) + j * (1 << (k - 3))
                                                   for k in range(8, 14) for j in range(1, 9))
+# Why each tier other than pool and heap cannot serve [scratch] buffers.
+SCRATCH_REFUSED = {"frame": "frame memory is released with its frame and cannot be kept for reuse",
+                   "async": "async intents are served by async pools and task arenas, not by mk_alloc"}
 HANDLE_SLOT_BYTES = 16      # sizeof(mk_handle_slot_t)
 HANDLE_OWNER_BYTES = 4      # sizeof(uint32_t), one block -> slot entry
+# The async tier's static arrays per block or message (memkit/config.h), on 64-bit targets.
+ASYNC_FREE_ENTRY_BYTES = 4  # sizeof(uint32_t): the free stack holds every block's index
+ASYNC_SLOT_BYTES = 32       # sizeof(mk_async_block_slot_t): an evict pool's per-block state
+MSG_BYTES = 16              # sizeof(mk_msg_t): one entry of a channel's ring
 
 
 @dataclass(frozen=True)
@@ -152,6 +163,72 @@ class Deferred:
 
 
 @dataclass(frozen=True)
+class AsyncPool:
+    """An [async.pool.NAME], or the chunk pool of a task arena: count blocks of block bytes."""
+    name: str
+    index: int                # in mkg_async_pools: the pools by name, then the arenas' chunk pools
+    block: int
+    count: int
+    intent: str
+    intent_index: int
+    backpressure: str         # wait | fail | timeout | evict
+    timeout_ns: int           # the deadline of backpressure = "timeout", else 0
+    storage: str
+    prefault: bool
+
+    @property
+    def evict_slots(self) -> bool:
+        """Eviction keeps state per block: the holder's callback and the LRU links."""
+        return self.backpressure == "evict"
+
+    @property
+    def bytes(self) -> int:
+        return self.count * self.block
+
+    @property
+    def static_bytes(self) -> int:
+        if self.storage != "static":
+            return 0
+        return self.bytes + self.count * (ASYNC_FREE_ENTRY_BYTES + (ASYNC_SLOT_BYTES if self.evict_slots else 0))
+
+
+@dataclass(frozen=True)
+class AsyncChannel:
+    name: str
+    index: int
+    capacity: int             # messages queued at most
+    backpressure: str         # wait | fail | timeout
+    timeout_ns: int           # the senders' deadline of backpressure = "timeout", else 0
+
+    @property
+    def static_bytes(self) -> int:
+        return self.capacity * MSG_BYTES   # always static
+
+
+@dataclass(frozen=True)
+class AsyncArena:
+    name: str
+    index: int
+    chunk: int                # bytes per chunk
+    max_chunks: int           # chunks of all its tasks at once
+    intent: str
+    intent_index: int
+    storage: str
+    prefault: bool
+    pool_index: int           # of its chunk pool in mkg_async_pools: after the [async.pool.*] ones
+
+    @property
+    def chunk_pool(self) -> AsyncPool:
+        """Where its chunks come from (memkit/config.h): an async pool with backpressure = "fail"."""
+        return AsyncPool(self.name, self.pool_index, self.chunk, self.max_chunks, self.intent, self.intent_index,
+                         "fail", 0, self.storage, self.prefault)
+
+    @property
+    def static_bytes(self) -> int:
+        return self.chunk_pool.static_bytes
+
+
+@dataclass(frozen=True)
 class Model:
     schema: int
     threads: bool
@@ -165,6 +242,9 @@ class Model:
     classes: Tuple[SizeClass, ...]
     routes: Tuple[Route, ...]
     handle_tables: Tuple[HandleTable, ...]
+    async_pools: Tuple[AsyncPool, ...]
+    async_channels: Tuple[AsyncChannel, ...]
+    async_arenas: Tuple[AsyncArena, ...]
     scratch: Optional[Scratch]
     deferred: Deferred
     sentinel: bool            # [debug] sentinel: the hardened debug runtime
@@ -329,7 +409,7 @@ class _Builder:
         # [intent.*]
         if not intents:
             self.err(("intent",), "no intents declared",
-                     "declare at least one [intent.NAME] with a tier (frame, pool or heap)")
+                     "declare at least one [intent.NAME] with a tier (frame, pool, heap or async)")
         elif len(intents) > MAX_INTENTS:
             self.err(("intent",), f"too many intents: {len(intents)}, the limit is {MAX_INTENTS}")
         pool_names = sorted(pools)
@@ -370,7 +450,11 @@ class _Builder:
                 self.err(path + ("tier",), f"{ctx}: tier = \"heap\" needs a [heap] section",
                          "add [heap] with a size, e.g. size = \"16 MiB\"", value=True)
             policy = self.get(t, "intent", "on_exhausted")
-            if policy == "fallback" and heap is None:
+            if policy == "fallback" and tier == "async":
+                self.err(path + ("on_exhausted",), f"{ctx}: on_exhausted = \"fallback\" is not available for an "
+                         "async intent", "an async pool's backpressure says what a full pool does, and there is no "
+                         "tier to fall back to: choose \"fail\", \"callback\" or \"panic\"", value=True)
+            elif policy == "fallback" and heap is None:
                 self.err(path + ("on_exhausted",), f"{ctx}: on_exhausted = \"fallback\" needs a [heap] section",
                          "fallback serves from the heap tier: add [heap], or choose another policy", value=True)
             own_budget = t.get("budget", 0)
@@ -378,12 +462,13 @@ class _Builder:
                 self.err(path + ("budget",), f"{ctx}: budget {fmt_size(own_budget)} exceeds "
                          f"budget.total {fmt_size(total)}", "lower the intent budget or raise [budget] total",
                          value=True)
-            if "refcount" in t and tier == "frame":
-                self.err(path + ("refcount",), f"{ctx}: refcount has no effect on a frame intent",
+            if "refcount" in t and tier in ("frame", "async"):
+                self.err(path + ("refcount",), f"{ctx}: refcount has no effect on {article(tier)} {tier} intent",
                          "shared buffers live in pool or heap memory: set refcount on a pool or heap intent")
             oversize = self.oversize(path, ctx, t, tier, heap is not None)
             if not own_budget and tier in ("pool", "heap"):
-                # Frame intents are bounded by their arena; pool and heap ones only by a budget.
+                # Frame intents are bounded by their arena, async ones by their pools' counts;
+                # pool and heap ones only by a budget.
                 self.warn(ML_NO_BUDGET, path, f"{ctx} has no budget", "add budget = ... to bound it")
             budget_sum += own_budget
             routes_in.append((name, tier, pool, own_budget, policy, self.get(t, "intent", "zero_on_free"),
@@ -400,6 +485,7 @@ class _Builder:
         handles = self.handle_tables(c.get("handles", {}), align if align_ok else None)
         scratch = self.scratch(c.get("scratch"), intents)
         deferred = c.get("deferred", {})
+        async_tables = self.async_tables(intents, align if align_ok else None)
 
         # Warnings about declared but unused memory.
         used_pools = {r[2] for r in routes_in if r[1] == "pool"}
@@ -411,12 +497,19 @@ class _Builder:
                 and not any(r[1] == "frame" for r in routes_in):
             self.warn(ML_UNUSED_FRAME, ("frame",), "[frame] is declared but no intent has tier = \"frame\"",
                       "remove [frame], or route an intent to it")
+        served = {t.get("intent") for kind in ("pool", "arena") for t in c.get("async." + kind, {}).values()}
+        for r in routes_in:
+            if r[1] == "async" and r[0] not in served:
+                self.warn(ML_UNSERVED_ASYNC, ("intent", r[0]), f"intent '{r[0]}' has tier = \"async\" but no async "
+                          "pool or task arena serves it", f"add intent = \"{r[0]}\" to an [async.pool.NAME] or "
+                          "[async.arena.NAME], or remove the intent")
 
         if self.diag.errors or mk.get("schema") is None:
             return None
         return dict(threads=threads, max_threads=max_threads, frames=frames, align=align,
                     frame=frame if frame_ok else None, heap=heap if heap_ok else None, pools=pools,
                     shapes=shapes, routes=routes_in, total=total, handles=handles, scratch=scratch,
+                    async_tables=async_tables,
                     deferred=Deferred(self.get(deferred, "deferred", "capacity"),
                                       self.get(deferred, "deferred", "max_frames")),
                     sentinel=sentinel, prefix=mk.get("prefix", ""))
@@ -500,17 +593,8 @@ class _Builder:
             if not self.require(path, ctx, t, "handles") or align is None:
                 continue
             size = t["block_size"]
-            where = path + ("block_size",)
-            if size < align:
-                self.err(where, f"{ctx}: block_size {size} is smaller than alignment {align}",
-                         f"use {align}", value=True)
-            elif size % align:
-                self.err(where, f"{ctx}: block_size {size} is not a multiple of alignment {align}",
-                         f"use {round_up(size, align)}", value=True)
-            elif t["capacity"] * size > MAX_SIZE:
-                self.err(path + ("capacity",), f"{ctx}: capacity x block_size is {t['capacity'] * size} bytes, "
-                         "more than the 1024 GiB limit", "lower the capacity or the block size", value=True)
-            else:
+            if self.aligned(path + ("block_size",), ctx, "block_size", size, align) \
+                    and self.within_limit(path + ("capacity",), ctx, "capacity", t["capacity"], "block_size", size):
                 out.append((name, t["capacity"], size))
         return out
 
@@ -520,17 +604,93 @@ class _Builder:
             return None
         name = s["intent"]
         where = ("scratch", "intent")
-        if name not in intents:
-            self.err(where, f"[scratch]: unknown intent '{name}'",
-                     choice_hint(name, sorted(intents), "declared intents"), value=True)
+        if not self.known_intent(where, "[scratch]", name, intents):
             return None
-        if intents[name].get("tier") == "frame":
+        tier = intents[name].get("tier")
+        if tier in SCRATCH_REFUSED:
             usable = [n for n in sorted(intents) if intents[n].get("tier") in ("pool", "heap")]
-            self.err(where, f"[scratch]: intent '{name}' has tier = \"frame\", but scratch buffers need "
-                     "a pool or heap intent", "frame memory is released with its frame and cannot be kept "
-                     "for reuse; " + choice_hint("", usable, "pool or heap intents"), value=True)
+            self.err(where, f"[scratch]: intent '{name}' has tier = \"{tier}\", but scratch buffers need "
+                     "a pool or heap intent",
+                     SCRATCH_REFUSED[tier] + "; " + choice_hint("", usable, "pool or heap intents"), value=True)
             return None
         return name, s["cap"]
+
+    def known_intent(self, where: KeyPath, ctx: str, name: str, intents: Dict[str, Any]) -> bool:
+        """True when `name` is a declared intent, else False after an error with did-you-mean."""
+        if name in intents:
+            return True
+        self.err(where, f"{ctx}: unknown intent '{name}'", choice_hint(name, sorted(intents), "declared intents"),
+                 value=True)
+        return False
+
+    def aligned(self, where: KeyPath, ctx: str, what: str, size: int, align: int) -> bool:
+        """True when `size` is a nonzero multiple of the alignment, else False after an error."""
+        if size < align:
+            self.err(where, f"{ctx}: {what} {size} is smaller than alignment {align}", f"use {align}", value=True)
+        elif size % align:
+            self.err(where, f"{ctx}: {what} {size} is not a multiple of alignment {align}",
+                     f"use {round_up(size, align)}", value=True)
+        else:
+            return True
+        return False
+
+    def within_limit(self, where: KeyPath, ctx: str, count_key: str, count: int, size_key: str, size: int) -> bool:
+        """True when `count` blocks of `size` bytes stay within MAX_SIZE, else False after an error."""
+        if count * size <= MAX_SIZE:
+            return True
+        self.err(where, f"{ctx}: {count_key} x {size_key} is {count * size} bytes, more than the 1024 GiB limit",
+                 f"lower {count_key} or {size_key}", value=True)
+        return False
+
+    def async_tables(self, intents: Dict[str, Any],
+                     align: Optional[int]) -> Dict[str, List[Tuple[str, Dict[str, Any]]]]:
+        """Kind ("pool", "channel", "arena") -> (name, every key with its default) of each well-formed
+        [async.KIND.NAME], sorted by name."""
+        tables = {kind: self.c.get("async." + kind, {}) for kind in ("pool", "channel", "arena")}
+        pools = len(tables["pool"]) + len(tables["arena"])
+        if pools > MAX_ASYNC_POOLS:
+            self.err(("async",), f"too many async pools and task arenas: {pools}, the limit is {MAX_ASYNC_POOLS}",
+                     "each task arena takes an async pool for its chunks")
+        if len(tables["channel"]) > MAX_ASYNC_CHANNELS:
+            self.err(("async", "channel"), f"too many channels: {len(tables['channel'])}, the limit is "
+                     f"{MAX_ASYNC_CHANNELS}")
+        # kind -> the keys that size its storage: (bytes per block, blocks)
+        shapes = {"pool": ("block", "count"), "arena": ("chunk", "max_chunks"), "channel": None}
+        out: Dict[str, List[Tuple[str, Dict[str, Any]]]] = {}
+        for kind, shape in shapes.items():
+            section = "async." + kind
+            keys = SECTIONS[section][1]
+            out[kind] = []
+            for name in sorted(tables[kind]):
+                t = tables[kind][name]
+                path = section_path(section) + (name,)
+                ctx = f"{TABLE_NOUNS[section]} '{name}'"
+                ok = self.require(path, ctx, t, section)
+                if isinstance(t.get("intent"), str):
+                    ok = self.known_intent(path + ("intent",), ctx, t["intent"], intents) and ok
+                if "backpressure" in keys:
+                    ok = self.timeout_fits(path, ctx, t, section) and ok
+                if ok and shape:
+                    size_key, count_key = shape
+                    ok = align is not None and self.aligned(path + (size_key,), ctx, size_key, t[size_key], align) \
+                        and self.within_limit(path + (count_key,), ctx, count_key, t[count_key], size_key, t[size_key])
+                if ok:
+                    out[kind].append((name, {key: self.get(t, section, key) for key in keys}))
+        return out
+
+    def timeout_fits(self, path: KeyPath, ctx: str, t: Dict[str, Any], section: str) -> bool:
+        """A timeout is given exactly when backpressure = "timeout"; else False after an error."""
+        backpressure = self.get(t, section, "backpressure")
+        if backpressure == "timeout" and "timeout" not in t:
+            self.err(path + ("backpressure",), f"{ctx}: backpressure = \"timeout\" needs a timeout",
+                     "add timeout = \"50 ms\" (how long a request waits before it fails with MK_ETIMEDOUT)",
+                     value=True)
+            return False
+        if "timeout" in t and backpressure not in ("timeout", INVALID):
+            self.err(path + ("timeout",), f"{ctx}: timeout is only meaningful with backpressure = \"timeout\", "
+                     f"not backpressure = \"{backpressure}\"", "remove timeout, or set backpressure = \"timeout\"")
+            return False
+        return True
 
     def pool_shape(self, name: str, p: Dict[str, Any], align: Optional[int]):
         """(class sizes, blocks per class), or None after reporting what is wrong."""
@@ -552,13 +712,7 @@ class _Builder:
         sizes = p["classes"]
         for i, size in enumerate(sizes):
             where = path + ("classes", i)
-            if align is not None and size < align:
-                self.err(where, f"{ctx}: class {size} is smaller than alignment {align}",
-                         f"use {align}", value=True)
-                ok = False
-            elif align is not None and size % align:
-                self.err(where, f"{ctx}: class {size} is not a multiple of alignment {align}",
-                         f"use {round_up(size, align)}", value=True)
+            if align is not None and not self.aligned(where, ctx, "class", size, align):
                 ok = False
             elif size > MAX_CLASS_SIZE:
                 self.err(where, f"{ctx}: class {size} is larger than the 1 MiB limit",
@@ -627,6 +781,16 @@ def _finish(parts: Dict[str, Any], platform: str, normalized: str) -> Model:
     if parts["scratch"] is not None:
         scratch = Scratch(parts["scratch"][0], intent_index[parts["scratch"][0]], parts["scratch"][1])
 
+    tables = parts["async_tables"]
+    async_pools = tuple(AsyncPool(name, i, t["block"], t["count"], t["intent"], intent_index[t["intent"]],
+                                  t["backpressure"], t["timeout"] or 0, t["storage"], t["prefault"])
+                        for i, (name, t) in enumerate(tables["pool"]))
+    async_channels = tuple(AsyncChannel(name, i, t["capacity"], t["backpressure"], t["timeout"] or 0)
+                           for i, (name, t) in enumerate(tables["channel"]))
+    async_arenas = tuple(AsyncArena(name, i, t["chunk"], t["max_chunks"], t["intent"], intent_index[t["intent"]],
+                                    t["storage"], t["prefault"], len(async_pools) + i)
+                         for i, (name, t) in enumerate(tables["arena"]))
+
     frame = heap = None
     if parts["frame"] is not None:
         f = parts["frame"]
@@ -640,9 +804,11 @@ def _finish(parts: Dict[str, Any], platform: str, normalized: str) -> Model:
                     h.get("prefault", False), h.get("thread_cache", default_heap_cache(h["size"], max_threads)))
 
     static = (frame.static_bytes if frame else 0) + (heap.static_bytes if heap else 0) \
-        + sum(p.static_bytes for p in pools) + sum(t.static_bytes for t in handle_tables)
+        + sum(x.static_bytes for group in (pools, handle_tables, async_pools, async_channels, async_arenas)
+              for x in group)
     return Model(SCHEMA, threads, max_threads, frames, align, ceil_log2(align), frame, heap, tuple(pools),
-                 tuple(c for p in pools for c in p.classes), tuple(routes), handle_tables, scratch,
+                 tuple(c for p in pools for c in p.classes), tuple(routes), handle_tables, async_pools,
+                 async_channels, async_arenas, scratch,
                  parts["deferred"], parts["sentinel"], parts["prefix"] + "_" if parts["prefix"] else "",
                  parts["total"], static, platform, normalized)
 
@@ -662,6 +828,12 @@ def _check_static(m: Model, pools: Dict[str, Any], places: Places, diag: Diagnos
             tiers.append((p.static_bytes, ("pool", p.name, key), f"[pool.{p.name}]", True))
     for t in m.handle_tables:
         tiers.append((t.static_bytes, ("handles", t.name, "capacity"), f"[handles.{t.name}]", False))
+    for kind, key, tables in (("pool", "count", m.async_pools), ("arena", "max_chunks", m.async_arenas),
+                              ("channel", "capacity", m.async_channels)):
+        for t in tables:
+            if t.static_bytes:
+                tiers.append((t.static_bytes, ("async", kind, t.name, key), f"[async.{kind}.{t.name}]",
+                              kind != "channel"))
     tiers.sort(key=lambda x: (-x[0], x[2]))
     over, reserve = m.static_bytes - MAX_STATIC_BYTES, []
     for n, _, what, can in tiers:  # the fewest tiers, largest first, whose reservation is enough
@@ -671,7 +843,10 @@ def _check_static(m: Model, pools: Dict[str, Any], places: Places, diag: Diagnos
     hint = ("use storage = \"reserve\" for the large tiers, mapped by mk_init instead of linked into the "
             "program: " + ", ".join(reserve)) if reserve else ""
     if over > 0:
-        hint = "handle tables are always static: lower their capacity or block_size" + ("; " if hint else "") + hint
+        fixed = [text for text, present in (
+            ("handle tables are always static: lower their capacity or block_size", m.handle_tables),
+            ("channels are always static: lower their capacity", m.async_channels)) if present]
+        hint = "; ".join(fixed + ([hint] if hint else []))
     diag.error(places.value(tiers[0][1]), f"{tiers[0][2]}: static storage adds up to {fmt_size(m.static_bytes)} "
                f"(MKG_STATIC_BYTES), more than the {fmt_size(MAX_STATIC_BYTES)} that a program can link on "
                "x86-64's default code model", hint)
@@ -720,12 +895,13 @@ def _apply_overlay(base: Dict[str, Any], overlay: Dict[str, Any], places: Places
     origin = ("platform", platform)
     for section, values in overlay.items():
         named = SECTIONS[section][0]
+        path = section_path(section)
         if section not in merged:
-            places.overrides[(section,)] = origin + (section,)
+            places.overrides[path] = origin + path
         target = merged.setdefault(section, {})
         groups = values.items() if named else [(None, values)]
         for name, table in groups:
-            prefix = (section, name) if named else (section,)
+            prefix = path + (name,) if named else path
             dest = target.setdefault(name, {}) if named else target
             for key, value in table.items():
                 dest[key] = value

@@ -1,7 +1,7 @@
-"""Names a config may not give its intents, pools and handle tables: the runtime already uses them.
+"""Names a config may not give its tables: the runtime already uses them.
 
-Every [intent.NAME], [pool.NAME] and [handles.NAME] becomes C identifiers of a
-family that templates/ spell (``FAMILIES``): intent ``physics`` is the enum
+Every [intent.NAME], [pool.NAME], [handles.NAME] and [async.pool|channel|arena.NAME]
+becomes C identifiers of a family that templates/ spell (``FAMILIES``): intent ``physics`` is the enum
 constant ``MK_INTENT_PHYSICS``, pool ``small`` is ``MK_POOL_SMALL`` and the
 arrays ``mkg_pool_small_*``. When the runtime's own headers or sources already
 define an identifier of such a family (``MK_INTENT_STACK_DEPTH`` is a macro of
@@ -12,8 +12,8 @@ names the identifier it clashes with.
 ``RUNTIME_NAMES`` is written down here rather than read from runtime/ when
 memkit-gen runs, because memkit-gen runs without the runtime's sources (it
 only knows the runtime ABI it writes for). tests/generator/test_reserved.py
-scans runtime/ for every identifier of a family and fails when one is missing
-from this list, so the list follows the runtime.
+scans runtime/ and async/ for every identifier of a family and fails when one
+is missing from this list, so the list follows the runtime.
 """
 from typing import Dict, Optional, Tuple
 
@@ -31,10 +31,19 @@ FAMILIES: Tuple[Tuple[str, str, str], ...] = (
     ("handles", "mkg_handles_", "_blocks"),
     ("handles", "mkg_handles_", "_slots"),
     ("handles", "mkg_handles_", "_owner"),
+    ("async.pool", "MK_ASYNC_POOL_", ""),
+    ("async.pool", "mkg_async_pool_", "_storage"),
+    ("async.pool", "mkg_async_pool_", "_free_stack"),
+    ("async.pool", "mkg_async_pool_", "_slots"),
+    ("async.channel", "MK_ASYNC_CHANNEL_", ""),
+    ("async.channel", "mkg_async_channel_", "_ring"),
+    ("async.arena", "MK_ASYNC_ARENA_", ""),
+    ("async.arena", "mkg_async_arena_", "_storage"),
+    ("async.arena", "mkg_async_arena_", "_free_stack"),
 )
 
 # Every runtime identifier that falls in a family -> "where: what", where being a header
-# under runtime/include/ (memkit/x.h) or under runtime/ (src/x.h).
+# under runtime/include/ or async/include/ (memkit/x.h), or under runtime/ or async/ (src/x.h).
 RUNTIME_NAMES: Dict[str, str] = {
     "MK_INTENT_SCOPE": "memkit/lifecycle.h: the scope macro that pushes an intent",
     "MK_INTENT_STACK_DEPTH": "memkit/fastpath.h: how deep mk_intent_push may nest",

@@ -3,9 +3,13 @@
 One ``Key`` per TOML key says its type, range, default and whether it is
 required. ``check`` walks the parsed document and every ``[platform.NAME]``
 overlay against these specs: unknown sections and keys (with did-you-mean),
-wrong types, sizes such as ``"64 KiB"``, out-of-range numbers and bad names are
-reported here. What it hands on holds checked values, or ``INVALID`` where a
-value was reported; checks that relate one key to another live in model.py.
+wrong types, sizes such as ``"64 KiB"``, durations such as ``"50 ms"``,
+out-of-range numbers and bad names are reported here. ``[async]`` is a group:
+its ``[async.pool.NAME]``, ``[async.channel.NAME]`` and ``[async.arena.NAME]``
+tables are checked as the named sections "async.pool", "async.channel" and
+"async.arena", at key paths such as ``("async", "pool", NAME, "block")``.
+What it hands on holds checked values, or ``INVALID`` where a value was
+reported; checks that relate one key to another live in model.py.
 """
 import re
 from dataclasses import dataclass
@@ -27,16 +31,19 @@ NAME_HINT = "names use lowercase letters, digits and '_', and start with a lette
 PREFIX_HINT = ("a prefix is 1 to 24 lowercase letters, digits and '_', starting with a letter, "
                "e.g. prefix = \"audio\"")
 
-TIERS = ("frame", "pool", "heap")
-LATER_TIERS = ("async", "gpu")
+TIERS = ("frame", "pool", "heap", "async")
+LATER_TIERS = ("gpu",)
 POLICIES = ("fail", "fallback", "callback", "panic")
 OVERFLOWS = ("fail", "heap", "panic")
 OVERSIZES = ("fail", "heap")
 STORAGES = ("static", "reserve")
 FALLBACKS = ("system", "none")
-LATER_SECTIONS = ("async", "gpu")
+LATER_SECTIONS = ("gpu",)
 REFCOUNTS = ("atomic", "plain")
+BACKPRESSURES = ("wait", "fail", "timeout", "evict")
 MAX_HANDLE_CAPACITY = 1 << 24
+NS_PER_S = 10 ** 9
+HOUR_NS = 3600 * NS_PER_S
 
 
 class _Invalid:
@@ -59,16 +66,21 @@ INVALID = _Invalid()
 @dataclass(frozen=True)
 class Key:
     """One TOML key: its type, default and the checks that need no other key."""
-    kind: str                     # int | bool | size | enum | name | int_list | schema | alignment | tier | prefix
+    kind: str                     # int | bool | size | duration | enum | name | int_list | schema | alignment | prefix
     default: Any = None
     required: bool = False
     lo: Optional[int] = None
     hi: Optional[int] = None
     choices: Tuple[str, ...] = ()
     missing_hint: Optional[str] = None    # the hint when a required key is absent
+    # enum values that are no choice here but deserve their own answer: (value, problem, hint)
+    refused: Tuple[Tuple[str, str, str], ...] = ()
 
 
 STORAGE_KEY = Key("enum", "static", choices=STORAGES)
+PREFAULT_KEY = Key("bool", False)
+TIMEOUT_KEY = Key("duration", lo=1, hi=HOUR_NS)
+INTENT_NAME_HINT = "add intent = \"NAME\" (the intent charged for the memory)"
 
 SECTIONS: Dict[str, Tuple[bool, Dict[str, Key]]] = {  # name -> (named tables?, keys)
     "memkit": (False, {
@@ -84,7 +96,7 @@ SECTIONS: Dict[str, Tuple[bool, Dict[str, Key]]] = {  # name -> (named tables?, 
                      missing_hint="add arena = \"1 MiB\" (per thread, per frame slot)"),
         "overflow": Key("enum", "fail", choices=OVERFLOWS),
         "storage": STORAGE_KEY,
-        "prefault": Key("bool", False),
+        "prefault": PREFAULT_KEY,
     }),
     "pool": (True, {
         "classes": Key("int_list", required=True, lo=1,
@@ -93,21 +105,24 @@ SECTIONS: Dict[str, Tuple[bool, Dict[str, Key]]] = {  # name -> (named tables?, 
         "counts": Key("int_list", lo=1),
         "thread_cache": Key("int", 32, lo=0, hi=255),
         "storage": STORAGE_KEY,
-        "prefault": Key("bool", False),
+        "prefault": PREFAULT_KEY,
     }),
     "heap": (False, {
         "size": Key("size", required=True, lo=4 * KIB, missing_hint="add size = \"16 MiB\""),
         "fallback": Key("enum", "system", choices=FALLBACKS),
         "thread_cache": Key("int", 8, lo=0, hi=255),
         "storage": STORAGE_KEY,
-        "prefault": Key("bool", False),
+        "prefault": PREFAULT_KEY,
     }),
     "budget": (False, {
         "total": Key("size", required=True, lo=1, missing_hint="add total = \"256 MiB\""),
     }),
     "intent": (True, {
-        "tier": Key("tier", required=True, choices=TIERS,
-                    missing_hint="add tier = \"frame\", \"pool\" or \"heap\""),
+        "tier": Key("enum", required=True, choices=TIERS,
+                    missing_hint="add tier = \"frame\", \"pool\", \"heap\" or \"async\"",
+                    refused=tuple((t, f"\"{t}\" is not supported by schema 1 yet",
+                                   f"the {t} tier comes with a later schema version; use 'frame', 'pool', 'heap' "
+                                   "or 'async' for now") for t in LATER_TIERS)),
         "pool": Key("name"),
         "budget": Key("size", lo=1),
         "on_exhausted": Key("enum", "fail", choices=POLICIES),
@@ -134,19 +149,82 @@ SECTIONS: Dict[str, Tuple[bool, Dict[str, Key]]] = {  # name -> (named tables?, 
     "debug": (False, {
         "sentinel": Key("bool", False),
     }),
+    # The [async] group: each of its sections holds named tables.
+    "async.pool": (True, {
+        "block": Key("size", required=True, lo=1, hi=GIB,
+                     missing_hint="add block = \"4 KiB\" (bytes per block, a multiple of alignment)"),
+        "count": Key("int", required=True, lo=1, hi=(1 << 32) - 1,
+                     missing_hint="add count = 64 (blocks in the pool)"),
+        "intent": Key("name", required=True, missing_hint=INTENT_NAME_HINT),
+        "backpressure": Key("enum", "wait", choices=BACKPRESSURES),
+        "timeout": TIMEOUT_KEY,
+        "storage": STORAGE_KEY,
+        "prefault": PREFAULT_KEY,
+    }),
+    "async.channel": (True, {
+        "capacity": Key("int", required=True, lo=1, hi=1 << 24,
+                        missing_hint="add capacity = 64 (messages queued at most)"),
+        "backpressure": Key("enum", "wait", choices=BACKPRESSURES[:3], refused=(
+            ("evict", "cannot be \"evict\"", "channels never drop messages: a full channel makes its senders "
+             "wait, fail or time out; choose 'wait', 'fail' or 'timeout'"),)),
+        "timeout": TIMEOUT_KEY,
+    }),
+    "async.arena": (True, {
+        "chunk": Key("size", required=True, lo=256, hi=GIB,
+                     missing_hint="add chunk = \"64 KiB\" (bytes per chunk, a multiple of alignment)"),
+        "max_chunks": Key("int", required=True, lo=1, hi=1 << 24,
+                          missing_hint="add max_chunks = 32 (chunks of all the arena's tasks at once)"),
+        "intent": Key("name", required=True, missing_hint=INTENT_NAME_HINT),
+        "storage": STORAGE_KEY,
+        "prefault": PREFAULT_KEY,
+    }),
 }
 # How messages name one table of a named section.
-TABLE_NOUNS = {"pool": "pool", "intent": "intent", "handles": "handle table"}
+TABLE_NOUNS = {"pool": "pool", "intent": "intent", "handles": "handle table",
+               "async.pool": "async pool", "async.channel": "channel", "async.arena": "task arena"}
+# Top-level sections: "async" stands for its group.
+TOP_SECTIONS = sorted({s.split(".")[0] for s in SECTIONS})
 
-UNITS = {"B": 1, "KiB": KIB, "MiB": MIB, "GiB": GIB}
-_UNIT_MISTAKES = {
-    "b": "B", "byte": "B", "bytes": "B",
-    "k": "KiB", "kb": "KiB", "kib": "KiB",
-    "m": "MiB", "mb": "MiB", "mib": "MiB",
-    "g": "GiB", "gb": "GiB", "gib": "GiB",
-}
-_SIZE_RE = re.compile(r"^\s*([0-9]+)\s*([A-Za-z]*)\s*$")
-SIZE_HINT = 'write an integer number of bytes or a string such as "64 KiB" (units: B, KiB, MiB, GiB)'
+
+def section_path(section: str) -> KeyPath:
+    """The key path of a section: "async.pool" -> ("async", "pool")."""
+    return tuple(section.split("."))
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number with a unit, written as sizes ("64 KiB") and durations ("50 ms") are."""
+    noun: str                       # "size" | "duration"
+    units: Dict[str, int]           # unit -> value of one, smallest first
+    mistakes: Dict[str, str]        # a unit as people write it, lower case -> the unit meant
+    units_text: str                 # how the fix hint names the units
+    hint: str
+    plain_integers: bool            # a bare integer counts the smallest unit (bytes)
+    limit: Optional[int] = None     # any larger value is a typo
+    limit_text: str = ""            # what follows the value in that error
+
+
+SIZE = Quantity(
+    "size", {"B": 1, "KiB": KIB, "MiB": MIB, "GiB": GIB},
+    {"b": "B", "byte": "B", "bytes": "B",
+     "k": "KiB", "kb": "KiB", "kib": "KiB",
+     "m": "MiB", "mb": "MiB", "mib": "MiB",
+     "g": "GiB", "gb": "GiB", "gib": "GiB"},
+    "sizes use binary units B, KiB, MiB, GiB",
+    'write an integer number of bytes or a string such as "64 KiB" (units: B, KiB, MiB, GiB)',
+    True, MAX_SIZE, "bytes (the limit for any size is 1024 GiB)")
+DURATION = Quantity(
+    "duration", {"ns": 1, "us": 1000, "ms": 1000 ** 2, "s": NS_PER_S},
+    {"ns": "ns", "nsec": "ns", "nanosecond": "ns", "nanoseconds": "ns",
+     "us": "us", "usec": "us", "\u00b5s": "us", "\u03bcs": "us", "microsecond": "us", "microseconds": "us",
+     "ms": "ms", "msec": "ms", "msecs": "ms", "millis": "ms", "millisecond": "ms", "milliseconds": "ms",
+     "s": "s", "sec": "s", "secs": "s", "second": "s", "seconds": "s"},
+    "durations use the units ns, us, ms, s",
+    'write a duration such as "50 ms" (units: ns, us, ms, s)',
+    False)
+QUANTITIES = {"size": SIZE, "duration": DURATION}   # Key kind -> how its values are written
+# an integer and a unit of letters (µ included), spaces allowed around and between
+_QUANTITY_RE = re.compile(r"^\s*([0-9]+)\s*([^\W\d_]*)\s*$")
 
 
 # bool before int: True is an int to isinstance.
@@ -159,12 +237,52 @@ def type_name(value: Any) -> str:
     return next((name for python_type, name in _TYPE_NAMES if isinstance(value, python_type)), "a date/time")
 
 
+def article(word: str) -> str:
+    """The indefinite article before `word`: 'an' for 'async', 'a' for 'pool'."""
+    return "an" if word[:1] in tuple("aeiou") else "a"
+
+
+def fmt_quantity(n: int, quantity: Quantity) -> str:
+    """`n` in the config's own syntax, in the largest unit that divides it: 65536 -> '64 KiB'."""
+    for unit, one in reversed(quantity.units.items()):
+        if n and n % one == 0:
+            return f"{n // one} {unit}"
+    return f"{n} {next(iter(quantity.units))}"
+
+
 def fmt_size(n: int) -> str:
     """Bytes in the config's own syntax: 65536 -> '64 KiB', 100 -> '100 B'."""
-    for unit in ("GiB", "MiB", "KiB"):
-        if n and n % UNITS[unit] == 0:
-            return f"{n // UNITS[unit]} {unit}"
-    return f"{n} B"
+    return fmt_quantity(n, SIZE)
+
+
+def parse_quantity(value: Any, quantity: Quantity) -> Tuple[Optional[int], Optional[str], Optional[str]]:
+    """A size or duration value -> (count of its smallest unit, None, None) or (None, problem, hint).
+
+    >>> parse_quantity("50 ms", DURATION)
+    (50000000, None, None)
+    """
+    noun = quantity.noun
+    plain = quantity.plain_integers and isinstance(value, int)
+    if isinstance(value, bool) or not (plain or isinstance(value, str)):
+        return None, f"must be a {noun}, not {type_name(value)}", quantity.hint
+    if plain:
+        n = value
+    else:
+        m = _QUANTITY_RE.match(value)
+        if not m:
+            return None, f"is not a {noun}: \"{value}\"", quantity.hint
+        digits, unit = m.groups()
+        if unit not in quantity.units:
+            fix = quantity.mistakes.get(unit.lower())
+            hint = f"write \"{digits} {fix}\": {quantity.units_text}" if fix else quantity.hint
+            what = f"has an unknown {noun} unit '{unit}'" if unit else "is a string without a unit"
+            return None, f"{what}: \"{value}\"", hint
+        n = int(digits) * quantity.units[unit]
+    if n < 0:
+        return None, f"must not be negative, got {n}", None
+    if quantity.limit is not None and n > quantity.limit:
+        return None, f"is absurdly large: {n} {quantity.limit_text}", None
+    return n, None, None
 
 
 def parse_size(value: Any) -> Tuple[Optional[int], Optional[str], Optional[str]]:
@@ -173,29 +291,7 @@ def parse_size(value: Any) -> Tuple[Optional[int], Optional[str], Optional[str]]
     >>> parse_size("64 KiB")
     (65536, None, None)
     """
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        return None, f"must be a size, not {type_name(value)}", SIZE_HINT
-    if isinstance(value, int):
-        n = value
-    else:
-        m = _SIZE_RE.match(value)
-        if not m:
-            return None, f"is not a size: \"{value}\"", SIZE_HINT
-        digits, unit = m.groups()
-        if unit not in UNITS:
-            fix = _UNIT_MISTAKES.get(unit.lower())
-            if fix:
-                hint = f"write \"{digits} {fix}\": sizes use binary units B, KiB, MiB, GiB"
-            else:
-                hint = SIZE_HINT
-            what = f"has an unknown size unit '{unit}'" if unit else "is a string without a unit"
-            return None, f"{what}: \"{value}\"", hint
-        n = int(digits) * UNITS[unit]
-    if n < 0:
-        return None, f"must not be negative, got {n}", None
-    if n > MAX_SIZE:
-        return None, f"is absurdly large: {n} bytes (the limit for any size is 1024 GiB)", None
-    return n, None, None
+    return parse_quantity(value, SIZE)
 
 
 class _DocumentChecker:
@@ -216,7 +312,7 @@ class _DocumentChecker:
 
     def document(self, data: Dict[str, Any]) -> Dict[str, Any]:
         clean: Dict[str, Any] = {}
-        known = sorted(list(SECTIONS) + list(LATER_SECTIONS) + ([] if self.prefix else ["platform"]))
+        known = sorted(TOP_SECTIONS + list(LATER_SECTIONS) + ([] if self.prefix else ["platform"]))
         for section in sorted(data):
             value = data[section]
             if section in LATER_SECTIONS:
@@ -224,7 +320,7 @@ class _DocumentChecker:
                          f"{section} support comes with a later schema version; remove the section for now")
             elif section == "platform" and not self.prefix:
                 continue  # overlays are checked on their own
-            elif section not in SECTIONS:
+            elif section not in TOP_SECTIONS:
                 if not isinstance(value, dict):
                     owner = next((s for s, (named, keys) in SECTIONS.items()
                                   if not named and section in keys), None)
@@ -236,20 +332,43 @@ class _DocumentChecker:
                              choice_hint(section, known, "known sections"))
             elif not isinstance(value, dict):
                 self.err((section,), f"[{section}] must be a table, not {type_name(value)}", value=True)
+            elif section not in SECTIONS:
+                self.group(section, value, clean)
             else:
-                named, keys = SECTIONS[section]
-                if named:
-                    clean[section] = self.named_section(section, value, keys)
-                else:
-                    clean[section] = self.table((section,), f"[{section}]", value, keys)
+                self.section(section, value, clean)
         return clean
+
+    def section(self, section: str, value: Dict[str, Any], clean: Dict[str, Any]) -> None:
+        named, keys = SECTIONS[section]
+        if named:
+            clean[section] = self.named_section(section, value, keys)
+        else:
+            clean[section] = self.table((section,), f"[{section}]", value, keys)
+
+    def group(self, group: str, tables: Dict[str, Any], clean: Dict[str, Any]) -> None:
+        """A group such as [async]: it holds sections ([async.pool] ...), never keys of its own."""
+        members = sorted(s.split(".", 1)[1] for s in SECTIONS if s.startswith(group + "."))
+        for member in sorted(tables):
+            value = tables[member]
+            section = f"{group}.{member}"
+            if section in SECTIONS and isinstance(value, dict):
+                self.section(section, value, clean)
+            elif section in SECTIONS:
+                self.err((group, member), f"[{section}] must be a table, not {type_name(value)}",
+                         f"declare each {TABLE_NOUNS[section]} as [{section}.NAME]", value=True)
+            elif isinstance(value, dict):
+                self.err((group, member), f"unknown section [{section}]",
+                         choice_hint(member, members, f"[{group}] sections"))
+            else:
+                self.err((group, member), f"[{group}]: unknown key '{member}'",
+                         f"[{group}] holds only tables: " + ", ".join(f"[{group}.{m}.NAME]" for m in members))
 
     def named_section(self, section: str, tables: Dict[str, Any], keys: Dict[str, Key]) -> Dict[str, Any]:
         noun = TABLE_NOUNS[section]
         out: Dict[str, Any] = {}
         for name in sorted(tables):
             value = tables[name]
-            path = (section, name)
+            path = section_path(section) + (name,)
             if not isinstance(value, dict):
                 self.err(path, f"{noun} '{name}' must be a table, not {type_name(value)}",
                          f"declare each {noun} as [{section}.NAME]")
@@ -302,31 +421,30 @@ class _DocumentChecker:
             if not spec.lo <= value <= spec.hi:
                 return bad(f"must be between {spec.lo} and {spec.hi}, got {value}")
             return value
-        if kind == "size":
-            n, problem, hint = parse_size(value)
+        if kind in QUANTITIES:
+            quantity = QUANTITIES[kind]
+            n, problem, hint = parse_quantity(value, quantity)
             if problem:
                 return bad(problem, hint)
             if spec.lo is not None and n < spec.lo:
                 if spec.lo == 1:
                     return bad(f"must be greater than 0, got {n}")
-                return bad(f"must be at least {fmt_size(spec.lo)}, got {fmt_size(n)}")
+                return bad(f"must be at least {fmt_quantity(spec.lo, quantity)}, got {fmt_quantity(n, quantity)}")
             if spec.hi is not None and n > spec.hi:
-                return bad(f"must be at most {fmt_size(spec.hi)}, got {fmt_size(n)}")
+                return bad(f"must be at most {fmt_quantity(spec.hi, quantity)}, got {fmt_quantity(n, quantity)}")
             return n
-        if kind in ("enum", "tier"):
+        if kind == "enum":
             if not isinstance(value, str):
                 return bad(f"must be a string, not {type_name(value)}", choice_hint("", spec.choices))
-            if kind == "tier" and value in LATER_TIERS:
-                return bad(f"\"{value}\" is not supported by schema 1 yet",
-                           f"the {value} tier comes with a later schema version; "
-                           "use 'frame', 'pool' or 'heap' for now")
+            refused = next((r for r in spec.refused if r[0] == value), None)
+            if refused:
+                return bad(refused[1], refused[2])
             if value not in spec.choices:
                 return bad(f"has an unknown value '{value}'", choice_hint(value, spec.choices))
             return value
         if kind == "name":
             if not isinstance(value, str):
-                article = "an" if key[0] in "aeiou" else "a"
-                return bad(f"must be a string ({article} {key} name), not {type_name(value)}")
+                return bad(f"must be a string ({article(key)} {key} name), not {type_name(value)}")
             return value
         if kind == "prefix":
             if not isinstance(value, str):

@@ -256,8 +256,11 @@ def plausible(rng, key, spec, names):
         if rng.random() < 0.5:
             return f"\"{fmt_size(n)}\""
         return str(n)
-    if kind in ("enum", "tier"):
-        return f"\"{rng.choice(spec.choices)}\""
+    if kind == "duration":
+        return rng.choice(("\"50 ms\"", "\"250ns\"", "\"2 s\"", "\"100 us\"", "\"3601 s\"", "\"0 ms\"",
+                           "\"5 min\"", "50"))
+    if kind == "enum":
+        return f"\"{rng.choice(spec.choices + tuple(r[0] for r in spec.refused))}\""
     if kind == "name":
         return f"\"{rng.choice(names)}\""
     if kind == "prefix":
@@ -307,6 +310,9 @@ def random_document(rng):
         blocks.append(lines)
     for name in handles:
         blocks.append(table(f"handles.{name}", "handles"))
+    for kind in ("pool", "channel", "arena"):
+        for name in sorted(set(rng.sample(["requests", "jobs", "b"], rng.choice((0, 0, 1, 2))))):
+            blocks.append(table(f"async.{kind}.{name}", f"async.{kind}", intents))
     if rng.random() < 0.3:
         overlay = [f"[platform.{rng.choice(('handheld', 'p', 'Bad'))}]"]
         for _ in range(rng.randint(0, 4)):
@@ -346,6 +352,8 @@ def coherent_document(rng):
     tiers = (["frame"] if has_frame else []) + (["heap"] if has_heap else []) + (["pool"] if pools else [])
     if not tiers:
         has_heap, tiers = True, ["heap"]
+    if rng.random() < 0.3:
+        tiers.append("async")
     if has_frame:
         out += ["[frame]", f"arena = {align * rng.choice((1, 4, 1024, 4096, 65536))}"]
         if rng.random() < 0.5:
@@ -388,19 +396,20 @@ def coherent_document(rng):
         if rng.random() < 0.6:
             budgets.append(rng.choice((64, 4096, 1 << 20)))
             out.append(f"budget = {budgets[-1]}")
-        policies = ("fail", "callback", "panic") + (("fallback",) if has_heap else ())
+        policies = ("fail", "callback", "panic") + (("fallback",) if has_heap and tier != "async" else ())
         if rng.random() < 0.4:
             out.append(f"on_exhausted = \"{rng.choice(policies)}\"")
         if rng.random() < 0.3:
             out.append(f"zero_on_free = {rng.choice(('true', 'false'))}")
-        if rng.random() < 0.3:
+        if rng.random() < 0.3 and tier != "async":
             out.append(f"refcount = \"{rng.choice(('atomic', 'plain'))}\"")
     if rng.random() < 0.4:
         out += ["[budget]", f"total = {max(budgets + [1]) * rng.choice((1, 2, 100))}"]
     for name in sorted(rng.sample(["entities", "meshes"], rng.choice((0, 0, 1, 2)))):
         out += [f"[handles.{name}]", f"capacity = {rng.choice((1, 64, 4096))}",
                 f"block_size = {align * rng.choice((1, 2, 8))}"]
-    usable = [n for n in intents if routed[n] != "frame"]
+    out += async_sections(rng, intents, align) if "async" in tiers else []
+    usable = [n for n in intents if routed[n] in ("pool", "heap")]
     if usable and rng.random() < 0.3:
         out += ["[scratch]", f"intent = \"{rng.choice(usable)}\"", f"cap = {rng.choice((1, 4096))}"]
     if rng.random() < 0.3:
@@ -409,6 +418,33 @@ def coherent_document(rng):
         out += ["[platform.p]", f"memkit.frames_in_flight = {rng.randint(1, 8)}",
                 f"intent.{rng.choice(intents)}.zero_on_free = true"]
     return ("\n".join(out) + "\n").encode("utf-8")
+
+
+def async_sections(rng, intents, align):
+    """Valid [async.pool|channel|arena.NAME] tables, each naming one of `intents`."""
+    out = []
+
+    def waiting(backpressures):
+        backpressure = rng.choice(backpressures)
+        lines = [f"backpressure = \"{backpressure}\""] if backpressure != "wait" or rng.random() < 0.3 else []
+        return lines + ([f"timeout = \"{rng.choice((1, 50, 999))} {rng.choice(('ns', 'us', 'ms', 's'))}\""]
+                        if backpressure == "timeout" else [])
+
+    def storage():
+        return [f"storage = \"{rng.choice(('static', 'reserve'))}\"", "prefault = true"][:rng.choice((0, 1, 2))]
+
+    for name in sorted(rng.sample(["requests", "cache", "b"], rng.choice((0, 1, 2)))):
+        out += [f"[async.pool.{name}]", f"block = {align * rng.choice((1, 4, 256))}",
+                f"count = {rng.choice((1, 64, 4096))}", f"intent = \"{rng.choice(intents)}\""]
+        out += waiting(("wait", "fail", "timeout", "evict")) + storage()
+    for name in sorted(rng.sample(["decoded", "outbox"], rng.choice((0, 1, 2)))):
+        out += [f"[async.channel.{name}]", f"capacity = {rng.choice((1, 64, 1 << 16))}"]
+        out += waiting(("wait", "fail", "timeout"))
+    for name in sorted(rng.sample(["jobs", "b"], rng.choice((0, 1, 2)))):
+        out += [f"[async.arena.{name}]", f"chunk = {max(256, align * rng.choice((16, 4096)))}",
+                f"max_chunks = {rng.choice((1, 32, 1000))}", f"intent = \"{rng.choice(intents)}\""]
+        out += storage()
+    return out
 
 
 # -- the harness ----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The model's derived numbers, overlays and semantic checks."""
 import os
+import re
 import textwrap
 import unittest
 
@@ -426,9 +427,37 @@ class CodedWarningsTest(unittest.TestCase):
         self.assertEqual(diag.render("t.toml")[0], "t.toml:6:9: warning: ML506: [budget]: intent budgets add up "
                                                    "to 1536 KiB, more than total 1 MiB")
 
+    def test_ml508_async_intent_without_pool_or_arena(self):
+        text = """\
+            [intent.net]
+            tier = "async"
+            [intent.jobs]
+            tier = "async"
+            [intent.idle]
+            tier = "async"
+            [async.pool.requests]
+            block = 64
+            count = 4
+            intent = "net"
+            [async.arena.work]
+            chunk = 256
+            max_chunks = 4
+            intent = "jobs"
+            """
+        m, diag = self.build(text)
+        self.assertIsNotNone(m)
+        self.assertEqual(coded(diag), [(7, 1, "ML508", "intent 'idle' has tier = \"async\" but no async pool or "
+                                        "task arena serves it", "add intent = \"idle\" to an [async.pool.NAME] or "
+                                        "[async.arena.NAME], or remove the intent")])
+        self.assertEqual(diag.render("t.toml")[0], "t.toml:7:1: warning: ML508: intent 'idle' has tier = \"async\" "
+                                                   "but no async pool or task arena serves it")
+        _, diag = self.build(text.replace('intent = "net"', 'intent = "idle"'))
+        self.assertEqual([w[3] for w in coded(diag)], ["intent 'net' has tier = \"async\" but no async pool or "
+                                                       "task arena serves it"])
+
     def test_every_code_is_documented(self):
         codes = sorted(v for k, v in vars(model).items() if k.startswith("ML_"))
-        self.assertEqual(codes, ["ML503", "ML504", "ML505", "ML506", "ML507"])
+        self.assertEqual(codes, ["ML503", "ML504", "ML505", "ML506", "ML507", "ML508"])
         with open(os.path.join(support.REPO, "docs", "diagnostics.md"), encoding="utf-8") as f:
             catalogue = f.read()
         with open(os.path.join(support.REPO, "docs", "config.md"), encoding="utf-8") as f:
@@ -494,6 +523,255 @@ class ChecksTest(unittest.TestCase):
                       [d.message for d in diag.errors])
 
 
+
+
+ASYNC = """\
+[memkit]
+schema = 1
+alignment = 32
+[heap]
+size = "1 MiB"
+[intent.assets]
+tier = "heap"
+budget = "64 KiB"
+[intent.net]
+tier = "async"
+budget = "1 MiB"
+[async.pool.requests]
+block = "4 KiB"
+count = 64
+intent = "net"
+[async.pool.cache]
+block = 1024
+count = 16
+intent = "assets"
+backpressure = "evict"
+prefault = true
+[async.pool.uploads]
+block = "64 KiB"
+count = 8
+intent = "net"
+backpressure = "timeout"
+timeout = "250 ms"
+storage = "reserve"
+[async.channel.decoded]
+capacity = 64
+[async.channel.outbox]
+capacity = 8
+backpressure = "timeout"
+timeout = "2 s"
+[async.arena.jobs]
+chunk = "64 KiB"
+max_chunks = 32
+intent = "net"
+[async.arena.big]
+chunk = "1 MiB"
+max_chunks = 4
+intent = "assets"
+storage = "reserve"
+"""
+
+
+class AsyncTest(unittest.TestCase):
+    """[async.pool.*], [async.channel.*], [async.arena.*] and tier = "async" intents."""
+
+    def setUp(self):
+        self.m = build_clean(self, ASYNC)
+
+    def test_pools_sorted_with_defaults(self):
+        self.assertEqual(self.m.async_pools, (
+            model.AsyncPool("cache", 0, 1024, 16, "assets", 0, "evict", 0, "static", True),
+            model.AsyncPool("requests", 1, 4096, 64, "net", 1, "wait", 0, "static", False),
+            model.AsyncPool("uploads", 2, 65536, 8, "net", 1, "timeout", 250_000_000, "reserve", False)))
+        self.assertEqual([p.evict_slots for p in self.m.async_pools], [True, False, False])
+
+    def test_channels(self):
+        self.assertEqual(self.m.async_channels, (model.AsyncChannel("decoded", 0, 64, "wait", 0),
+                                                 model.AsyncChannel("outbox", 1, 8, "timeout", 2 * 10 ** 9)))
+
+    def test_arena_chunk_pools_follow_the_pools(self):
+        big, jobs = self.m.async_arenas
+        self.assertEqual((big.name, big.index, big.pool_index, jobs.name, jobs.index, jobs.pool_index),
+                         ("big", 0, 3, "jobs", 1, 4))
+        self.assertEqual(jobs.chunk_pool, model.AsyncPool("jobs", 4, 65536, 32, "net", 1, "fail", 0, "static", False))
+        self.assertEqual(big.chunk_pool.storage, "reserve")
+
+    def test_static_bytes(self):
+        cache, requests, uploads = self.m.async_pools
+        self.assertEqual(cache.static_bytes, 16 * 1024 + 16 * 4 + 16 * 32)    # blocks, free stack, evict slots
+        self.assertEqual(requests.static_bytes, 64 * 4096 + 64 * 4)
+        self.assertEqual(uploads.static_bytes, 0)                            # reserved
+        self.assertEqual([c.static_bytes for c in self.m.async_channels], [64 * 16, 8 * 16])
+        self.assertEqual([a.static_bytes for a in self.m.async_arenas], [0, 32 * 65536 + 32 * 4])
+        without, _ = build(ASYNC[:ASYNC.index("[async.")])
+        self.assertEqual(self.m.static_bytes - without.static_bytes,
+                         16 * 1060 + 64 * 4100 + 64 * 16 + 8 * 16 + 32 * 65540)
+
+    def test_routes(self):
+        self.assertEqual([(r.name, r.tier, r.pool, r.budget, r.flags) for r in self.m.routes],
+                         [("assets", "heap", 0, 65536, ("MK_ROUTE_BUDGETED",)),
+                          ("net", "async", 0, 1 << 20, ("MK_ROUTE_BUDGETED",))])
+
+    def test_no_budget_warning_for_async_intents(self):
+        _, diag = build(ASYNC.replace('budget = "1 MiB"\n', ""))
+        self.assertEqual([d.code for d in diag.warnings], [])
+
+    def test_without_async_sections(self):
+        m = build_clean(self, BASIC)
+        self.assertEqual((m.async_pools, m.async_channels, m.async_arenas), ((), (), ()))
+
+    def test_overlay_changes_async_tables(self):
+        m = build_clean(self, ASYNC + """\
+[platform.small]
+async.pool.requests.count = 8
+async.pool.requests.backpressure = "timeout"
+async.pool.requests.timeout = "50 us"
+async.channel.decoded.capacity = 4
+async.arena.jobs.max_chunks = 2
+""", "small")
+        requests = m.async_pools[1]
+        self.assertEqual((requests.count, requests.backpressure, requests.timeout_ns), (8, "timeout", 50_000))
+        self.assertEqual((m.async_channels[0].capacity, m.async_arenas[1].max_chunks), (4, 2))
+        self.assertEqual(m.static_bytes, self.m.static_bytes - 56 * 4100 - 60 * 16 - 30 * 65540)
+
+    def test_overlay_error_points_into_overlay(self):
+        text = ASYNC + '[platform.small]\nasync.pool.requests.backpressure = "timeout"\n'
+        self.assertIsNotNone(build_clean(self, text))   # checked, but not applied
+        _, diag = build(text, "small")
+        self.assertEqual([(d.line, d.col, d.message) for d in diag.errors],
+                         [(45, 36, "async pool 'requests': backpressure = \"timeout\" needs a timeout")])
+        _, diag = build(ASYNC + '[platform.small]\nasync.arena.jobs.chunk = 100\n')
+        self.assertEqual([(d.line, d.col, d.message) for d in diag.errors],
+                         [(45, 26, "platform 'small': task arena 'jobs': chunk must be at least 256 B, got 100 B")])
+
+    def test_overlay_cannot_add_async_tables(self):
+        for line, message, hint in [
+                ("async.pool.request.count = 1", "unknown async pool 'request'",
+                 "did you mean 'requests'? (an overlay cannot add a new async pool)"),
+                ("async.channel.inbox.capacity = 1", "unknown channel 'inbox'",
+                 "declared channels: 'decoded', 'outbox' (an overlay cannot add a new channel)"),
+                ("async.arena.jbs.max_chunks = 1", "unknown task arena 'jbs'",
+                 "did you mean 'jobs'? (an overlay cannot add a new task arena)")]:
+            with self.subTest(line=line):
+                _, diag = build(ASYNC + "[platform.p]\n" + line + "\n")
+                self.assertEqual([(d.line, d.col, d.message, d.hint) for d in diag.errors],
+                                 [(45, line.index(".", 6) + 2, "platform 'p': " + message, hint)])
+        _, diag = build(BASIC + "[platform.p]\nasync.pool.requests.count = 1\n")
+        self.assertEqual([(d.message, d.hint) for d in diag.errors], [(
+            "platform 'p': unknown async pool 'requests'",
+            "no declared async pools are defined (an overlay cannot add a new async pool)")])
+
+    def test_deterministic(self):
+        from memkit_gen import emit
+
+        def render(text):
+            built = build_clean(self, text)
+            return emit.render(built, emit.banner_for(built, "memkit.toml", ".", "SHA"))
+
+        # the same tables written in another order give the same C
+        head, tables = ASYNC[:ASYNC.index("[async.")], re.split(r"(?=\[async\.)", ASYNC[ASYNC.index("[async."):])
+        self.assertEqual(len(tables), 8)
+        self.assertEqual(render(ASYNC), render(head + "".join(reversed(tables))))
+
+    def test_errors_with_hints(self):
+        cases = [
+            ('intent = "assets"\nbackpressure', 'intent = "asets"\nbackpressure',
+             "async pool 'cache': unknown intent 'asets'", "did you mean 'assets'?"),
+            ("count = 16", "cuont = 16", "async pool 'cache': unknown key 'cuont'", "did you mean 'count'?"),
+            ("capacity = 64", "capacty = 64", "channel 'decoded': unknown key 'capacty'",
+             "did you mean 'capacity'?"),
+            ('backpressure = "evict"', 'backpressure = "evcit"', "async pool 'cache': backpressure has an "
+             "unknown value 'evcit'", "did you mean 'evict'?"),
+            ('capacity = 64', 'capacity = 64\nbackpressure = "evict"', "channel 'decoded': backpressure cannot be "
+             "\"evict\"", "channels never drop messages: a full channel makes its senders wait, fail or time out; "
+             "choose 'wait', 'fail' or 'timeout'"),
+            ('capacity = 64', 'capacity = 64\ntimeout = "1 s"', "channel 'decoded': timeout is only meaningful "
+             "with backpressure = \"timeout\", not backpressure = \"wait\"",
+             "remove timeout, or set backpressure = \"timeout\""),
+            ('timeout = "2 s"', 'timeout = "2 sec"', "channel 'outbox': timeout has an unknown duration unit 'sec': "
+             "\"2 sec\"", "write \"2 s\": durations use the units ns, us, ms, s"),
+            ('timeout = "2 s"', "timeout = 2", "channel 'outbox': timeout must be a duration, not an integer",
+             "write a duration such as \"50 ms\" (units: ns, us, ms, s)"),
+            ('chunk = "64 KiB"', 'chunk = 1000', "task arena 'jobs': chunk 1000 is not a multiple of alignment 32",
+             "use 1024"),
+            ('block = 1024', 'block = 16', "async pool 'cache': block 16 is smaller than alignment 32", "use 32"),
+            ('max_chunks = 32', 'max_chunks = 32\nbackpressure = "fail"', "task arena 'jobs': unknown key "
+             "'backpressure'", "valid keys: 'chunk', 'max_chunks', 'intent', 'storage', 'prefault'"),
+            ('max_chunks = 4', 'max_chunks = 1073741824', "task arena 'big': max_chunks must be between 1 and "
+             "16777216, got 1073741824", None),
+            ('[async.arena.big]', '[async.arena.big.x]', "task arena 'big': unknown key 'x'",
+             "valid keys: 'chunk', 'max_chunks', 'intent', 'storage', 'prefault'"),
+            ('[async.arena.big]', '[async.arenas.big]', "unknown section [async.arenas]", "did you mean 'arena'?"),
+            ('tier = "async"', 'tier = "async"\noversize = "fail"', "intent 'net': oversize is only meaningful "
+             "with tier = \"pool\", not tier = \"async\"", "remove oversize, or set tier = \"pool\""),
+            ('tier = "async"', 'tier = "async"\npool = "x"', "intent 'net': pool is only meaningful with "
+             "tier = \"pool\", not tier = \"async\"", "remove pool, or set tier = \"pool\""),
+        ]
+        for old, new, message, hint in cases:
+            with self.subTest(new=new):
+                self.assertIn(old, ASYNC)
+                m, diag = build(ASYNC.replace(old, new, 1))
+                self.assertIsNone(m)
+                self.assertEqual((diag.errors[0].message, diag.errors[0].hint), (message, hint))
+
+    def test_places(self):
+        _, diag = build(ASYNC.replace("count = 16", "count = 0"))
+        self.assertEqual([(d.line, d.col) for d in diag.errors], [(18, 9)])
+        _, diag = build(ASYNC.replace('timeout = "2 s"', 'timeout = "2 h"'))
+        self.assertEqual([(d.line, d.col) for d in diag.errors], [(34, 11)])
+        _, diag = build(ASYNC.replace("[async.arena.big]", "[async]\nbig = 1\n[async.arena.big]"))
+        self.assertEqual([(d.line, d.col, d.message) for d in diag.errors], [(40, 1, "[async]: unknown key 'big'")])
+        self.assertEqual(diag.errors[0].hint,
+                         "[async] holds only tables: [async.arena.NAME], [async.channel.NAME], [async.pool.NAME]")
+
+    def test_limits(self):
+        intent = '[memkit]\nschema = 1\n[intent.a]\ntier = "async"\n'
+        pools = "".join(f"[async.pool.p{i}]\nblock = 16\ncount = 1\nintent = \"a\"\n" for i in range(200))
+        arenas = "".join(f"[async.arena.a{i}]\nchunk = 256\nmax_chunks = 1\nintent = \"a\"\n" for i in range(56))
+        _, diag = build(intent + pools + arenas)
+        self.assertEqual([(d.message, d.hint) for d in diag.errors], [(
+            "too many async pools and task arenas: 256, the limit is 255",
+            "each task arena takes an async pool for its chunks")])
+        self.assertIsNotNone(build_clean(self, intent + pools + arenas[:arenas.rindex("[async")]))
+        channels = "".join(f"[async.channel.c{i}]\ncapacity = 1\n" for i in range(256))
+        _, diag = build(intent + pools[:pools.index("[async", 1)] + channels)
+        self.assertEqual([d.message for d in diag.errors], ["too many channels: 256, the limit is 255"])
+        _, diag = build(intent + "[async.pool.x]\nblock = \"1 GiB\"\ncount = 1025\nintent = \"a\"\n")
+        self.assertEqual([(d.message, d.hint) for d in diag.errors], [(
+            "async pool 'x': count x block is 1100585369600 bytes, more than the 1024 GiB limit",
+            "lower count or block")])
+        m = build_clean(self, intent + "[async.pool.x]\nblock = \"1 GiB\"\ncount = 1024\nintent = \"a\"\n"
+                              "storage = \"reserve\"\n")
+        self.assertEqual((m.async_pools[0].bytes, m.static_bytes), (1 << 40, 0))
+
+    def test_async_intent_errors(self):
+        for old, new, message, hint in [
+                ('tier = "async"', 'tier = "async"\nrefcount = "atomic"',
+                 "intent 'net': refcount has no effect on an async intent",
+                 "shared buffers live in pool or heap memory: set refcount on a pool or heap intent"),
+                ('tier = "async"', 'tier = "async"\non_exhausted = "fallback"',
+                 "intent 'net': on_exhausted = \"fallback\" is not available for an async intent",
+                 "an async pool's backpressure says what a full pool does, and there is no tier to fall back to: "
+                 "choose \"fail\", \"callback\" or \"panic\""),
+                ('[async.pool.requests]', '[scratch]\nintent = "net"\ncap = 64\n[async.pool.requests]',
+                 "[scratch]: intent 'net' has tier = \"async\", but scratch buffers need a pool or heap intent",
+                 "async intents are served by async pools and task arenas, not by mk_alloc; pool or heap "
+                 "intents: 'assets'")]:
+            with self.subTest(new=new):
+                _, diag = build(ASYNC.replace(old, new, 1))
+                self.assertEqual([(d.message, d.hint) for d in diag.errors], [(message, hint)])
+        for policy in ("fail", "callback", "panic"):
+            build_clean(self, ASYNC.replace('tier = "async"', f'tier = "async"\non_exhausted = "{policy}"'))
+
+    def test_tier_hints(self):
+        _, diag = build(ASYNC.replace('tier = "async"', 'tier = "gpu"'))
+        self.assertEqual([(d.message, d.hint) for d in diag.errors], [(
+            "intent 'net': tier \"gpu\" is not supported by schema 1 yet",
+            "the gpu tier comes with a later schema version; use 'frame', 'pool', 'heap' or 'async' for now")])
+        _, diag = build(ASYNC.replace('tier = "async"\n', ""))
+        self.assertEqual(diag.errors[0].hint, "add tier = \"frame\", \"pool\", \"heap\" or \"async\"")
+        _, diag = build("[memkit]\nschema = 1\n[gpu.heap.x]\nmemory = 1\n")
+        self.assertEqual(diag.errors[0].message, "[gpu] sections are not supported by schema 1 yet")
 
 
 class HandleTableLimitTest(unittest.TestCase):
@@ -651,6 +929,24 @@ class StaticLimitTest(unittest.TestCase):
         self.assertEqual([(d.line, d.col, d.hint) for d in diag.errors], [(
             5, 9, "use storage = \"reserve\" for the large tiers, mapped by mk_init instead of linked into the "
                   "program: [frame] (1 GiB)")])
+
+    def test_async_tables(self):
+        """Async pools and arenas can be reserved; channels cannot."""
+        text = ('[memkit]\nschema = 1\n[intent.a]\ntier = "async"\n'
+                '[async.pool.big]\nblock = "1 MiB"\ncount = 1024\nintent = "a"\n'
+                '[async.arena.work]\nchunk = "1 MiB"\nmax_chunks = 512\nintent = "a"\n'
+                '[async.channel.wide]\ncapacity = 16777216\n')
+        _, diag = build(text)
+        self.assertEqual([(d.line, d.col, d.message, d.hint) for d in diag.errors], [(
+            7, 9, "[async.pool.big]: static storage adds up to 1835014 KiB (MKG_STATIC_BYTES), more than the "
+            "1536 MiB that a program can link on x86-64's default code model",
+            "use storage = \"reserve\" for the large tiers, mapped by mk_init instead of linked into the program: "
+            "[async.pool.big] (1048580 KiB)")])   # 1 GiB of blocks + 4 KiB of free stack
+        # 7 x 256 MiB of channels alone are over the limit
+        _, diag = build(text + "".join(f"[async.channel.w{i}]\ncapacity = 16777216\n" for i in range(6)))
+        self.assertEqual(diag.errors[0].hint, "channels are always static: lower their capacity; use storage = "
+                         "\"reserve\" for the large tiers, mapped by mk_init instead of linked into the program: "
+                         "[async.pool.big] (1048580 KiB), [async.arena.work] (524290 KiB)")
 
     def test_handle_tables_only(self):
         _, diag = build('[memkit]\nschema = 1\n' + HEAP + '[intent.blobs]\ntier = "heap"\nbudget = 64\n'

@@ -5,7 +5,7 @@ from . import support  # noqa: F401  (puts generator/ on sys.path)
 from memkit_gen import emit
 from memkit_gen.config import Locator
 from memkit_gen.diagnostics import Diagnostics, choice_hint, did_you_mean, printable
-from memkit_gen.schema import fmt_size, parse_size
+from memkit_gen.schema import DURATION, fmt_quantity, fmt_size, parse_quantity, parse_size
 
 
 class SizeTest(unittest.TestCase):
@@ -33,6 +33,39 @@ class SizeTest(unittest.TestCase):
     def test_fmt_size(self):
         self.assertEqual([fmt_size(n) for n in (100, 65536, 3 << 20, 1 << 30, 1536)],
                          ["100 B", "64 KiB", "3 MiB", "1 GiB", "1536 B"])
+
+
+class DurationTest(unittest.TestCase):
+    def test_valid(self):
+        for value, ns in [("250 ns", 250), ("100 us", 100_000), ("50 ms", 50_000_000), ("2 s", 2_000_000_000),
+                          ("50ms", 50_000_000), ("  7 s ", 7_000_000_000), ("0 ms", 0), ("3600 s", 3600 * 10 ** 9)]:
+            with self.subTest(value=value):
+                self.assertEqual(parse_quantity(value, DURATION), (ns, None, None))
+
+    def test_invalid(self):
+        hint = 'write a duration such as "50 ms" (units: ns, us, ms, s)'
+        for value, problem, expected_hint in [
+                (50, "must be a duration, not an integer", hint),
+                (True, "must be a duration, not a boolean", hint),
+                (0.5, "must be a duration, not a float", hint),
+                ("50", 'is a string without a unit: "50"', hint),
+                ("1.5 s", 'is not a duration: "1.5 s"', hint),
+                ("-5 ms", 'is not a duration: "-5 ms"', hint),
+                ("5 min", "has an unknown duration unit 'min': \"5 min\"", hint),
+                ("50 msec", "has an unknown duration unit 'msec': \"50 msec\"",
+                 'write "50 ms": durations use the units ns, us, ms, s'),
+                ("2 sec", "has an unknown duration unit 'sec': \"2 sec\"",
+                 'write "2 s": durations use the units ns, us, ms, s'),
+                ("10 \u00b5s", "has an unknown duration unit '\u00b5s': \"10 \u00b5s\"",
+                 'write "10 us": durations use the units ns, us, ms, s'),
+                ("3 MS", "has an unknown duration unit 'MS': \"3 MS\"",
+                 'write "3 ms": durations use the units ns, us, ms, s')]:
+            with self.subTest(value=value):
+                self.assertEqual(parse_quantity(value, DURATION), (None, problem, expected_hint))
+
+    def test_fmt_duration(self):
+        self.assertEqual([fmt_quantity(n, DURATION) for n in (250, 50_000_000, 2 * 10 ** 9, 1500, 3600 * 10 ** 9)],
+                         ["250 ns", "50 ms", "2 s", "1500 ns", "3600 s"])
 
 
 class LocatorTest(unittest.TestCase):

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MK_RUNTIME_ABI 3
+#define MK_RUNTIME_ABI 4
 
 /* Generated tables are `static const` in the generated header so that a call
  * with a constant intent and size folds to a direct tier call; a translation
@@ -27,7 +27,8 @@ typedef enum mk_tier {
     MK_TIER_FRAME = 0, /* per-thread bump arena, reset when its frame slot is reused */
     MK_TIER_POOL = 1,  /* fixed size classes with per-thread caches */
     MK_TIER_HEAP = 2,  /* bounded O(1) TLSF heap over a fixed region */
-    MK_TIER_COUNT = 3
+    MK_TIER_ASYNC = 3, /* async pools and task arenas only (memkit/async.h); mk_alloc refuses it */
+    MK_TIER_COUNT = 4
 } mk_tier_t;
 
 /* What an intent does when its tier or its budget cannot serve a request. */
@@ -129,6 +130,65 @@ typedef struct mk_handle_table_layout {
     uint32_t block_size;      /* a multiple of MKG_ALIGNMENT */
 } mk_handle_table_layout_t;
 
+/* ---- the async tier (memkit/async.h) ---------------------------------------- */
+
+/* What an async pool or a channel does when a request finds nothing free. */
+typedef enum mk_backpressure {
+    MK_BACKPRESSURE_WAIT = 0,    /* queue the waiter (FIFO) until a block or slot is released */
+    MK_BACKPRESSURE_FAIL = 1,    /* fail at once with MK_EFULL */
+    MK_BACKPRESSURE_TIMEOUT = 2, /* queue, and fail with MK_ETIMEDOUT at the deadline */
+    MK_BACKPRESSURE_EVICT = 3    /* reclaim the least recently used evictable block (pools) */
+} mk_backpressure_t;
+
+/* A message on a channel: a memkit block whose ownership moves, never copied. */
+typedef struct mk_msg {
+    void *ptr;
+    size_t len;
+} mk_msg_t;
+
+/* Per-block state of an evict pool. The runtime owns the fields' meaning; the
+ * generator only provides zeroed storage. */
+typedef struct mk_async_block_slot {
+    void (*evict)(void *block, void *user); /* the holder's eviction callback */
+    void *user;
+    uint32_t prev, next;                    /* LRU list of evictable blocks */
+    uint32_t state;
+    uint32_t unused;
+} mk_async_block_slot_t;
+
+/* One async pool ([async.pool.NAME]), or the chunk pool of a task arena. */
+typedef struct mk_async_pool_layout {
+    const char *name;
+    unsigned char *storage;       /* count * block bytes, static; NULL: reserved by mk_init */
+    uint32_t *free_stack;         /* [count], zeroed; NULL with storage == NULL */
+    mk_async_block_slot_t *slots; /* [count], zeroed, for backpressure = evict (else NULL);
+                                     NULL with storage == NULL */
+    uint64_t block;               /* bytes per block, a multiple of MKG_ALIGNMENT */
+    uint64_t timeout_ns;          /* the deadline of backpressure = timeout, else 0 */
+    uint32_t count;               /* blocks */
+    uint8_t intent;               /* charged to this intent's budget and stats */
+    uint8_t backpressure;         /* mk_backpressure_t */
+    uint8_t storage_kind;         /* mk_storage_t */
+    uint8_t prefault;             /* 1: mk_init touches every page of the storage */
+} mk_async_pool_layout_t;
+
+/* One bounded channel ([async.channel.NAME]). */
+typedef struct mk_async_channel_layout {
+    const char *name;
+    mk_msg_t *ring;               /* [capacity], zeroed, static */
+    uint64_t timeout_ns;          /* senders' deadline for backpressure = timeout, else 0 */
+    uint32_t capacity;            /* messages queued at most */
+    uint8_t backpressure;         /* mk_backpressure_t for reserve (never evict) */
+} mk_async_channel_layout_t;
+
+/* One task arena ([async.arena.NAME]): its chunks come from an async pool
+ * with backpressure = fail, listed after the [async.pool.*] ones. */
+typedef struct mk_async_arena_layout {
+    const char *name;
+    uint32_t pool;                /* index of its chunk pool in mk_config_t.async_pools */
+    uint8_t intent;
+} mk_async_arena_layout_t;
+
 /* Everything mk_init needs; the generator emits one as `mkg_config`. */
 typedef struct mk_config {
     uint32_t abi;                    /* MK_RUNTIME_ABI at generation time */
@@ -152,6 +212,10 @@ typedef struct mk_config {
     uint8_t frame_prefault;          /* 1: mk_init touches every page of the arenas */
     uint8_t heap_prefault;           /* 1: mk_init touches every page of the heap */
     const mk_handle_table_layout_t *handle_tables; /* [MKG_HANDLE_TABLE_COUNT] (NULL when 0) */
+    const mk_async_pool_layout_t *async_pools;       /* [MKG_ASYNC_POOL_COUNT + MKG_ASYNC_ARENA_COUNT]:
+                                                        the pools, then each arena's chunk pool (NULL when 0) */
+    const mk_async_channel_layout_t *async_channels; /* [MKG_ASYNC_CHANNEL_COUNT] (NULL when 0) */
+    const mk_async_arena_layout_t *async_arenas;     /* [MKG_ASYNC_ARENA_COUNT] (NULL when 0) */
 } mk_config_t;
 
 #endif /* MEMKIT_CONFIG_TYPES_H */

@@ -37,5 +37,6 @@ const mk_config_t mkg_config = {
     65536u, 1048576u, 4194304u,
     MK_STORAGE_STATIC, MK_STORAGE_STATIC, MK_OVERFLOW_HEAP, 0,
     0, 0,
-    NULL
+    NULL,
+    NULL, NULL, NULL
 };

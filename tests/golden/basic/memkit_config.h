@@ -7,8 +7,8 @@
 
 #include <memkit/config.h>
 
-#if MK_RUNTIME_ABI != 3
-#error "memkit_config.h was generated for runtime ABI 3: regenerate it with this runtime's memkit-gen"
+#if MK_RUNTIME_ABI != 4
+#error "memkit_config.h was generated for runtime ABI 4: regenerate it with this runtime's memkit-gen"
 #endif
 
 #define MKG_GENERATOR_VERSION "0.1.0"
@@ -45,6 +45,16 @@ typedef enum mk_intent {
 typedef enum mk_pool_id {
     MK_POOL_SMALL = 0
 } mk_pool_id_t;
+
+#define MKG_ASYNC_POOL_COUNT 0
+#define MKG_ASYNC_CHANNEL_COUNT 0
+#define MKG_ASYNC_ARENA_COUNT 0
+
+typedef unsigned mk_async_pool_id_t; /* no [async.pool.*] */
+
+typedef unsigned mk_async_channel_id_t; /* no [async.channel.*] */
+
+typedef unsigned mk_async_arena_id_t; /* no [async.arena.*] */
 
 MK_GENERATED_TABLE mk_route_t mkg_routes[MKG_INTENT_COUNT] = {
     /* blob */ { 0u, MK_TIER_HEAP, 0, MK_POLICY_FAIL, MK_ROUTE_ZERO_ON_FREE },

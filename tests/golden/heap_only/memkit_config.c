@@ -15,5 +15,6 @@ const mk_config_t mkg_config = {
     0u, 4194304u, 0u,
     MK_STORAGE_STATIC, MK_STORAGE_STATIC, MK_OVERFLOW_FAIL, 1,
     0, 0,
-    NULL
+    NULL,
+    NULL, NULL, NULL
 };

@@ -56,5 +56,6 @@ const mk_config_t mkg_config = {
     65536u, 4194304u, 16777216u,
     MK_STORAGE_STATIC, MK_STORAGE_STATIC, MK_OVERFLOW_HEAP, 0,
     0, 0,
-    mkg_handle_tables
+    mkg_handle_tables,
+    NULL, NULL, NULL
 };

@@ -35,5 +35,6 @@ const mk_config_t mkg_config = {
     65536u, 524288u, 0u,
     MK_STORAGE_STATIC, MK_STORAGE_STATIC, MK_OVERFLOW_FAIL, 0,
     0, 0,
-    NULL
+    NULL,
+    NULL, NULL, NULL
 };

@@ -33,5 +33,6 @@ const mk_config_t mkg_config = {
     0u, 1048576u, 0u,
     MK_STORAGE_STATIC, MK_STORAGE_STATIC, MK_OVERFLOW_FAIL, 0,
     0, 0,
-    NULL
+    NULL,
+    NULL, NULL, NULL
 };

@@ -29,5 +29,6 @@ const mk_config_t mkg_config = {
     131072u, 2097152u, 0u,
     MK_STORAGE_RESERVE, MK_STORAGE_RESERVE, MK_OVERFLOW_PANIC, 0,
     0, 0,
-    NULL
+    NULL,
+    NULL, NULL, NULL
 };
