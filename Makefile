@@ -11,8 +11,10 @@
 #               operations per thread, then an hour of fuzzing
 #   make regen  regenerate the committed demo sources and golden test outputs
 
-# Debian packages the build and tests need (bench adds its own).
-APT_PACKAGES := gcc clang libclang-rt-14-dev cmake ninja-build binutils python3 python3-jinja2 valgrind
+# Debian packages the build and tests need (bench adds its own): libuv for the
+# async tier's adapter test and example, spin for its protocol model.
+APT_PACKAGES := gcc clang libclang-rt-14-dev cmake ninja-build binutils python3 python3-jinja2 valgrind \
+  pkg-config libuv1-dev spin
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JOBS ?= 2
@@ -86,6 +88,7 @@ SOAK_OPS ?= 3000000
 soak: deps test-tsan
 	@echo "== soak: TSan stress, $(SOAK_OPS) operations per thread"
 	MEMKIT_STRESS_OPS=$(SOAK_OPS) $(BUILD)/tsan/tests/test_threads
+	MEMKIT_STRESS_OPS=$(SOAK_OPS) $(BUILD)/tsan/tests/test_async_stress
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=3600
 
 regen:

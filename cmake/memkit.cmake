@@ -35,7 +35,7 @@ file(GLOB MEMKIT_GENERATOR_SOURCES CONFIGURE_DEPENDS
 option(MEMKIT_SENTINEL "Build memkit runtimes in sentinel (hardened debug) mode" OFF)
 
 file(GLOB MEMKIT_RUNTIME_SOURCES CONFIGURE_DEPENDS
-     "${MEMKIT_ROOT}/runtime/src/*.c" "${MEMKIT_ROOT}/runtime/src/prim/*.c")
+     "${MEMKIT_ROOT}/runtime/src/*.c" "${MEMKIT_ROOT}/runtime/src/prim/*.c" "${MEMKIT_ROOT}/async/src/*.c")
 
 function(memkit_add_runtime)
   cmake_parse_arguments(MK "FAULT_INJECTION;VALGRIND" "TARGET;GENERATED_DIR" "" ${ARGN})
@@ -44,7 +44,7 @@ function(memkit_add_runtime)
   endif()
   add_library(${MK_TARGET} STATIC ${MEMKIT_RUNTIME_SOURCES} "${MK_GENERATED_DIR}/memkit_config.c")
   target_include_directories(${MK_TARGET}
-    PUBLIC "${MEMKIT_ROOT}/runtime/include" "${MK_GENERATED_DIR}"
+    PUBLIC "${MEMKIT_ROOT}/runtime/include" "${MEMKIT_ROOT}/async/include" "${MK_GENERATED_DIR}"
     PRIVATE "${MEMKIT_ROOT}/runtime/src")
   set_target_properties(${MK_TARGET} PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
   target_link_libraries(${MK_TARGET} PUBLIC Threads::Threads)

@@ -110,7 +110,8 @@ void *mk__exhausted(unsigned intent, size_t size, size_t align, mk_status_t reas
 
 void *mk__alloc_aligned_slow(mk_intent_t intent, size_t size, size_t align)
 {
-    if ((unsigned)intent >= (unsigned)MKG_INTENT_COUNT || !mk__is_pow2(align))
+    if ((unsigned)intent >= (unsigned)MKG_INTENT_COUNT || !mk__is_pow2(align) ||
+        mk__rt.config->routes[intent].tier == MK_TIER_ASYNC)
         return mk__fail(MK_EINVAL);
     if (mk__rt.config->routes[intent].tier == MK_TIER_FRAME)
         return mk__frame_alloc_slow(intent, size, align);
@@ -193,6 +194,8 @@ void mk__free_slow(void *ptr)
 {
     if (mk__frame_owns(ptr))
         return; /* released with its frame */
+    if (mk__async_release_owned(ptr))
+        return;
     mk__heap_tier_free(ptr);
 }
 
@@ -208,6 +211,9 @@ size_t mk_usable_size(const void *ptr)
         return 0;
     if (mk__pool_find(ptr, &cls, &intent))
         return mk__pool_class_size(cls);
+    size_t async_size = mk__async_block_size_of(ptr);
+    if (async_size != 0u)
+        return async_size;
     if (mk__heap_tier_owns(ptr) && mk__heap_tier_intent(ptr) == MK__TAG_FRAME_OVERFLOW)
         return 0;
     return mk__heap_tier_user_size(ptr);

@@ -56,7 +56,7 @@ static void mk__unreserve(MK__ATOMIC(int64_t) *counter, int64_t bytes)
 }
 
 /* Takes `bytes` from the global counters for `intent`; all or nothing. */
-static bool mk__grab(unsigned intent, int64_t bytes)
+bool mk__budget_grab(unsigned intent, int64_t bytes)
 {
     if (mk__fault(MK__FAULT_BUDGET))
         return false;
@@ -72,7 +72,7 @@ static bool mk__grab(unsigned intent, int64_t bytes)
     return true;
 }
 
-static void mk__ungrab(unsigned intent, int64_t bytes)
+void mk__budget_ungrab(unsigned intent, int64_t bytes)
 {
     if (mk__budgeted(intent))
         mk__unreserve(&mk__rt.budget_reserved[intent], bytes);
@@ -103,8 +103,8 @@ static bool mk__lease_refill(mk__thread_t *t, unsigned intent, int64_t bytes)
         return true; /* a free on this thread refilled it meanwhile */
     int64_t missing = bytes - lease;
     int64_t want = missing > mk__rt.lease_chunk[intent] ? missing : mk__rt.lease_chunk[intent];
-    if (!mk__grab(intent, want)) {
-        if (want == missing || !mk__grab(intent, missing))
+    if (!mk__budget_grab(intent, want)) {
+        if (want == missing || !mk__budget_grab(intent, missing))
             return false;
         want = missing;
     }
@@ -133,7 +133,7 @@ bool mk__budget_take_slow(mk__thread_t *t, unsigned intent, int64_t bytes)
 
 void mk__budget_give_unattached(unsigned intent, int64_t bytes)
 {
-    mk__ungrab(intent, bytes);
+    mk__budget_ungrab(intent, bytes);
 }
 
 void mk__lease_trim(mk__thread_t *t, unsigned intent)
@@ -144,14 +144,14 @@ void mk__lease_trim(mk__thread_t *t, unsigned intent)
         return;
     MK__STORE(t->lease[intent], lease - excess);
     MK__ASSERT(lease - excess >= 0);
-    mk__ungrab(intent, excess);
+    mk__budget_ungrab(intent, excess);
 }
 
 void mk__lease_return(mk__thread_t *t, unsigned intent)
 {
     int64_t lease = MK__LOAD(t->lease[intent]);
     if (lease > 0)
-        mk__ungrab(intent, lease);
+        mk__budget_ungrab(intent, lease);
     MK__STORE(t->lease[intent], 0);
 }
 

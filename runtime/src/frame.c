@@ -278,6 +278,11 @@ int64_t mk__frame_live(unsigned intent)
 
 void mk_begin_frame(void)
 {
+    mk__frame_guard_begin();
+}
+
+void mk__frame_advance(void)
+{
 #if MK_SENTINEL
     mk__sentinel_frame_begin();
 #endif

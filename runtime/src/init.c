@@ -31,12 +31,18 @@ const char *mk_status_str(mk_status_t status)
     case MK_ECORRUPT: return "MK_ECORRUPT: memkit's structures are damaged";
     case MK_EFULL: return "MK_EFULL: a fixed-capacity table is full";
     case MK_ETOOBIG: return "MK_ETOOBIG: larger than the intent's tier serves";
+    case MK_PENDING: return "MK_PENDING: queued, the callback runs later";
+    case MK_ETIMEDOUT: return "MK_ETIMEDOUT: the deadline passed";
+    case MK_ECLOSED: return "MK_ECLOSED: the channel is closed";
+    case MK_EBUSY: return "MK_EBUSY: the frame to reuse is still held";
+    case MK_EEMPTY: return "MK_EEMPTY: nothing to receive";
     }
     return "unknown memkit status";
 }
 
 static void mk__release_storage(void)
 {
+    mk__async_fini();
     mk__pool_fini();
     mk__heap_tier_fini();
     if (mk__rt.config->frame_storage_kind == MK_STORAGE_RESERVE)
@@ -98,6 +104,8 @@ mk_status_t mk_init(const mk_config_t *config)
     mk_status_t status = mk__pool_init();
     if (status == MK_OK)
         status = mk__heap_tier_init();
+    if (status == MK_OK)
+        status = mk__async_init();
     bool handles_up = false;
     if (status == MK_OK) {
         status = mk__handles_init();
@@ -127,6 +135,7 @@ size_t mk_shutdown(void)
 #else
     size_t leaks = mk__stats_live_blocks();
 #endif
+    leaks += mk__async_live_blocks();
     mk__shared_fini();
     mk__handles_fini();
     mk_thread_detach();

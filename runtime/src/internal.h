@@ -211,6 +211,10 @@ void mk__budget_init(void);
 bool mk__budget_take_slow(mk__thread_t *t, unsigned intent, int64_t bytes);
 /* A free by a thread that could not attach: straight back to the budget. */
 void mk__budget_give_unattached(unsigned intent, int64_t bytes);
+/* Takes `bytes` straight from the intent's and the total budget, all or
+ * nothing (no thread lease: the async tier's owners are tasks); and back. */
+bool mk__budget_grab(unsigned intent, int64_t bytes);
+void mk__budget_ungrab(unsigned intent, int64_t bytes);
 /* Returns all of a thread's leases (thread exit, shutdown). */
 void mk__budget_return_leases(mk__thread_t *t);
 /* Returns an entered (or stopped) slot's lease of one intent. */
@@ -329,9 +333,29 @@ bool mk__handles_validate(FILE *report);
 bool mk__shared_validate(FILE *report);
 bool mk__scratch_validate(FILE *report);
 
+/* ---- async/src: the async tier (memkit/async.h) ---- */
+mk_status_t mk__async_init(void);
+void mk__async_fini(void);
+/* mk_free / mk_usable_size of a block of an async pool: false / 0 when none holds it. */
+bool mk__async_release_owned(void *block);
+size_t mk__async_block_size_of(const void *block);
+/* What the async tier holds for `intent`, in bytes, and its counts. */
+int64_t mk__async_live(unsigned intent);
+void mk__async_intent_counts(unsigned intent, uint64_t *allocations, uint64_t *frees, uint64_t *failures);
+size_t mk__async_live_blocks(void);
+size_t mk__async_stats(mk_async_stats_t *out);
+/* fork(): take every lock of the async tier before, drop them after (parent
+ * and child). */
+void mk__async_fork_prepare(void);
+void mk__async_fork_parent(void);
+/* mk_begin_frame through the frame guard: waits while the slot it reuses is held. */
+void mk__frame_guard_begin(void);
+/* frame.c: what mk_begin_frame does once the guard lets it. */
+void mk__frame_advance(void);
+
 /* ---- report.c: the catalogue of docs/diagnostics.md (code and severity) ---- */
 typedef enum mk__diag {
-    MK__ML101, MK__ML102, MK__ML103, MK__ML104, MK__ML105,
+    MK__ML101, MK__ML102, MK__ML103, MK__ML104, MK__ML105, MK__ML106,
     MK__ML201, MK__ML202,
     MK__ML301, MK__ML302, MK__ML303, MK__ML304, MK__ML305, MK__ML306, MK__ML307, MK__ML308,
     MK__ML401, MK__ML402, MK__ML403,

@@ -167,6 +167,7 @@ void mk__fork_prepare(void)
     mk__fork_stopped_count = mk__stop_slots(mk__any_slot, 0, mk__fork_stopped);
     for (unsigned i = 0; i < mk__fork_lock_count; i++)
         mk__lock(mk__fork_locks[i]);
+    mk__async_fork_prepare();
 #if MKG_CLASS_COUNT > 0
     for (unsigned c = 0; c < MKG_CLASS_COUNT; c++)
         mk__lock(&mk__rt.classes[c].lock);
@@ -183,6 +184,7 @@ void mk__fork_parent(void)
     for (unsigned c = MKG_CLASS_COUNT; c-- > 0;)
         mk__unlock(&mk__rt.classes[c].lock);
 #endif
+    mk__async_fork_parent();
     for (unsigned i = mk__fork_lock_count; i-- > 0;)
         mk__unlock(mk__fork_locks[i]);
     mk__resume_slots(mk__fork_stopped, mk__fork_stopped_count);

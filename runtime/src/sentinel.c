@@ -539,7 +539,8 @@ static void *mk__alloc_block(mk_intent_t intent, size_t size, size_t align)
 {
     if (align <= MKG_ALIGNMENT)
         align = MKG_ALIGNMENT; /* as in release: small values (0 too) mean MKG_ALIGNMENT */
-    if ((unsigned)intent >= (unsigned)MKG_INTENT_COUNT || !mk__is_pow2(align))
+    if ((unsigned)intent >= (unsigned)MKG_INTENT_COUNT || !mk__is_pow2(align) ||
+        mkg_routes[intent].tier == MK_TIER_ASYNC)
         return mk__alloc_aligned_fast(intent, size, align); /* fails as in release */
     if (mkg_routes[intent].tier == MK_TIER_FRAME) {
         void *p = mk__alloc_aligned_fast(intent, size, align);

@@ -133,7 +133,8 @@ mk_shared_t *mk_shared_new(mk_intent_t intent, size_t size, const char *name)
 {
     if (!mk__rt.initialised)
         return mk__fail(MK_ESTATE);
-    if ((unsigned)intent >= (unsigned)MKG_INTENT_COUNT || mk__rt.config->routes[intent].tier == MK_TIER_FRAME)
+    if ((unsigned)intent >= (unsigned)MKG_INTENT_COUNT || mk__rt.config->routes[intent].tier == MK_TIER_FRAME ||
+        mk__rt.config->routes[intent].tier == MK_TIER_ASYNC)
         return mk__fail(MK_EINVAL);
     size_t name_len = 0;
     if (name != NULL)

@@ -47,7 +47,7 @@ static int64_t mk__intent_current(unsigned intent, int64_t *thread_peak, int64_t
         peak = p > peak ? p : peak;
     }
     int64_t frame = mk__frame_live(intent);
-    live += frame;
+    live += frame + mk__async_live(intent);
     if (thread_peak != NULL)
         *thread_peak = peak;
     if (frame_part != NULL)
@@ -161,6 +161,7 @@ mk_status_t mk_stats_get(mk_stats_t *out)
             s->oversize += (uint64_t)MK__LOAD(c->oversize);
         }
         s->allocations += mk__frame_allocations(intent);
+        mk__async_intent_counts(intent, &s->allocations, &s->frees, &s->failures);
         int64_t leased = mk__budget_leased(intent);
         s->leased = leased > 0 ? (uint64_t)leased : 0u;
         frame_used += (uint64_t)frame_part;
@@ -174,6 +175,13 @@ mk_status_t mk_stats_get(mk_stats_t *out)
     out->tiers[MK_TIER_POOL].cached = (uint64_t)mk__pool_cached_bytes();
     out->tiers[MK_TIER_POOL].peak = out->tiers[MK_TIER_POOL].used;
     mk__heap_tier_stats(&out->tiers[MK_TIER_HEAP]);
+    out->async_count = (uint32_t)mk__async_stats(out->async);
+    for (uint32_t i = 0; i < out->async_count; i++) {
+        const mk_async_stats_t *a = &out->async[i];
+        out->tiers[MK_TIER_ASYNC].capacity += a->capacity * a->unit_bytes;
+        out->tiers[MK_TIER_ASYNC].used += a->in_use * a->unit_bytes;
+    }
+    out->tiers[MK_TIER_ASYNC].peak = out->tiers[MK_TIER_ASYNC].used;
     out->system_bytes = (uint64_t)MK__LOAD(mk__rt.system_bytes);
     out->budget_total = cfg->budget_total;
     out->budget_reserved = (uint64_t)MK__LOAD(mk__rt.total_reserved);
@@ -201,7 +209,8 @@ size_t mk__stats_live_blocks(void)
     return live > 0 ? (size_t)live : 0u;
 }
 
-static const char *const mk__tier_names[MK_TIER_COUNT] = {"frame", "pool", "heap"};
+static const char *const mk__tier_names[MK_TIER_COUNT] = {"frame", "pool", "heap", "async"};
+static const char *const mk__async_kind_names[] = {"pool", "arena", "channel"};
 
 /* "1.5 MiB"-style figure for tables. */
 static void mk__format_bytes(char *buf, size_t len, uint64_t bytes)
@@ -243,6 +252,17 @@ void mk_stats_print(FILE *out)
         mk__format_bytes(used, sizeof used, s.tiers[t].used);
         mk__format_bytes(cap, sizeof cap, s.tiers[t].capacity);
         fprintf(out, "tier %-5s %12s of %12s\n", mk__tier_names[t], used, cap);
+    }
+    if (s.async_count != 0)
+        fprintf(out, "%-16s %-7s %10s %10s %8s %8s %10s %8s %8s %8s %12s\n", "async", "kind", "in use", "peak",
+                "of", "waiters", "grants", "timeouts", "evicted", "failures", "longest wait");
+    for (uint32_t i = 0; i < s.async_count; i++) {
+        const mk_async_stats_t *a = &s.async[i];
+        fprintf(out, "%-16s %-7s %10llu %10llu %8llu %8llu %10llu %8llu %8llu %8llu %9.3f ms\n", a->name,
+                mk__async_kind_names[a->kind], (unsigned long long)a->in_use, (unsigned long long)a->peak,
+                (unsigned long long)a->capacity, (unsigned long long)a->waiters, (unsigned long long)a->grants,
+                (unsigned long long)a->timeouts, (unsigned long long)a->evictions, (unsigned long long)a->failures,
+                (double)a->longest_wait_ns / 1e6);
     }
     mk_phase_stats_t phases[MK_MAX_PHASES];
     size_t phase_count = mk_phase_stats(phases, MK_MAX_PHASES);

@@ -58,7 +58,12 @@ typedef enum mk_status {
     MK_ESYSTEM = 7,  /* the OS refused a reservation at mk_init */
     MK_ECORRUPT = 8, /* mk_validate found memkit's structures damaged */
     MK_EFULL = 9,    /* a fixed-capacity table (handles, deferred frees, callbacks) is full */
-    MK_ETOOBIG = 10  /* larger than the intent's tier serves (a pool intent with oversize = "fail") */
+    MK_ETOOBIG = 10, /* larger than the intent's tier serves (a pool intent with oversize = "fail") */
+    MK_PENDING = 11,   /* async: the request is queued; its callback runs from mk_async_dispatch */
+    MK_ETIMEDOUT = 12, /* async: the request's deadline passed */
+    MK_ECLOSED = 13,   /* async: the channel is closed */
+    MK_EBUSY = 14,     /* the frame to reuse is still held (mk_begin_frame_try) */
+    MK_EEMPTY = 15     /* async: nothing to receive now */
 } mk_status_t;
 
 /* A short English name for a status ("MK_EBUDGET: budget exhausted"). Never NULL. */
@@ -225,6 +230,29 @@ typedef struct mk_tier_stats {
                           step larger shows its excess in `used`) */
 } mk_tier_stats_t;
 
+/* One async pool, task arena or channel (memkit/async.h). */
+#define MK_ASYNC_KIND_POOL 0u
+#define MK_ASYNC_KIND_ARENA 1u   /* its chunk pool: units are chunks */
+#define MK_ASYNC_KIND_CHANNEL 2u /* units are message slots */
+typedef struct mk_async_stats {
+    const char *name;
+    uint8_t kind;              /* MK_ASYNC_KIND_* */
+    int intent;                /* the intent charged; -1 for a channel */
+    uint64_t capacity;         /* blocks, chunks or message slots */
+    uint64_t unit_bytes;       /* bytes per block or chunk; 0 for a channel */
+    uint64_t in_use;           /* blocks held, chunks owned, messages queued */
+    uint64_t peak;             /* high-water mark of in_use */
+    uint64_t waiters;          /* requests queued now (senders and receivers for a channel) */
+    uint64_t grants;           /* requests served (channel: permits granted) */
+    uint64_t releases;         /* blocks or chunks given back (channel: messages received) */
+    uint64_t timeouts;         /* waiters whose deadline passed */
+    uint64_t evictions;        /* blocks reclaimed from their holders (backpressure = "evict") */
+    uint64_t failures;         /* requests refused at once: backpressure = "fail", budget, closed */
+    uint64_t cancels;          /* waiters withdrawn (mk_async_cancel) */
+    uint64_t longest_wait_ns;  /* the longest a request waited before it was served or timed out */
+} mk_async_stats_t;
+#define MK__ASYNC_STATS_COUNT (MKG_ASYNC_POOL_COUNT + MKG_ASYNC_ARENA_COUNT + MKG_ASYNC_CHANNEL_COUNT)
+
 typedef struct mk_stats {
     mk_intent_stats_t intents[MKG_INTENT_COUNT];
     mk_tier_stats_t tiers[MK_TIER_COUNT];
@@ -234,6 +262,8 @@ typedef struct mk_stats {
     uint64_t frame_index;
     uint32_t threads_attached;
     uint64_t attach_failures;   /* calls refused a thread slot (more than max_threads threads at once) */
+    uint32_t async_count;       /* entries of `async`: pools, then task arenas, then channels */
+    mk_async_stats_t async[MK__ASYNC_STATS_COUNT > 0 ? MK__ASYNC_STATS_COUNT : 1];
 } mk_stats_t;
 
 /* Sums the per-thread counters into *out. O(threads × intents). Thread-safe;

@@ -60,4 +60,24 @@ uint64_t mk__prim_entropy(void);
 /* Spin-wait hint. */
 void mk__prim_relax(void);
 
+/* Nanoseconds of a monotonic clock (CLOCK_MONOTONIC). */
+uint64_t mk__prim_now_ns(void);
+
+/* A monitor: a mutex and a condition variable, for the waits that may be long
+ * (the async tier's blocking variants, mk_begin_frame on a held frame). Opaque
+ * storage so that it can live on a caller's stack. Single-threaded builds have
+ * no waits: every operation is a no-op and a wait returns false at once. */
+typedef struct mk__prim_monitor {
+    _Alignas(16) unsigned char opaque[160];
+} mk__prim_monitor_t;
+void mk__prim_monitor_init(mk__prim_monitor_t *m);
+void mk__prim_monitor_destroy(mk__prim_monitor_t *m);
+void mk__prim_monitor_lock(mk__prim_monitor_t *m);
+void mk__prim_monitor_unlock(mk__prim_monitor_t *m);
+/* Waits (the lock held) until notified or until `deadline_ns` on
+ * mk__prim_now_ns's clock (UINT64_MAX: no deadline); false when the deadline
+ * passed. Spurious returns happen: callers loop on their condition. */
+bool mk__prim_monitor_wait(mk__prim_monitor_t *m, uint64_t deadline_ns);
+void mk__prim_monitor_notify_all(mk__prim_monitor_t *m);
+
 #endif /* MEMKIT_PRIM_H */

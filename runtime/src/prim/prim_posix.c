@@ -193,3 +193,65 @@ void mk__prim_thread_exit_fini(void) {}
 void mk__prim_thread_exit_arm(void *slot) { (void)slot; }
 void mk__prim_thread_exit_disarm(void) {}
 #endif
+
+uint64_t mk__prim_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+#if MKG_THREADS
+typedef struct mk__posix_monitor {
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;
+} mk__posix_monitor_t;
+_Static_assert(sizeof(mk__posix_monitor_t) <= sizeof(mk__prim_monitor_t), "mk__prim_monitor_t is too small");
+
+static mk__posix_monitor_t *mk__monitor(mk__prim_monitor_t *m)
+{
+    return (mk__posix_monitor_t *)(void *)m->opaque;
+}
+
+void mk__prim_monitor_init(mk__prim_monitor_t *m)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC); /* deadlines are mk__prim_now_ns's */
+    pthread_mutex_init(&mk__monitor(m)->mutex, NULL);
+    pthread_cond_init(&mk__monitor(m)->cond, &attr);
+    pthread_condattr_destroy(&attr);
+}
+
+void mk__prim_monitor_destroy(mk__prim_monitor_t *m)
+{
+    pthread_cond_destroy(&mk__monitor(m)->cond);
+    pthread_mutex_destroy(&mk__monitor(m)->mutex);
+}
+
+void mk__prim_monitor_lock(mk__prim_monitor_t *m) { pthread_mutex_lock(&mk__monitor(m)->mutex); }
+void mk__prim_monitor_unlock(mk__prim_monitor_t *m) { pthread_mutex_unlock(&mk__monitor(m)->mutex); }
+void mk__prim_monitor_notify_all(mk__prim_monitor_t *m) { pthread_cond_broadcast(&mk__monitor(m)->cond); }
+
+bool mk__prim_monitor_wait(mk__prim_monitor_t *m, uint64_t deadline_ns)
+{
+    if (deadline_ns == UINT64_MAX) {
+        pthread_cond_wait(&mk__monitor(m)->cond, &mk__monitor(m)->mutex);
+        return true;
+    }
+    struct timespec ts = {(time_t)(deadline_ns / 1000000000u), (long)(deadline_ns % 1000000000u)};
+    return pthread_cond_timedwait(&mk__monitor(m)->cond, &mk__monitor(m)->mutex, &ts) == 0;
+}
+#else
+void mk__prim_monitor_init(mk__prim_monitor_t *m) { (void)m; }
+void mk__prim_monitor_destroy(mk__prim_monitor_t *m) { (void)m; }
+void mk__prim_monitor_lock(mk__prim_monitor_t *m) { (void)m; }
+void mk__prim_monitor_unlock(mk__prim_monitor_t *m) { (void)m; }
+void mk__prim_monitor_notify_all(mk__prim_monitor_t *m) { (void)m; }
+bool mk__prim_monitor_wait(mk__prim_monitor_t *m, uint64_t deadline_ns)
+{
+    (void)m;
+    (void)deadline_ns;
+    return false;
+}
+#endif
