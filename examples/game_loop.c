@@ -17,8 +17,20 @@
  *   scratch, ui                      frame), draw commands, sort keys, planner
  *                                    candidates and HUD strings: never freed,
  *                                    gone two frames later
- *   audio, network     pool "large"  mixer voices; packets received by a worker
- *                                    and consumed (freed) by the main thread
+ *   audio              pool "large"  mixer voices
+ *   network            async pool    packets received by a worker into 4 KiB
+ *                      "requests"    request blocks and moved, never copied,
+ *                      channel       through the channel to the main thread,
+ *                      "decoded"     which releases them; in a packet flood
+ *                                    the pool runs out and the worker's
+ *                                    requests wait (FIFO) on its async loop
+ *                                    until the main thread's releases grant
+ *                                    them (backpressure "wait"), instead of
+ *                                    failing
+ *   jobs               task arena    the main thread's per-frame decode job:
+ *                      "jobs"        records in its own task's chunks, handed
+ *                                    off zero-copy to the "updates" task,
+ *                                    applied and freed a frame later
  *   assets             heap          textures of 64 KiB to 1 MiB, decoded by a
  *                                    "third-party" decoder under mk_with_intent
  *                                    from a scratch buffer; mesh upload buffers
@@ -48,7 +60,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <memkit/memkit.h>
+#include <memkit/async.h>
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -76,7 +88,7 @@
 #define MAX_UPLOADS 16u
 #define MAX_KEYS 4u
 #define MAX_VOICES 24u
-#define INBOX_CAPACITY 512u
+#define NET_REQUESTS 32u /* packets a network worker may have waiting for a block */
 #define ASSET_ALIGN 256u /* what a GPU upload wants */
 #define ATLAS_WORDS 16384u /* a 64 KiB texture atlas, shared */
 #define UPLOAD_FRAMES 2u   /* the "GPU" reads an upload buffer for 2 more frames */
@@ -160,6 +172,17 @@ typedef struct packet { /* header of a network packet; payload follows */
     uint32_t pad;
 } packet_t;
 
+typedef struct net_request { /* a packet waiting for a request block */
+    mk_async_waiter_t waiter;
+    struct worker *worker;
+    uint32_t seq, len;
+} net_request_t;
+
+typedef struct update { /* what the decode job records of a packet, in its task arena */
+    struct update *next;
+    uint32_t seq, len, sum, pad;
+} update_t;
+
 typedef struct asset {
     uint32_t *texels;
     size_t bytes;
@@ -204,9 +227,13 @@ typedef struct worker {
     /* audio worker */
     voice_t *voices[MAX_VOICES];
     uint32_t voice_count, next_voice;
-    /* network worker: packets received this frame, drained by the main thread */
-    packet_t *inbox[INBOX_CAPACITY];
-    uint32_t inbox_count, next_seq;
+    /* network worker: its async loop, polled once a frame, and the packets
+     * waiting there for a request block */
+    mk_async_loop_t net_loop;
+    net_request_t requests[NET_REQUESTS];
+    uint32_t requests_busy; /* bit i: requests[i] waits */
+    uint32_t next_seq;
+    uint64_t net_waited, net_dropped;
 } worker_t;
 
 static struct game {
@@ -239,6 +266,8 @@ static struct game {
     uint32_t key_count;
     uint32_t next_entity;
     uint64_t spawned;
+    mk_task_t updates;        /* the decode job's records, applied next frame */
+    const struct update *updates_list;
     tally_t tally; /* the main thread's */
 } game;
 
@@ -704,25 +733,76 @@ static void audio(worker_t *w)
 
 static uint8_t payload_byte(uint32_t seq, uint32_t i) { return (uint8_t)(seq * 7u + i); }
 
-/* Receives 0 to 4 packets a frame, and a flood of 320 every 75 frames: the
- * network budget (256 KiB) drops what does not fit. The main thread frees them. */
+/* Fills a request block with packet `seq` and moves it to the main thread. */
+static void deliver_packet(worker_t *w, void *block, uint32_t seq, uint32_t len)
+{
+    w->tally.allocs[MK_INTENT_NETWORK]++;
+    packet_t *p = block;
+    p->seq = seq;
+    p->len = len;
+    p->seal = mix32(seq ^ len);
+    unsigned char *payload = (unsigned char *)(p + 1);
+    for (uint32_t i = 0; i < len; i++)
+        payload[i] = payload_byte(seq, i);
+    /* never full: each message holds one of the pool's blocks, and the
+     * channel has a slot for each */
+    if (mk_channel_try_send(MK_ASYNC_CHANNEL_DECODED, p, sizeof *p + len) != MK_OK)
+        w->tally.corrupt++;
+}
+
+/* A waiting packet got its block (from mk_async_dispatch on the worker's loop). */
+static void on_request_block(mk_async_waiter_t *waiter, mk_status_t status, mk_msg_t block)
+{
+    net_request_t *r = waiter->user;
+    worker_t *w = r->worker;
+    w->requests_busy &= ~(1u << (r - w->requests));
+    if (status == MK_OK)
+        deliver_packet(w, block.ptr, r->seq, r->len);
+    else
+        w->tally.corrupt++; /* a wait pool never times out */
+}
+
+/* Receives 0 to 4 packets a frame, and a flood of 320 every 75 frames. Each
+ * takes a 4 KiB block of the async pool "requests" (64 of them): in a flood
+ * the pool runs dry, and up to NET_REQUESTS packets wait on the worker's loop
+ * for the blocks the main thread releases; the rest are dropped (the peer
+ * resends). */
 static void network(worker_t *w, unsigned frame)
 {
     MK_PHASE_SCOPE("network");
+    mk_async_dispatch(&w->net_loop, mk_async_now()); /* last frame's waiting packets */
     uint32_t count = frame % 75u == 74u ? 320u : rng_range(&w->rng, 0u, 4u);
-    for (uint32_t k = 0; k < count && w->inbox_count < INBOX_CAPACITY; k++) {
+    for (uint32_t k = 0; k < count; k++) {
         uint32_t len = count > 4u ? rng_range(&w->rng, 800u, 1400u) : rng_range(&w->rng, 32u, 1400u);
-        packet_t *p = counted(&w->tally, MK_INTENT_NETWORK, mk_alloc(MK_INTENT_NETWORK, sizeof *p + len));
-        if (p == NULL)
-            continue; /* dropped: the peer resends */
-        p->seq = ++w->next_seq;
-        p->len = len;
-        p->seal = mix32(p->seq ^ len);
-        unsigned char *payload = (unsigned char *)(p + 1);
-        for (uint32_t i = 0; i < len; i++)
-            payload[i] = payload_byte(p->seq, i);
-        w->inbox[w->inbox_count++] = p;
+        uint32_t seq = ++w->next_seq;
+        if (w->requests_busy == ~0u) {
+            w->net_dropped++;
+            continue;
+        }
+        unsigned i = (unsigned)__builtin_ctz(~w->requests_busy);
+        net_request_t *r = &w->requests[i];
+        *r = (net_request_t){.worker = w, .seq = seq, .len = len};
+        void *block = NULL;
+        mk_status_t status = mk_async_acquire(MK_ASYNC_POOL_REQUESTS, &block, &w->net_loop, &r->waiter,
+                                              on_request_block, r);
+        if (status == MK_OK) {
+            deliver_packet(w, block, seq, len);
+        } else if (status == MK_PENDING) {
+            w->requests_busy |= 1u << i;
+            w->net_waited++;
+        } else {
+            w->tally.failures[MK_INTENT_NETWORK]++; /* MK_EBUDGET */
+        }
     }
+}
+
+/* After the workers stopped: withdraws the packets still waiting for a block. */
+static void network_stop(worker_t *w)
+{
+    for (unsigned i = 0; i < NET_REQUESTS; i++)
+        if ((w->requests_busy & (1u << i)) != 0u && mk_async_cancel(&w->requests[i].waiter) != MK_OK)
+            w->tally.corrupt++; /* only the worker's dispatch completes them, and it stopped */
+    w->requests_busy = 0;
 }
 
 static void *worker_main(void *arg)
@@ -786,39 +866,73 @@ static void hud(unsigned frame, uint64_t live)
         game.tally.corrupt++;
 }
 
-/* Checks and frees the packets the network worker received, after copying
- * their payloads into one reassembly buffer: a large per-frame temporary,
- * taken from memkit's scratch buffers so that it is allocated once and reused. */
+/* Applies and frees what last frame's decode job recorded (the "updates" task). */
+static void apply_updates(void)
+{
+    for (const update_t *u = game.updates_list; u != NULL; u = u->next)
+        if (u->sum != mix32(u->seq ^ u->len))
+            game.tally.corrupt++;
+    game.tally.frees[MK_INTENT_JOBS] += mk_task_chunks(&game.updates);
+    mk_task_end(&game.updates);
+    game.updates_list = NULL;
+}
+
+/* Receives the packets the network worker moved through the channel, checks
+ * them, copies their payloads into one reassembly buffer (a large per-frame
+ * temporary from memkit's scratch buffers, allocated once and reused) and
+ * releases their blocks, which grants the worker's waiting packets. A decode
+ * job records each packet in its task arena; its chunks are handed off,
+ * zero-copy, to the "updates" task, applied a frame later. */
 static void drain_network(void)
 {
     MK_PHASE_SCOPE("network");
+    packet_t *got[64]; /* the pool's 64 blocks: no more can be in the channel */
+    uint32_t n = 0;
     size_t total = 0;
-    for (unsigned i = 0; i < game.workers; i++)
-        for (uint32_t k = 0; k < game.worker[i].inbox_count; k++)
-            total += game.worker[i].inbox[k]->len;
+    mk_msg_t msg;
+    while (n < 64u && mk_channel_try_recv(MK_ASYNC_CHANNEL_DECODED, &msg) == MK_OK) {
+        got[n] = msg.ptr;
+        if (msg.len != sizeof(packet_t) + got[n]->len)
+            game.tally.corrupt++;
+        total += got[n++]->len;
+    }
     unsigned char *stream = total != 0 ? scratch_acquire(total) : NULL;
+    mk_task_t job;
+    if (mk_task_begin(&job, MK_ASYNC_ARENA_JOBS, NULL) != MK_OK)
+        game.tally.corrupt++;
+    update_t *list = NULL;
     size_t at = 0;
-    for (unsigned i = 0; i < game.workers; i++) {
-        worker_t *w = &game.worker[i];
-        for (uint32_t k = 0; k < w->inbox_count; k++) {
-            packet_t *p = w->inbox[k];
-            const unsigned char *payload = (const unsigned char *)(p + 1);
-            int ok = p->seal == mix32(p->seq ^ p->len);
-            for (uint32_t b = 0; ok && b < p->len; b++)
-                ok = payload[b] == payload_byte(p->seq, b);
-            if (!ok)
+    for (uint32_t k = 0; k < n; k++) {
+        packet_t *p = got[k];
+        const unsigned char *payload = (const unsigned char *)(p + 1);
+        int ok = p->seal == mix32(p->seq ^ p->len);
+        for (uint32_t b = 0; ok && b < p->len; b++)
+            ok = payload[b] == payload_byte(p->seq, b);
+        if (!ok)
+            game.tally.corrupt++;
+        if (stream != NULL) {
+            memcpy(stream + at, payload, p->len);
+            if (stream[at + p->len - 1u] != payload_byte(p->seq, p->len - 1u))
                 game.tally.corrupt++;
-            if (stream != NULL) {
-                memcpy(stream + at, payload, p->len);
-                if (stream[at + p->len - 1u] != payload_byte(p->seq, p->len - 1u))
-                    game.tally.corrupt++;
-                at += p->len;
-            }
-            release(&game.tally, MK_INTENT_NETWORK, p);
+            at += p->len;
         }
-        w->inbox_count = 0;
+        update_t *u = mk_task_alloc(&job, sizeof *u);
+        if (u != NULL) {
+            *u = (update_t){list, p->seq, p->len, mix32(p->seq ^ p->len), 0};
+            list = u;
+        } else {
+            game.tally.corrupt++; /* 64 records fit one chunk */
+        }
+        mk_async_release(p);
+        game.tally.frees[MK_INTENT_NETWORK]++;
     }
     scratch_release(stream);
+    game.tally.allocs[MK_INTENT_JOBS] += mk_task_chunks(&job);
+    apply_updates();
+    if (mk_task_begin(&game.updates, MK_ASYNC_ARENA_JOBS, NULL) != MK_OK || mk_task_handoff(&job, &game.updates) != MK_OK)
+        game.tally.corrupt++;
+    game.updates_list = list;
+    mk_task_end(&job); /* empty now: its chunks are the updates task's */
 }
 
 /* A "third-party" texture decoder: it knows nothing of intents and allocates
@@ -1144,6 +1258,14 @@ static int check_run(void)
     printf("assets: %" PRIu64 " textures decoded, %" PRIu64 " mesh uploads freed deferred (%u frames) and drained, "
            "scratch reused %" PRIu64 " times, atlas shared by %" PRIu64 " holders when repainted\n",
            game.decodes, game.uploads_released, UPLOAD_FRAMES, game.scratch_reused, game.atlas_refs_at_repaint);
+    uint64_t waited = 0, dropped = 0;
+    for (unsigned i = 0; i < game.workers; i++) {
+        waited += game.worker[i].net_waited;
+        dropped += game.worker[i].net_dropped;
+    }
+    printf("network: %" PRIu64 " packets moved zero-copy to the main thread, %" PRIu64 " of them waited for a request "
+           "block (backpressure \"wait\"), %" PRIu64 " dropped; decode jobs handed off %" PRIu64 " task-arena chunks\n",
+           sum.allocs[MK_INTENT_NETWORK], waited, dropped, sum.allocs[MK_INTENT_JOBS]);
     printf("%" PRIu64 " allocations refused and handled; %" PRIu64 " frame-end callbacks; mk_validate: %s\n", failures,
            game.frames_ended, mk_status_str(valid));
     printf("%s\n", ok ? "consistent: memkit's counters match the demo's, nothing left in use"
@@ -1205,6 +1327,7 @@ int main(int argc, char **argv)
     for (unsigned i = 0; i < game.workers; i++) {
         worker_t *w = &game.worker[i];
         w->index = i;
+        mk_async_loop_init(&w->net_loop, NULL); /* no hooks: the worker polls it once a frame */
         w->rng = 0x9e3779b97f4a7c15ull * (i + 2u);
         if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
             fprintf(stderr, "game_loop: cannot start worker %u\n", i);
@@ -1247,6 +1370,8 @@ int main(int argc, char **argv)
     barrier_wait(&game.start);
     for (unsigned i = 0; i < game.workers; i++)
         pthread_join(game.worker[i].thread, NULL);
+    for (unsigned i = 0; i < game.workers; i++)
+        network_stop(&game.worker[i]);
     barrier_destroy(&game.start);
     barrier_destroy(&game.end);
 
@@ -1258,6 +1383,7 @@ int main(int argc, char **argv)
     for (uint32_t slot = 0; slot < ENTITY_SLOTS; slot++)
         check_stale(slot);
     drain_network();
+    apply_updates();
     while (game.asset_count > 0)
         unload_asset(game.asset_count - 1u);
     while (game.mesh_count > 0)

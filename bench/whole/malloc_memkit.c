@@ -768,6 +768,8 @@ mk_status_t mk_stats_get(mk_stats_t *out)
         }
     }
     pthread_mutex_unlock(&mks.lock);
+    for (unsigned k = 0; k < MKG_INTENT_COUNT; k++) /* malloc_async.c's blocks and chunks */
+        mks_async_counts(k, &out->intents[k].allocations, &out->intents[k].frees);
     for (unsigned k = 0; k < MKG_INTENT_COUNT; k++) {
         mk_intent_stats_t *is = &out->intents[k];
         is->name = mk_intent_name((mk_intent_t)k);

@@ -59,7 +59,12 @@ typedef enum mk_status {
     MK_ESYSTEM = 7,
     MK_ECORRUPT = 8,
     MK_EFULL = 9,
-    MK_ETOOBIG = 10
+    MK_ETOOBIG = 10,
+    MK_PENDING = 11,
+    MK_ETIMEDOUT = 12,
+    MK_ECLOSED = 13,
+    MK_EBUSY = 14,
+    MK_EEMPTY = 15
 } mk_status_t;
 
 const char *mk_status_str(mk_status_t status);
@@ -82,6 +87,8 @@ mk_status_t mk_on_frame_end(mk_frame_callback_t fn, void *user);
 void *mks_frame_alloc(mk_intent_t intent, size_t size);
 void *mks_block_alloc(mk_intent_t intent, size_t size, size_t align);
 void *mks_bad_intent(void);
+/* malloc_async.c: what the async shim handed out and took back for `intent`. */
+void mks_async_counts(unsigned intent, uint64_t *allocations, uint64_t *frees);
 
 static inline void *mk_alloc_aligned(mk_intent_t intent, size_t size, size_t align)
 {

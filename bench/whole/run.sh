@@ -45,7 +45,7 @@ bench_build "$out/gen" "$out/game_loop_memkit" examples/game_loop.c
 # bench/whole first: <memkit/memkit.h> is the shim; memkit/config.h and the
 # generated header still come from the runtime and the generator
 "$CC" "${bench_cflags[@]}" -Ibench/whole -Iruntime/include -I"$out/gen" -o "$out/game_loop_malloc" \
-    examples/game_loop.c bench/whole/malloc_memkit.c "$out/gen/memkit_config.c" -lpthread
+    examples/game_loop.c bench/whole/malloc_memkit.c bench/whole/malloc_async.c "$out/gen/memkit_config.c" -lpthread
 
 # ---- the commands: a peer allocator that cannot be preloaded is left out -----------------
 names=(memkit "malloc (glibc)")
