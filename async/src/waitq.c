@@ -209,10 +209,12 @@ mk_status_t mk_async_cancel(mk_async_waiter_t *w)
             w->state_ = MK__WAITER_IDLE;
         }
         mk__loop_unlock(loop);
-        if (withdrawn) {
+        if (withdrawn) { /* a request ends one way: cancelled, not granted or timed out */
             q->stats->cancels++;
             if (w->status_ == MK_OK)
                 q->hand_back(q, w); /* granted to a waiter that gave up: the next one's */
+            else if (w->status_ == MK_ETIMEDOUT)
+                q->stats->timeouts--;
             out = MK_OK;
         }
     }

@@ -180,6 +180,33 @@ static void test_timeout_policy(void)
     mk_async_release(c.result.ptr);
 }
 
+/* A deadline that passes is a grant of "nothing": another loop's dispatch
+ * expires the waiter onto its own loop, and a cancel before its dispatch
+ * still withdraws it (counted once, as cancelled). */
+static void test_timeout_then_cancel(void)
+{
+    test_loop_t mine, other;
+    test_loop_init(&mine);
+    test_loop_init(&other);
+    void *b, *got;
+    CHECK_EQ(mk_async_try_acquire(MK_ASYNC_POOL_TIMED, &b), MK_OK);
+    test_req_t r;
+    memset(&r, 0, sizeof r);
+    test_completions = 0;
+    CHECK_EQ(mk_async_acquire(MK_ASYNC_POOL_TIMED, &got, &mine.loop, &r.waiter, test_done, &r), MK_PENDING);
+    test_now += 10000000u;
+    unsigned wakes = mine.wakes;
+    CHECK_EQ(mk_async_dispatch(&other.loop, test_now), 0); /* expires it, onto `mine` */
+    CHECK_EQ(mine.wakes, wakes + 1);
+    CHECK_EQ(mk_async_cancel(&r.waiter), MK_OK);
+    CHECK_EQ(mk_async_dispatch(&mine.loop, test_now), 0);
+    CHECK_EQ(r.order, 0);
+    mk_async_stats_t s = test_async_stats("timed", MK_ASYNC_KIND_POOL);
+    CHECK_EQ(s.timeouts, 0);
+    CHECK_EQ(s.cancels, 1);
+    mk_async_release(b);
+}
+
 static void *evicted[4];
 static int evictions;
 
@@ -275,6 +302,46 @@ static void test_blocking_variants(void)
         mk_async_release(b[i]);
 }
 
+#define QUEUERS 4
+static atomic_int served_order[QUEUERS];
+static atomic_int served;
+static void *queued_block[QUEUERS];
+
+static void *queue_and_wait(void *arg)
+{
+    int id = (int)(intptr_t)arg;
+    CHECK_EQ(mk_async_acquire_blocking(MK_ASYNC_POOL_FIFO, &queued_block[id], MK_ASYNC_FOREVER), MK_OK);
+    atomic_store(&served_order[atomic_fetch_add(&served, 1)], id);
+    return NULL;
+}
+
+/* Threads that queue one after another are served in that order, one
+ * release each, whoever runs first after the release. */
+static void test_fifo_under_contention(void)
+{
+    void *b[4];
+    fill(MK_ASYNC_POOL_FIFO, b, 4);
+    atomic_store(&served, 0);
+    pthread_t threads[QUEUERS];
+    for (int i = 0; i < QUEUERS; i++) {
+        CHECK_EQ(pthread_create(&threads[i], NULL, queue_and_wait, (void *)(intptr_t)i), 0);
+        while (test_async_stats("fifo", MK_ASYNC_KIND_POOL).waiters != (uint64_t)i + 1u)
+            sched_yield();
+    }
+    for (int k = 0; k < QUEUERS; k++) {
+        mk_async_release(b[k]);
+        while (atomic_load(&served) != k + 1)
+            sched_yield();
+        CHECK_EQ(atomic_load(&served_order[k]), k);
+        CHECK(queued_block[k] == b[k]);
+    }
+    for (int i = 0; i < QUEUERS; i++) {
+        pthread_join(threads[i], NULL);
+        mk_async_release(queued_block[i]);
+    }
+    CHECK_EQ(test_async_stats("fifo", MK_ASYNC_KIND_POOL).in_use, 0);
+}
+
 static void test_other_tiers_refuse_async_intents(void)
 {
     CHECK(mk_alloc(MK_INTENT_NET, 16) == NULL);
@@ -346,9 +413,11 @@ int main(void)
     RUN(test_cancel_after_grant_passes_block_on);
     RUN(test_fail_policy);
     RUN(test_timeout_policy);
+    RUN(test_timeout_then_cancel);
     RUN(test_evict_policy);
     RUN(test_budget_and_reserved_storage);
     RUN(test_blocking_variants);
+    RUN(test_fifo_under_contention);
     RUN(test_other_tiers_refuse_async_intents);
     RUN(test_fork_while_churning);
     RUN(test_bad_release_stops);

@@ -1,5 +1,6 @@
-/* test_async_stress.c — grants racing cancels, releases and blocking
- * timeouts on many threads, each with its own loop. Every block is checked
+/* test_async_stress.c — grants racing cancels, releases and deadlines
+ * (a 100 us timeout pool: loop waiters expire in dispatch, blocking ones on
+ * their own) on many threads, each with its own loop. Every block is checked
  * to have one owner at a time (an owner flag per block: a block granted twice
  * trips it) and, at the end, to be back in the pool: nothing lost, nothing
  * granted twice. Run under TSan and ASan by `make test`; MEMKIT_STRESS_OPS sets the
@@ -56,6 +57,8 @@ static void on_done(mk_async_waiter_t *w, mk_status_t status, mk_msg_t result)
     test_req_t *r = (test_req_t *)(void *)w;
     int i = (int)(r - self->req);
     self->pending[i] = 0;
+    if (status == MK_ETIMEDOUT)
+        self->timeouts++;
     if (status != MK_OK)
         return;
     take(result.ptr);
@@ -97,7 +100,7 @@ static void *work(void *arg)
         if (dice < 35) { /* ask */
             if (!self->pending[i]) {
                 void *b = NULL;
-                mk_status_t s = mk_async_acquire(MK_ASYNC_POOL_STRESS, &b, &self->loop, &self->req[i].waiter, on_done,
+                mk_status_t s = mk_async_acquire(MK_ASYNC_POOL_RACY, &b, &self->loop, &self->req[i].waiter, on_done,
                                                  self);
                 if (s == MK_OK)
                     hold(self, b);
@@ -117,10 +120,10 @@ static void *work(void *arg)
             }
         } else if (dice < 78) { /* a plain thread's short blocking wait */
             void *b = NULL;
-            mk_status_t s = mk_async_acquire_blocking(MK_ASYNC_POOL_STRESS, &b, 20000u);
+            mk_status_t s = mk_async_acquire_blocking(MK_ASYNC_POOL_RACY, &b, 20000u);
             if (s == MK_OK)
                 hold(self, b);
-            else
+            else if (s == MK_ETIMEDOUT)
                 self->timeouts++;
         } else {
             mk_async_dispatch(&self->loop, mk_async_now());
@@ -153,7 +156,7 @@ static void test_grants_race_cancels(void)
 {
     mk_async_set_clock(NULL, NULL);
     void *first;
-    CHECK_EQ(mk_async_try_acquire(MK_ASYNC_POOL_STRESS, &first), MK_OK);
+    CHECK_EQ(mk_async_try_acquire(MK_ASYNC_POOL_RACY, &first), MK_OK);
     base = first; /* the lowest block comes first */
     mk_async_release(first);
     static worker_t workers[THREADS];
@@ -163,29 +166,32 @@ static void test_grants_race_cancels(void)
         workers[t].seed = 7u + (unsigned)t * 7919u;
         CHECK_EQ(pthread_create(&threads[t], NULL, work, &workers[t]), 0);
     }
-    unsigned long grants = 0, cancels = 0;
+    unsigned long grants = 0, cancels = 0, timeouts = 0;
     for (int t = 0; t < THREADS; t++) {
         pthread_join(threads[t], NULL);
         grants += workers[t].grants;
         cancels += workers[t].cancels;
+        timeouts += workers[t].timeouts;
     }
     CHECK_EQ(atomic_load(&double_grants), 0);
-    mk_async_stats_t s = test_async_stats("stress", MK_ASYNC_KIND_POOL);
+    mk_async_stats_t s = test_async_stats("racy", MK_ASYNC_KIND_POOL);
     CHECK_EQ(s.in_use, 0);
     CHECK_EQ(s.waiters, 0);
     CHECK_EQ(s.cancels, cancels);
-    CHECK(grants > 0 && cancels > 0); /* the races did happen */
+    CHECK_EQ(s.timeouts, timeouts);
+    CHECK_EQ(s.grants, grants + 1u); /* + the test's own first block */
+    CHECK(grants > 0 && cancels > 0 && timeouts > 0); /* the races did happen */
     CHECK_EQ(check_intent_stats(MK_INTENT_NET).current, 0);
     void *all[BLOCK_COUNT];
     for (int i = 0; i < BLOCK_COUNT; i++) { /* every block is back, once */
-        CHECK_EQ(mk_async_try_acquire(MK_ASYNC_POOL_STRESS, &all[i]), MK_OK);
+        CHECK_EQ(mk_async_try_acquire(MK_ASYNC_POOL_RACY, &all[i]), MK_OK);
         CHECK(atomic_load(&owner[block_index(all[i])]) == 0);
     }
     void *extra;
-    CHECK_EQ(mk_async_try_acquire(MK_ASYNC_POOL_STRESS, &extra), MK_EFULL);
+    CHECK_EQ(mk_async_try_acquire(MK_ASYNC_POOL_RACY, &extra), MK_EFULL);
     for (int i = 0; i < BLOCK_COUNT; i++)
         mk_async_release(all[i]);
-    printf("stress: %lu grants from queues or at once, %lu cancels\n", grants, cancels);
+    printf("stress: %lu grants from queues or at once, %lu cancels, %lu timeouts\n", grants, cancels, timeouts);
 }
 
 int main(void)
