@@ -1,12 +1,12 @@
 # shellcheck shell=bash
-# bench/common.sh — shell pieces shared by bench/run.sh, bench/run_mt.sh and
-# bench/whole/run.sh. Sourced, not run: each script sets `root` (the
-# repository root) and then does
+# bench/common.sh — shell pieces shared by bench/run.sh, bench/run_mt.sh,
+# bench/run_async.sh and bench/whole/run.sh. Sourced, not run: each script
+# sets `root` (the repository root) and then does
 #
 #   . "$root/bench/common.sh"
 #
 # Messages name the script through the tag each function takes ("bench",
-# "bench-mt"). MK_BENCH_NO_INSTALL=1 keeps every function from calling apt-get.
+# "bench-mt", "bench-async"). MK_BENCH_NO_INSTALL=1 keeps every function from calling apt-get.
 
 # The flags every benchmark binary is compiled with (warnings as in the tests).
 # shellcheck disable=SC2034  # used by the scripts that source this file
@@ -55,6 +55,37 @@ bench_install_peers() {
     fi
 }
 
+# bench_install_dpdk TAG: install libdpdk-dev (and pkg-config) when `pkg-config
+# libdpdk` finds nothing and it may (the async bench's DPDK rows). Sets
+# `dpdk_missing` to "" when DPDK can be built against, else to why not (the
+# bench then prints "DPDK skipped: <why>" and goes on without it).
+bench_install_dpdk() {
+    local tag="$1"
+    dpdk_missing=""
+    if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libdpdk; then
+        return 0
+    fi
+    if bench_can_install; then
+        echo "$tag: installing libdpdk-dev" >&2
+        bench_apt_install libdpdk-dev pkg-config || echo "$tag: apt-get failed; the DPDK rows will be skipped" >&2
+        if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libdpdk; then
+            return 0
+        fi
+    fi
+    if ! command -v pkg-config >/dev/null 2>&1; then
+        dpdk_missing="pkg-config not installed (apt-get install pkg-config libdpdk-dev)"
+    else
+        dpdk_missing="pkg-config finds no libdpdk (apt-get install libdpdk-dev)"
+    fi
+    echo "$tag: $dpdk_missing: the DPDK rows will be skipped" >&2
+}
+
+# bench_dpdk_cflags: DPDK's compile flags, its include directories as -isystem
+# so that the bench's warnings (-Wpedantic -Wconversion) stay on our code.
+bench_dpdk_cflags() {
+    pkg-config --cflags libdpdk | sed -E 's/(^| )-I/\1-isystem /g'
+}
+
 # bench_try_python: sets `py` to the first of $PYTHON, python3, /usr/bin/python3
 # that imports jinja2, or to "" when none does.
 bench_try_python() {
@@ -89,8 +120,8 @@ bench_find_python() {
 bench_build() {
     local gen="$1" bin="$2" src="$3"
     shift 3
-    "$CC" "${bench_cflags[@]}" -Iruntime/include -Iruntime/src -I"$gen" -o "$bin" \
-        "$src" runtime/src/*.c runtime/src/prim/*.c "$gen/memkit_config.c" -lpthread "$@"
+    "$CC" "${bench_cflags[@]}" -Iruntime/include -Iasync/include -Iruntime/src -I"$gen" -o "$bin" \
+        "$src" runtime/src/*.c runtime/src/prim/*.c async/src/*.c "$gen/memkit_config.c" -lpthread "$@"
 }
 
 # bench_run BIN [ARG...]: prints the machine line and runs BIN, a benchmark

@@ -42,3 +42,7 @@ done
 
 # ---- whole program: the demo's game loop on memkit vs on malloc/free (hyperfine) ------
 PYTHON="$py" CC="$CC" bash bench/whole/run.sh
+
+# ---- the async tier (issue 9): async pools vs DPDK's rte_mempool and a mutex+condvar pool ----
+echo
+PYTHON="$py" CC="$CC" bash bench/run_async.sh "$@"
