@@ -20,6 +20,13 @@ mk_status_t mk__async_init(void)
         if (mk__async.pools[i].q.timeout_ns != 0u)
             mk__async.timed[mk__async.timed_count++] = &mk__async.pools[i].q;
     }
+    for (unsigned i = 0; i < mk__async_user_pools(); i++) { /* by base address: each pool at its rank */
+        unsigned rank = 0;
+        for (unsigned j = 0; j < mk__async_user_pools(); j++)
+            rank += (uintptr_t)mk__async.pools[j].base < (uintptr_t)mk__async.pools[i].base;
+        mk__async.by_base[rank] = (uint8_t)i; /* distinct pools, distinct bases */
+    }
+    mk__async.by_base_count = mk__async_user_pools();
     for (unsigned i = 0; i < mk__async_channel_total(); i++) {
         mk__channel_init(&mk__async.channels[i], &cfg->async_channels[i]);
         if (mk__async.channels[i].senders.timeout_ns != 0u)

@@ -104,6 +104,8 @@ typedef struct mk__apool {
     mk__waitq_t q;
     const mk_async_pool_layout_t *layout;
     unsigned char *base;         /* count * block bytes */
+    size_t block, bytes;         /* the layout's block and count * block, at hand */
+    unsigned shift;              /* log2(block) when block is a power of two, else 0 */
     uint32_t *stack;             /* free block indices: [0, top) */
     mk_async_block_slot_t *slots; /* evict pools: per-block state and the LRU list */
     uint32_t top;
@@ -131,6 +133,8 @@ typedef struct mk__async_state {
     mk__apool_t pools[MK__ASYNC_POOLS > 0 ? MK__ASYNC_POOLS : 1];
     mk__channel_t channels[MKG_ASYNC_CHANNEL_COUNT > 0 ? MKG_ASYNC_CHANNEL_COUNT : 1];
     mk__waitq_t *timed[MKG_ASYNC_POOL_COUNT + MKG_ASYNC_CHANNEL_COUNT + 1]; /* queues with deadlines */
+    uint8_t by_base[MKG_ASYNC_POOL_COUNT > 0 ? MKG_ASYNC_POOL_COUNT : 1]; /* user pools by address, for mk_free */
+    unsigned by_base_count;
     unsigned timed_count;
     MK__ATOMIC(mk_async_clock_fn) clock;
     MK__ATOMIC(void *) clock_user;

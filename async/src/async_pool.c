@@ -22,12 +22,18 @@ static mk__apool_t *mk__apool_of_queue(mk__waitq_t *q)
 
 static void *mk__apool_block(const mk__apool_t *p, uint32_t index)
 {
-    return p->base + (size_t)index * (size_t)p->layout->block;
+    return p->base + (size_t)index * p->block;
+}
+
+/* Block index from an offset: a shift for power-of-two blocks (most), else a division. */
+static size_t mk__apool_div(const mk__apool_t *p, size_t off)
+{
+    return p->shift != 0u ? off >> p->shift : off / p->block;
 }
 
 static uint32_t mk__apool_index(const mk__apool_t *p, const void *block)
 {
-    return (uint32_t)((size_t)((const unsigned char *)block - p->base) / (size_t)p->layout->block);
+    return (uint32_t)mk__apool_div(p, (size_t)((const unsigned char *)block - p->base));
 }
 
 static void mk__apool_count(mk__apool_t *p)
@@ -68,7 +74,7 @@ static void mk__lru_append(mk__apool_t *p, uint32_t i)
 /* A block back: to the oldest waiter (it stays charged), else to the stack. */
 static void mk__apool_put_locked(mk__apool_t *p, void *block)
 {
-    mk_async_waiter_t *w = mk__waitq_pop(&p->q);
+    mk_async_waiter_t *w = p->q.head != NULL ? mk__waitq_pop(&p->q) : NULL;
     if (w != NULL) {
         p->stats.grants++;
         mk__waitq_complete(&p->q, w, MK_OK, (mk_msg_t){block, (size_t)p->layout->block});
@@ -77,7 +83,8 @@ static void mk__apool_put_locked(mk__apool_t *p, void *block)
     if (p->top >= p->layout->count)
         mk__prim_panic("memkit: an async pool got back more blocks than it has (a block released twice?)");
     p->stack[p->top++] = mk__apool_index(p, block);
-    mk__budget_ungrab(p->layout->intent, (int64_t)p->layout->block);
+    if (MK__LEASED(p->layout->intent)) /* an unbudgeted intent costs no call */
+        mk__budget_ungrab(p->layout->intent, (int64_t)p->layout->block);
     mk__apool_count(p);
 }
 
@@ -113,8 +120,11 @@ mk_status_t mk__apool_init(mk__apool_t *p, const mk_async_pool_layout_t *layout)
         if (evict)
             memset(p->slots, 0, count * sizeof *p->slots);
     }
+    p->block = (size_t)layout->block;
+    p->bytes = p->block * count;
+    p->shift = (p->block & (p->block - 1u)) == 0u ? (unsigned)mk__ctz64(p->block) : 0u;
     if (layout->prefault)
-        mk__prim_prefault(p->base, (size_t)layout->block * count);
+        mk__prim_prefault(p->base, p->bytes);
     for (uint32_t i = 0; i < layout->count; i++)
         p->stack[i] = layout->count - 1u - i; /* the lowest address on top */
     p->top = layout->count;
@@ -158,7 +168,7 @@ static mk_status_t mk__apool_request(mk__apool_t *p, void **block, const mk__req
     for (int attempt = 0;; attempt++) {
         mk__lock(&p->lock);
         if (p->q.count == 0u && p->top > 0u) { /* nobody waits: no barging past the queue */
-            if (!mk__budget_grab(l->intent, (int64_t)l->block)) {
+            if (MK__LEASED(l->intent) && !mk__budget_grab(l->intent, (int64_t)l->block)) {
                 p->stats.failures++;
                 mk__unlock(&p->lock);
                 if (attempt == 0 && mk__async_refused(l->intent, (size_t)l->block))
@@ -200,7 +210,19 @@ mk_status_t mk_async_try_acquire(mk_async_pool_id_t pool, void **block)
     mk__apool_t *p = mk__apool_by_id((unsigned)pool);
     if (p == NULL || block == NULL)
         return MK_EINVAL;
-    return mk__apool_request(p, block, &(mk__request_t){.kind = MK__REQ_TRY});
+    /* the common case inline: nobody waits, a block is free, the budget agrees */
+    unsigned intent = p->layout->intent;
+    mk__lock(&p->lock);
+    if (MK_LIKELY(p->q.head == NULL && p->top > 0u) &&
+        (!MK__LEASED(intent) || mk__budget_grab(intent, (int64_t)p->block))) {
+        *block = mk__apool_block(p, p->stack[--p->top]);
+        p->stats.grants++;
+        mk__apool_count(p);
+        mk__unlock(&p->lock);
+        return MK_OK;
+    }
+    mk__unlock(&p->lock);
+    return mk__apool_request(p, block, &(mk__request_t){.kind = MK__REQ_TRY}); /* refusals, policies */
 }
 
 mk_status_t mk_async_acquire(mk_async_pool_id_t pool, void **block, mk_async_loop_t *loop,
@@ -220,22 +242,27 @@ mk_status_t mk_async_acquire_blocking(mk_async_pool_id_t pool, void **block, mk_
     return mk__apool_request(p, block, &(mk__request_t){.kind = MK__REQ_BLOCKING, .timeout = timeout});
 }
 
-/* The user pool that holds `block`, or NULL (task-arena chunks excluded). */
+/* The user pool that holds `block`, or NULL (task-arena chunks excluded): a
+ * binary search of the pools by address (mk__async.by_base). */
 static mk__apool_t *mk__apool_find(const void *block)
 {
-#if MKG_ASYNC_POOL_COUNT > 0
-    for (unsigned i = 0; i < mk__async_user_pools(); i++) {
-        mk__apool_t *p = &mk__async.pools[i];
-        size_t off = (size_t)((uintptr_t)block - (uintptr_t)p->base);
-        if (p->base != NULL && off < (size_t)p->layout->block * p->layout->count) {
-            if (off % (size_t)p->layout->block != 0u)
-                mk__prim_panic("memkit: mk_async_release of a pointer inside an async block, not its start");
-            return p;
-        }
+    unsigned lo = 0, hi = mk__async.by_base_count;
+    while (lo < hi) { /* the first pool whose base is above `block` */
+        unsigned mid = (lo + hi) / 2u;
+        if ((uintptr_t)mk__async.pools[mk__async.by_base[mid]].base <= (uintptr_t)block)
+            lo = mid + 1u;
+        else
+            hi = mid;
     }
-#endif
-    (void)block;
-    return NULL;
+    if (lo == 0)
+        return NULL;
+    mk__apool_t *p = &mk__async.pools[mk__async.by_base[lo - 1u]];
+    size_t off = (size_t)((uintptr_t)block - (uintptr_t)p->base);
+    if (off >= p->bytes)
+        return NULL;
+    if (mk__apool_div(p, off) * p->block != off)
+        mk__prim_panic("memkit: mk_async_release of a pointer inside an async block, not its start");
+    return p;
 }
 
 bool mk__async_release_owned(void *block)
@@ -244,6 +271,16 @@ bool mk__async_release_owned(void *block)
     if (p == NULL)
         return false;
     mk__lock(&p->lock);
+    if (MK_LIKELY(p->slots == NULL && p->q.head == NULL && p->top < p->layout->count)) {
+        /* the common case inline: back on the stack */
+        p->stack[p->top++] = mk__apool_index(p, block);
+        if (MK__LEASED(p->layout->intent))
+            mk__budget_ungrab(p->layout->intent, (int64_t)p->block);
+        p->stats.releases++;
+        mk__apool_count(p);
+        mk__unlock(&p->lock);
+        return true;
+    }
     if (p->slots != NULL) {
         mk_async_block_slot_t *s = &p->slots[mk__apool_index(p, block)];
         if (s->state == MK__SLOT_EVICTING) { /* the evicting request owns it now */
