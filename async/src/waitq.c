@@ -11,18 +11,14 @@
  */
 #include "async_internal.h"
 
-/* A blocked thread's wake-up: `granted` is what it spins on before it
- * parks, `signaled` what it waits for once parked. */
+/* A blocked thread's wake-up. It parks at once: spinning first (256
+ * pauses) was measured to cost more than it saved, since under contention
+ * the waiters behind the head cannot be granted while they spin
+ * (bench/RESULTS.md, issue 9). */
 typedef struct mk__parker {
     mk__prim_monitor_t monitor;
     bool signaled;
-    MK__ATOMIC(int) granted;
 } mk__parker_t;
-
-/* Pauses a blocking waiter spins on its grant before it parks: under
- * contention a block often comes back within a few microseconds, and a
- * thread that is still running takes it without two context switches. */
-#define MK__PARK_SPINS 256
 
 static void mk__loop_lock(mk_async_loop_t *loop)
 {
@@ -154,7 +150,6 @@ void mk__waitq_complete(mk__waitq_t *q, mk_async_waiter_t *w, mk_status_t status
          * returns: the parker on its stack outlives this */
         mk__parker_t *parker = w->parker_;
         w->state_ = MK__WAITER_READY;
-        MK__STORE_RELEASE(parker->granted, 1);
         mk__prim_monitor_lock(&parker->monitor);
         parker->signaled = true;
         mk__prim_monitor_notify_all(&parker->monitor);
@@ -319,19 +314,13 @@ static mk_status_t mk__waitq_block(mk__waitq_t *q, mk_async_waiter_t *w, uint64_
     mk__parker_t parker;
     mk__prim_monitor_init(&parker.monitor);
     parker.signaled = false;
-    MK__STORE(parker.granted, 0);
     w->parker_ = &parker;
     mk__unlock(q->lock);
 
-    unsigned spins = 0;
-    while (MK__LOAD_ACQUIRE(parker.granted) == 0 && spins++ < MK__PARK_SPINS)
-        mk__prim_relax();
-    if (MK__LOAD_ACQUIRE(parker.granted) == 0) {
-        mk__prim_monitor_lock(&parker.monitor);
-        while (!parker.signaled && mk__prim_monitor_wait(&parker.monitor, deadline_ns)) {
-        }
-        mk__prim_monitor_unlock(&parker.monitor);
+    mk__prim_monitor_lock(&parker.monitor);
+    while (!parker.signaled && mk__prim_monitor_wait(&parker.monitor, deadline_ns)) {
     }
+    mk__prim_monitor_unlock(&parker.monitor);
 
     mk__lock(q->lock);
     mk_status_t status;
