@@ -648,6 +648,8 @@ static void mk__release_block(mk__sblock_t *h, const char *api)
 /* mk_free and mk_free_sized once `ptr` is known not to be NULL. */
 static void mk__free_checked(void *ptr, const char *api)
 {
+    if (mk__async_release_owned(ptr))
+        return; /* an async pool's block: no sentinel header (docs/async.md) */
     mk__sblock_t *h = mk__sblock_of(ptr);
     if (h != NULL && h->state == MK__SBLOCK_LIVE && h->kind == MK__KIND_PLAIN)
         mk__release_block(h, api);

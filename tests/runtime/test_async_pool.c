@@ -349,6 +349,17 @@ static void test_other_tiers_refuse_async_intents(void)
     CHECK(mk_alloc_aligned(MK_INTENT_NET, 16, 256) == NULL);
     CHECK_EQ(mk_last_error(), MK_EINVAL);
     CHECK_EQ(mk_async_block_size(MK_ASYNC_POOL_LRU), 128);
+    /* mk_free and mk_usable_size find every pool's blocks (static and mapped) */
+    void *one[MKG_ASYNC_POOL_COUNT];
+    for (unsigned i = 0; i < MKG_ASYNC_POOL_COUNT; i++) {
+        CHECK_EQ(mk_async_try_acquire((mk_async_pool_id_t)i, &one[i]), MK_OK);
+        CHECK_EQ(mk_usable_size(one[i]), mk_async_block_size((mk_async_pool_id_t)i));
+    }
+    for (unsigned i = 0; i < MKG_ASYNC_POOL_COUNT; i++)
+        mk_free(one[i]);
+    mk_stats_t stats = check_stats();
+    for (uint32_t i = 0; i < stats.async_count; i++)
+        CHECK_EQ(stats.async[i].in_use, 0);
     void *got;
     CHECK_EQ(mk_async_try_acquire((mk_async_pool_id_t)99, &got), MK_EINVAL);
 }

@@ -5,6 +5,8 @@
  * one misuse each; this file checks the mechanism. */
 #include "check.h"
 
+#include <memkit/async.h>
+
 #include <pthread.h>
 
 #if !MK_SENTINEL
@@ -284,6 +286,21 @@ static void test_realloc_shrink_never_fails(void)
     CHECK_EQ(captured.count, 0);
 }
 
+/* An async pool's block (no sentinel header) goes back through mk_free
+ * without a report, and mk_usable_size knows it. */
+static void test_async_block_freed_quietly(void)
+{
+    void *b = NULL;
+    CHECK_EQ(mk_async_try_acquire(MK_ASYNC_POOL_MSGS, &b), MK_OK);
+    CHECK_EQ(mk_usable_size(b), 64);
+    capture_start();
+    mk_free(b);
+    capture_stop();
+    CHECK_EQ(captured.count, 0);
+    CHECK_EQ(mk_async_try_acquire(MK_ASYNC_POOL_MSGS, &b), MK_OK); /* it is back */
+    mk_async_release(b);
+}
+
 /* Issue 7 item 18: "stop if it is gone" needs a query that does not report. */
 static void test_handle_valid_is_quiet(void)
 {
@@ -314,5 +331,6 @@ int main(void)
     RUN(test_marks_released_or_rewound_are_quiet);
     RUN(test_realloc_shrink_never_fails);
     RUN(test_handle_valid_is_quiet);
+    RUN(test_async_block_freed_quietly);
     return check_finish("sentinel");
 }
