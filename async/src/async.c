@@ -166,3 +166,67 @@ size_t mk__async_live_blocks(void)
     }
     return live;
 }
+
+/* Validation (mk_validate) ------------------------------------------------------------- */
+
+/* A queue's list agrees with its count, each waiter queued on it (lock held). */
+static const char *mk__waitq_check(const mk__waitq_t *q)
+{
+    uint32_t n = 0;
+    for (const mk_async_waiter_t *w = q->head; w != NULL; w = w->next_, n++) {
+        if (n >= q->count)
+            return "more waiters than counted (or a cycle)";
+        if (w->state_ != MK__WAITER_QUEUED || w->queue_ != q)
+            return "a waiter in the queue is not marked queued on it";
+        if ((w->next_ == NULL) != (w == q->tail))
+            return "the tail is not the last waiter";
+    }
+    return n == q->count ? NULL : "fewer waiters than counted";
+}
+
+static const char *mk__apool_check(const mk__apool_t *p)
+{
+    if (p->top > p->layout->count)
+        return "more free blocks than blocks";
+    for (uint32_t i = 0; i < p->top; i++)
+        if (p->stack[i] >= p->layout->count)
+            return "a free-stack entry is not a block index";
+    if (p->q.count != 0u && p->top != 0u)
+        return "waiters queued while blocks are free";
+    return mk__waitq_check(&p->q);
+}
+
+static const char *mk__channel_check(const mk__channel_t *c)
+{
+    if ((uint64_t)c->len + c->reserved + c->delivering > c->layout->capacity || c->head >= c->layout->capacity)
+        return "queued, reserved and delivering slots exceed the capacity";
+    if (c->len != 0u && c->receivers.count != 0u)
+        return "receivers wait while messages are queued";
+    const char *problem = mk__waitq_check(&c->senders);
+    return problem != NULL ? problem : mk__waitq_check(&c->receivers);
+}
+
+bool mk__async_validate(FILE *report)
+{
+    bool ok = true;
+    for (unsigned i = 0; i < mk__async_pool_total(); i++) {
+        mk__apool_t *p = &mk__async.pools[i];
+        mk__lock(&p->lock);
+        const char *problem = mk__apool_check(p);
+        mk__unlock(&p->lock);
+        if (problem != NULL && report != NULL)
+            fprintf(report, "memkit: async %s '%s': %s\n", i < mk__async_user_pools() ? "pool" : "arena",
+                    p->layout->name, problem);
+        ok = ok && problem == NULL;
+    }
+    for (unsigned i = 0; i < mk__async_channel_total(); i++) {
+        mk__channel_t *c = &mk__async.channels[i];
+        mk__lock(&c->lock);
+        const char *problem = mk__channel_check(c);
+        mk__unlock(&c->lock);
+        if (problem != NULL && report != NULL)
+            fprintf(report, "memkit: async channel '%s': %s\n", c->layout->name, problem);
+        ok = ok && problem == NULL;
+    }
+    return ok;
+}

@@ -332,6 +332,7 @@ bool mk__heap_tier_validate(FILE *report);
 bool mk__handles_validate(FILE *report);
 bool mk__shared_validate(FILE *report);
 bool mk__scratch_validate(FILE *report);
+bool mk__async_validate(FILE *report);
 
 /* ---- async/src: the async tier (memkit/async.h) ---- */
 mk_status_t mk__async_init(void);

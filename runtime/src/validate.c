@@ -15,6 +15,7 @@ mk_status_t mk_validate_report(FILE *report)
     ok = mk__handles_validate(report) && ok;
     ok = mk__shared_validate(report) && ok;
     ok = mk__scratch_validate(report) && ok;
+    ok = mk__async_validate(report) && ok;
 #if MK_SENTINEL
     ok = mk__sentinel_validate(report) && ok;
 #endif

@@ -3,6 +3,8 @@
  * blocking variants and statistics (tests/configs/async.toml). */
 #include "async_check.h"
 
+#include "../../async/src/async_internal.h" /* to damage a pool on purpose */
+
 #include <pthread.h>
 #include <stdatomic.h>
 
@@ -406,6 +408,30 @@ static void test_fork_while_churning(void)
     CHECK_EQ(test_async_stats("stress", MK_ASYNC_KIND_POOL).in_use, 0);
 }
 
+/* mk_validate checks the async tier: quiet on a pool with waiters, and
+ * it finds a free stack that was damaged. */
+static void test_validate(void)
+{
+    test_loop_t l;
+    test_loop_init(&l);
+    void *b[4], *got;
+    fill(MK_ASYNC_POOL_FIFO, b, 4);
+    test_req_t r;
+    CHECK_EQ(mk_async_acquire(MK_ASYNC_POOL_FIFO, &got, &l.loop, &r.waiter, test_done, &r), MK_PENDING);
+    CHECK_EQ(mk_validate(), MK_OK);
+    mk__apool_t *p = &mk__async.pools[MK_ASYNC_POOL_FIFO];
+    p->top = 1; /* a free block while a waiter waits, and an entry that was never written */
+    uint32_t saved = p->stack[0];
+    p->stack[0] = 99;
+    CHECK_EQ(mk_validate(), MK_ECORRUPT);
+    p->stack[0] = saved;
+    p->top = 0;
+    CHECK_EQ(mk_validate(), MK_OK);
+    CHECK_EQ(mk_async_cancel(&r.waiter), MK_OK);
+    for (unsigned i = 0; i < 4; i++)
+        mk_async_release(b[i]);
+}
+
 static void test_bad_release_stops(void)
 {
     void *b;
@@ -431,6 +457,7 @@ int main(void)
     RUN(test_fifo_under_contention);
     RUN(test_other_tiers_refuse_async_intents);
     RUN(test_fork_while_churning);
+    RUN(test_validate);
     RUN(test_bad_release_stops);
     return check_finish("test_async_pool");
 }

@@ -42,6 +42,7 @@
 #define mk__async_refused MK__SYMBOL(mk__async_refused)
 #define mk__async_release_owned MK__SYMBOL(mk__async_release_owned)
 #define mk__async_stats MK__SYMBOL(mk__async_stats)
+#define mk__async_validate MK__SYMBOL(mk__async_validate)
 #define mk__bad_intent MK__SYMBOL(mk__bad_intent)
 #define mk__budget_give_unattached MK__SYMBOL(mk__budget_give_unattached)
 #define mk__budget_grab MK__SYMBOL(mk__budget_grab)

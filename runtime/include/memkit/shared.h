@@ -212,9 +212,11 @@ void *mk_promote(const void *ptr, size_t size, mk_intent_t to);
 
 /* Checks memkit's structures: the pool classes' global free lists, the heap's
  * block chain and free lists, the handle tables, the shared-buffer registry
- * (magic, reference counts >= 1, back links, count) and the kept scratch
- * buffers. O(free pool blocks + heap blocks + handles + live shared buffers +
- * kept scratch buffers), taking each structure's lock in turn. Thread-safe,
+ * (magic, reference counts >= 1, back links, count), the kept scratch
+ * buffers and the async tier (free stacks, waiter queues, channel slot
+ * counts). O(free pool blocks + heap blocks + handles + live shared buffers +
+ * kept scratch buffers + free async blocks + waiters), taking each
+ * structure's lock in turn. Thread-safe,
  * but a structure damaged by a racing bug may make the walk itself fault.
  * Returns MK_OK when every check passes, MK_ECORRUPT when one fails,
  * MK_ESTATE before mk_init. */
