@@ -176,7 +176,7 @@ static const char *mk__waitq_check(const mk__waitq_t *q)
     for (const mk_async_waiter_t *w = q->head; w != NULL; w = w->next_, n++) {
         if (n >= q->count)
             return "more waiters than counted (or a cycle)";
-        if (w->state_ != MK__WAITER_QUEUED || w->queue_ != q)
+        if (MK__LOAD(w->state_) != MK__WAITER_QUEUED || MK__LOAD(w->queue_) != q)
             return "a waiter in the queue is not marked queued on it";
         if ((w->next_ == NULL) != (w == q->tail))
             return "the tail is not the last waiter";

@@ -84,7 +84,7 @@ void mk__waitq_push(mk__waitq_t *q, mk_async_waiter_t *w, mk_async_loop_t *loop,
                     mk_msg_t slot)
 {
     w->user = user;
-    w->queue_ = q;
+    MK__STORE(w->queue_, q);
     w->loop_ = loop;
     w->done_ = done;
     w->result_ = slot;
@@ -94,7 +94,7 @@ void mk__waitq_push(mk__waitq_t *q, mk_async_waiter_t *w, mk_async_loop_t *loop,
      * deadlines rise from head to tail: expiry stops at the first one due
      * later. Blocking waiters keep their own deadline on their own clock. */
     w->deadline_ = (loop != NULL && q->timeout_ns != 0u) ? w->since_ + q->timeout_ns : MK_ASYNC_FOREVER;
-    w->state_ = MK__WAITER_QUEUED;
+    MK__STORE(w->state_, MK__WAITER_QUEUED);
     mk__list_append(&q->head, &q->tail, w);
     q->count++;
     if (loop != NULL && w->deadline_ != MK_ASYNC_FOREVER) {
@@ -114,7 +114,7 @@ static void mk__waitq_unlink(mk__waitq_t *q, mk_async_waiter_t *w)
 {
     mk__list_unlink(&q->head, &q->tail, w);
     q->count--;
-    w->state_ = MK__WAITER_IDLE;
+    MK__STORE(w->state_, MK__WAITER_IDLE);
     if (w->loop_ != NULL && w->deadline_ != MK_ASYNC_FOREVER) {
         mk__loop_lock(w->loop_);
         w->loop_->timed_--;
@@ -140,7 +140,7 @@ void mk__waitq_complete(mk__waitq_t *q, mk_async_waiter_t *w, mk_status_t status
     mk_async_loop_t *loop = w->loop_;
     if (loop != NULL) {
         mk__loop_lock(loop);
-        w->state_ = MK__WAITER_READY;
+        MK__STORE(w->state_, MK__WAITER_READY);
         mk__list_append(&loop->ready_head_, &loop->ready_tail_, w);
         if (loop->hooks.wake != NULL)
             loop->hooks.wake(loop->hooks.user);
@@ -149,7 +149,7 @@ void mk__waitq_complete(mk__waitq_t *q, mk_async_waiter_t *w, mk_status_t status
         /* under the queue's lock, which the woken thread takes before it
          * returns: the parker on its stack outlives this */
         mk__parker_t *parker = w->parker_;
-        w->state_ = MK__WAITER_READY;
+        MK__STORE(w->state_, MK__WAITER_READY);
         mk__prim_monitor_lock(&parker->monitor);
         parker->signaled = true;
         mk__prim_monitor_notify_all(&parker->monitor);
@@ -194,22 +194,23 @@ static mk_time_t mk__waitq_next_deadline(const mk__waitq_t *q)
 
 mk_status_t mk_async_cancel(mk_async_waiter_t *w)
 {
-    if (w == NULL || w->queue_ == NULL)
+    /* one read: dispatch clears it (line below) while a cancel may race */
+    mk__waitq_t *q = w != NULL ? MK__LOAD(w->queue_) : NULL;
+    if (q == NULL)
         return MK_ESTATE;
-    mk__waitq_t *q = w->queue_;
     mk_status_t out = MK_ESTATE;
     mk__lock(q->lock);
-    if (w->state_ == MK__WAITER_QUEUED) {
+    if (MK__LOAD(w->state_) == MK__WAITER_QUEUED) {
         mk__waitq_unlink(q, w);
         q->stats->cancels++;
         out = MK_OK;
-    } else if (w->state_ == MK__WAITER_READY && w->loop_ != NULL) {
+    } else if (MK__LOAD(w->state_) == MK__WAITER_READY && w->loop_ != NULL) {
         mk_async_loop_t *loop = w->loop_;
         mk__loop_lock(loop);
-        bool withdrawn = w->state_ == MK__WAITER_READY; /* dispatch may have taken it meanwhile */
+        bool withdrawn = MK__LOAD(w->state_) == MK__WAITER_READY; /* dispatch may have taken it meanwhile */
         if (withdrawn) {
             mk__list_unlink(&loop->ready_head_, &loop->ready_tail_, w);
-            w->state_ = MK__WAITER_IDLE;
+            MK__STORE(w->state_, MK__WAITER_IDLE);
         }
         mk__loop_unlock(loop);
         if (withdrawn) { /* a request ends one way: cancelled, not granted or timed out */
@@ -260,18 +261,18 @@ size_t mk_async_dispatch(mk_async_loop_t *loop, mk_time_t now)
         mk_async_waiter_t *w = loop->ready_head_;
         if (w != NULL) {
             mk__list_unlink(&loop->ready_head_, &loop->ready_tail_, w);
-            w->state_ = MK__WAITER_DONE;
+            MK__STORE(w->state_, MK__WAITER_DONE);
         }
         mk__loop_unlock(loop);
         if (w == NULL)
             break;
-        mk__waitq_t *q = w->queue_;
+        mk__waitq_t *q = MK__LOAD(w->queue_);
         if (q->taken != NULL) {
             mk__lock(q->lock);
             q->taken(q, w);
             mk__unlock(q->lock);
         }
-        w->queue_ = NULL; /* the caller's again: a later cancel says MK_ESTATE */
+        MK__STORE(w->queue_, NULL); /* the caller's again: a later cancel says MK_ESTATE */
         w->done_(w, w->status_, w->result_);
         ran++;
     }
@@ -324,12 +325,12 @@ static mk_status_t mk__waitq_block(mk__waitq_t *q, mk_async_waiter_t *w, uint64_
 
     mk__lock(q->lock);
     mk_status_t status;
-    if (w->state_ == MK__WAITER_QUEUED) { /* the deadline passed first */
+    if (MK__LOAD(w->state_) == MK__WAITER_QUEUED) { /* the deadline passed first */
         mk__waitq_unlink(q, w);
         q->stats->timeouts++;
         status = MK_ETIMEDOUT;
     } else { /* granted, closed: ours, even when the deadline passed meanwhile */
-        w->state_ = MK__WAITER_DONE;
+        MK__STORE(w->state_, MK__WAITER_DONE);
         status = w->status_;
         *result = w->result_;
         if (q->taken != NULL)

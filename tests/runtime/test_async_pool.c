@@ -306,14 +306,15 @@ static void test_blocking_variants(void)
 
 #define QUEUERS 4
 static atomic_int served_order[QUEUERS];
-static atomic_int served;
+static atomic_int claimed, served; /* positions taken; positions written */
 static void *queued_block[QUEUERS];
 
 static void *queue_and_wait(void *arg)
 {
     int id = (int)(intptr_t)arg;
     CHECK_EQ(mk_async_acquire_blocking(MK_ASYNC_POOL_FIFO, &queued_block[id], MK_ASYNC_FOREVER), MK_OK);
-    atomic_store(&served_order[atomic_fetch_add(&served, 1)], id);
+    atomic_store(&served_order[atomic_fetch_add(&claimed, 1)], id);
+    atomic_fetch_add(&served, 1);
     return NULL;
 }
 
@@ -323,6 +324,7 @@ static void test_fifo_under_contention(void)
 {
     void *b[4];
     fill(MK_ASYNC_POOL_FIFO, b, 4);
+    atomic_store(&claimed, 0);
     atomic_store(&served, 0);
     pthread_t threads[QUEUERS];
     for (int i = 0; i < QUEUERS; i++) {
@@ -341,6 +343,64 @@ static void test_fifo_under_contention(void)
         pthread_join(threads[i], NULL);
         mk_async_release(queued_block[i]);
     }
+    CHECK_EQ(test_async_stats("fifo", MK_ASYNC_KIND_POOL).in_use, 0);
+}
+
+/* Cancel on one thread racing dispatch on the loop's thread: exactly one
+ * of the two wins, every time, and the block is never lost. */
+static mk_async_loop_t race_loop;
+static atomic_int race_stop, race_done;
+static void *race_block;
+
+static void on_race_done(mk_async_waiter_t *w, mk_status_t status, mk_msg_t result)
+{
+    (void)w;
+    CHECK_EQ(status, MK_OK);
+    race_block = result.ptr;
+    atomic_store(&race_done, 1);
+}
+
+static void *race_dispatcher(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&race_stop))
+        mk_async_dispatch(&race_loop, mk_async_now());
+    return NULL;
+}
+
+static void test_cancel_races_dispatch(void)
+{
+    mk_async_set_clock(NULL, NULL);
+    mk_async_loop_init(&race_loop, NULL);
+    void *b[4];
+    fill(MK_ASYNC_POOL_FIFO, b, 4);
+    atomic_store(&race_stop, 0);
+    pthread_t thread;
+    CHECK_EQ(pthread_create(&thread, NULL, race_dispatcher, NULL), 0);
+    int cancelled = 0, completed = 0;
+    for (int i = 0; i < 2000; i++) {
+        static mk_async_waiter_t w;
+        void *got;
+        atomic_store(&race_done, 0);
+        CHECK_EQ(mk_async_acquire(MK_ASYNC_POOL_FIFO, &got, &race_loop, &w, on_race_done, NULL), MK_PENDING);
+        mk_async_release(b[3]); /* granted to w: ready on the racing loop */
+        if (mk_async_cancel(&w) == MK_OK) {
+            cancelled++;
+            CHECK_EQ(mk_async_try_acquire(MK_ASYNC_POOL_FIFO, &b[3]), MK_OK); /* handed back */
+            CHECK(atomic_load(&race_done) == 0);
+        } else {
+            completed++;
+            while (!atomic_load(&race_done))
+                sched_yield();
+            b[3] = race_block;
+        }
+    }
+    atomic_store(&race_stop, 1);
+    pthread_join(thread, NULL);
+    mk_async_dispatch(&race_loop, mk_async_now());
+    CHECK_EQ(cancelled + completed, 2000);
+    for (unsigned i = 0; i < 4; i++)
+        mk_async_release(b[i]);
     CHECK_EQ(test_async_stats("fifo", MK_ASYNC_KIND_POOL).in_use, 0);
 }
 
@@ -455,6 +515,7 @@ int main(void)
     RUN(test_budget_and_reserved_storage);
     RUN(test_blocking_variants);
     RUN(test_fifo_under_contention);
+    RUN(test_cancel_races_dispatch);
     RUN(test_other_tiers_refuse_async_intents);
     RUN(test_fork_while_churning);
     RUN(test_validate);

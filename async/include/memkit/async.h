@@ -89,13 +89,14 @@ typedef struct mk_async_loop {
 struct mk_async_waiter {
     void *user;                          /* the caller's: set by the queueing call */
     mk_async_waiter_t *prev_, *next_;    /* position in a queue or a loop's ready list */
-    struct mk__waitq *queue_;            /* the queue it waits in */
+    MK__ATOMIC(struct mk__waitq *) queue_; /* the queue it waits in; NULL once dispatched */
     mk_async_loop_t *loop_;              /* NULL: a blocking variant's stack waiter */
     mk_async_done_fn done_;
     void *parker_;                       /* blocking variants: what wakes the thread */
     mk_msg_t result_;                    /* the grant (for a reserve: where the permit goes) */
     mk_time_t deadline_, since_;
-    uint32_t state_;                     /* MK__WAITER_* (async/src/waitq.h) */
+    MK__ATOMIC(uint32_t) state_;         /* MK__WAITER_* (async/src/async_internal.h): read by cancel under
+                                            the queue's lock while dispatch writes it under the loop's */
     mk_status_t status_;
 };
 
