@@ -4,11 +4,13 @@
 #   make test   install what is missing, build, run every test (plain build,
 #               then the runtime tests under ASan+UBSan and under TSan)
 # and for developers:
-#   make bench  microbenchmarks against glibc, mimalloc and jemalloc
+#   make bench  microbenchmarks against glibc, mimalloc and jemalloc, and the
+#               async tier against DPDK's rte_mempool and a mutex+condvar pool
 #   make bench-mt  multi-threaded throughput (1-8 threads) against the same peers
 #   make fuzz   the libFuzzer harness for FUZZ_SECONDS (default 600)
-#   make soak   longer than CI affords: the TSan stress test with SOAK_OPS
-#               operations per thread, then an hour of fuzzing
+#   make soak   longer than CI affords: the TSan stress tests (all tiers, and
+#               the async tier's) with SOAK_OPS operations per thread, then an
+#               hour of fuzzing
 #   make regen  regenerate the committed demo sources and golden test outputs
 
 # Debian packages the build and tests need (bench adds its own): libuv for the
