@@ -8,7 +8,11 @@
 #include "check.h"
 
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <unistd.h>
+
+#include "internal.h" /* where each tier's storage is */
 
 /* Sanitizers map their shadow memory lazily: their faults are not memkit's. */
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
@@ -73,16 +77,48 @@ static void test_filling_every_tier_takes_no_page_fault(void)
     CHECK(small >= 4000);  /* 128 KiB of 32 B */
     CHECK(large >= 2000);  /* 128 KiB of 64 B */
     CHECK(heap >= 600);    /* 2 MiB of 3000 B (3008 with the front's rounding) */
+    /* The storage is 640 pages; a fill may still first touch a page or two
+     * of memkit's own code or data (file-backed text faults in lazily, and
+     * which pages depends on the layout): those are not the storage's, which
+     * test_storage_is_resident_after_init checks page by page. */
     if (!SHADOW_FAULTS)
-        CHECK_EQ(faults, 0);
+        CHECK(faults <= 4);
     else
         printf("sanitizer build: %ld page faults (shadow memory) not checked\n", faults);
     mk_end_frame();
     CHECK_EQ(mk_validate(), MK_OK);
 }
 
+/* Every page of `bytes` at `mem` is resident (mincore). */
+static int resident(const void *mem, size_t bytes)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    uintptr_t start = (uintptr_t)mem & ~(uintptr_t)(page - 1u);
+    size_t pages = ((uintptr_t)mem + bytes - start + page - 1u) / page;
+    static unsigned char vec[4096];
+    if (pages > sizeof vec)
+        return 0;
+    if (mincore((void *)start, pages * page, vec) != 0)
+        return 0;
+    for (size_t i = 0; i < pages; i++)
+        if ((vec[i] & 1u) == 0u)
+            return 0;
+    return 1;
+}
+
+/* What prefault = true promises, page by page, before anything is allocated:
+ * mk_init made every page of every tier's storage resident. */
+static void test_storage_is_resident_after_init(void)
+{
+    CHECK(resident(mk__rt.frame_base, mk__frame_total_bytes()));
+    CHECK(resident(mk__rt.heap_base, (size_t)MKG_HEAP_BYTES));
+    for (unsigned i = 0; i < MKG_POOL_COUNT; i++)
+        CHECK(resident((const void *)mk__pools[i].base, (size_t)mk__pools[i].bytes));
+}
+
 int main(void)
 {
+    RUN(test_storage_is_resident_after_init);
     RUN(test_filling_every_tier_takes_no_page_fault);
     return check_finish("test_prefault");
 }
