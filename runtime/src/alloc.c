@@ -55,7 +55,7 @@ void *mk__exhausted(unsigned intent, size_t size, size_t align, mk_status_t reas
         int line;
         mk__sentinel_current_site(&file, &line);
         bool own = (route->flags & MK_ROUTE_BUDGETED) != 0u;
-        mk__report(MK__ML307, NULL, (int)intent, file, line,
+        mk__report(MK__ML607, NULL, (int)intent, file, line,
                    "intent '%s': %zu bytes (sentinel header and canary included) would exceed %s of %llu bytes "
                    "(at %s:%d)",
                    mk_intent_name((mk_intent_t)intent), size, own ? "its budget" : "the total budget",

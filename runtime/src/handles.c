@@ -127,7 +127,7 @@ static mk_handle_slot_t *mk__handle_lock(mk_handle_t handle, const mk_handle_tab
         uint32_t now = slot->generation, live = slot->live;
         mk__unlock(&table->lock);
 #if MK_SENTINEL
-        mk__report(MK__ML306, NULL, -1, NULL, 0,
+        mk__report(MK__ML606, NULL, -1, NULL, 0,
                    "%s of a stale handle {0x%08x, generation %u}: table '%s' slot %u is %s at generation %u (the "
                    "handle's block was freed%s)",
                    api, (unsigned)handle.index, (unsigned)handle.generation, layout->name, (unsigned)index,

@@ -358,9 +358,9 @@ void mk__frame_advance(void);
 typedef enum mk__diag {
     MK__ML101, MK__ML102, MK__ML103, MK__ML104, MK__ML105, MK__ML106,
     MK__ML201, MK__ML202,
-    MK__ML301, MK__ML302, MK__ML303, MK__ML304, MK__ML305, MK__ML306, MK__ML307, MK__ML308,
     MK__ML401, MK__ML402, MK__ML403,
     MK__ML501, MK__ML502,
+    MK__ML601, MK__ML602, MK__ML603, MK__ML604, MK__ML605, MK__ML606, MK__ML607, MK__ML608,
     MK__DIAG_COUNT
 } mk__diag_t;
 
@@ -390,14 +390,14 @@ typedef enum mk__sentinel_kind {
 } mk__sentinel_kind_t;
 
 void mk__sentinel_init(void);
-/* The leak audit (ML308): reports every live block, returns their number. */
+/* The leak audit (ML608): reports every live block, returns their number. */
 size_t mk__sentinel_shutdown(void);
 /* The call site recorded by memkit.h's macros (file NULL when none). */
 void mk__sentinel_current_site(const char **file, int *line);
 /* Marks a live block as a shared or scratch buffer, or back to plain. */
 void mk__sentinel_set_kind(void *block, mk__sentinel_kind_t kind);
-/* True when `block` is a live block of `kind`; otherwise reports why (ML301,
- * ML302 or ML303 naming `api`; `user` is the pointer the caller was given)
+/* True when `block` is a live block of `kind`; otherwise reports why (ML601,
+ * ML602 or ML603 naming `api`; `user` is the pointer the caller was given)
  * and returns false: the caller then does nothing. */
 bool mk__sentinel_check_kind(const void *block, const void *user, mk__sentinel_kind_t kind, const char *api);
 /* Usable bytes of a sentinel block (its requested size); false if not one. */
@@ -428,7 +428,7 @@ void mk__sentinel_transfer_closed(const mk_transfer_t *t);
 /* heap_tier.c: a tier block given back unused (a budget refused it) after the
  * tier may have written inside it: forget any freed header it holds. */
 void mk__sentinel_tier_unused(void *raw, size_t usable);
-/* validate.c: canaries of every live block (ML305), fragmentation (ML403). */
+/* validate.c: canaries of every live block (ML605), fragmentation (ML403). */
 bool mk__sentinel_validate(FILE *report);
 /* alloc.c: mk_realloc of a sentinel build. */
 void *mk__sentinel_realloc(mk_intent_t intent, void *ptr, size_t size);

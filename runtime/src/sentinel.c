@@ -195,20 +195,20 @@ static bool mk__is_spill(const void *ptr)
 }
 
 /* Reports a release through `api` of something that is not a live block of
- * the kind it takes: freed (ML301), another kind or inside a block (ML303),
- * inside a plain block or unknown (ML302). */
+ * the kind it takes: freed (ML601), another kind or inside a block (ML603),
+ * inside a plain block or unknown (ML602). */
 static void mk__diagnose(const void *ptr, const char *api)
 {
     mk__sblock_t *h = mk__sblock_of(ptr);
     if (h != NULL && h->state == MK__SBLOCK_FREED) {
-        mk__report(MK__ML301, ptr, h->intent, h->file, (int)h->line,
+        mk__report(MK__ML601, ptr, h->intent, h->file, (int)h->line,
                    "double free: %s of %p, already freed (intent '%s', %llu bytes, allocated at %s:%u)", api, ptr,
                    mk_intent_name((mk_intent_t)h->intent), (unsigned long long)h->size,
                    mk__file_or_unknown(h->file), (unsigned)h->line);
         return;
     }
     if (h != NULL) {
-        mk__report(MK__ML303, ptr, h->intent, h->file, (int)h->line,
+        mk__report(MK__ML603, ptr, h->intent, h->file, (int)h->line,
                    "%s of %p, a %s (intent '%s', allocated at %s:%u): release it with %s", api, ptr,
                    mk__kind_name(h->kind), mk_intent_name((mk_intent_t)h->intent), mk__file_or_unknown(h->file),
                    (unsigned)h->line, mk__kind_release(h->kind));
@@ -230,14 +230,14 @@ static void mk__diagnose(const void *ptr, const char *api)
     int line;
     mk__sentinel_current_site(&file, &line);
     if (found)
-        mk__report(inside.kind != MK__KIND_PLAIN ? MK__ML303 : MK__ML302, ptr, inside.intent, inside.file,
+        mk__report(inside.kind != MK__KIND_PLAIN ? MK__ML603 : MK__ML602, ptr, inside.intent, inside.file,
                    (int)inside.line, "%s of %p, %zu bytes inside a %s (intent '%s', allocated at %s:%u)%s%s", api, ptr,
                    (size_t)((uintptr_t)ptr - (uintptr_t)inside.self), mk__kind_name(inside.kind),
                    mk_intent_name((mk_intent_t)inside.intent), mk__file_or_unknown(inside.file), (unsigned)inside.line,
                    inside.kind != MK__KIND_PLAIN ? ": release it with " : ", not at its start",
                    inside.kind != MK__KIND_PLAIN ? mk__kind_release(inside.kind) : "");
     else
-        mk__report(MK__ML302, ptr, -1, file, line,
+        mk__report(MK__ML602, ptr, -1, file, line,
                    "%s of %p, which memkit never returned (or a system-fallback block already freed), at %s:%d", api,
                    ptr, mk__file_or_unknown(file), line);
 }
@@ -497,7 +497,7 @@ static size_t mk__tier_usable(const void *raw)
 
 /* A tier block just handed out: if it is the very block a freed one was (same
  * start, same extent, so the tier has not split or merged it since, which
- * writes headers inside), its poison must be intact (ML304). Pool blocks
+ * writes headers inside), its poison must be intact (ML604). Pool blocks
  * never change extent; system memory is the C library's to write. */
 static void mk__check_reuse(const unsigned char *raw, const unsigned char *user)
 {
@@ -512,7 +512,7 @@ static void mk__check_reuse(const unsigned char *raw, const unsigned char *user)
     end = MK_SENTINEL_CANARY < limit - end ? end + MK_SENTINEL_CANARY : limit;
     for (const unsigned char *b = user; (uintptr_t)b < end; b++) {
         if (*b != MK__POISON_FREE) {
-            mk__report(MK__ML304, user, old->intent, old->file, (int)old->line,
+            mk__report(MK__ML604, user, old->intent, old->file, (int)old->line,
                        "write after free: %p (intent '%s', %llu bytes, allocated at %s:%u) was written at byte %zu "
                        "after it was freed (found when handed out again)",
                        (const void *)user, mk_intent_name((mk_intent_t)old->intent), (unsigned long long)old->size,
@@ -616,7 +616,7 @@ static size_t mk__canary_damage(const mk__sblock_t *h)
 
 static void mk__report_overflow(const mk__sblock_t *h, size_t at, const char *when)
 {
-    mk__report(MK__ML305, h->self, h->intent, h->file, (int)h->line,
+    mk__report(MK__ML605, h->self, h->intent, h->file, (int)h->line,
                "buffer overflow: the canary after %p (intent '%s', %llu bytes, allocated at %s:%u) was overwritten "
                "%zu bytes past its end (found %s)",
                h->self, mk_intent_name((mk_intent_t)h->intent), (unsigned long long)h->size,
@@ -688,7 +688,7 @@ void mk__sentinel_free_sized(mk_intent_t intent, void *ptr, size_t size)
             const char *file;
             int line;
             mk__sentinel_current_site(&file, &line);
-            mk__report(MK__ML303, ptr, h->intent, h->file, (int)h->line,
+            mk__report(MK__ML603, ptr, h->intent, h->file, (int)h->line,
                        "mk_free_sized(intent '%s', %zu bytes) of %p, allocated for intent '%s' with %llu bytes at "
                        "%s:%u: in a release build this frees it to the wrong tier or size class (at %s:%d)",
                        mk_intent_name(intent), size, ptr, mk_intent_name((mk_intent_t)h->intent),
@@ -819,14 +819,14 @@ size_t mk__sentinel_shutdown(void)
         mk__unlock(&mk__sentinel.lock);
         leaks++;
         if (copy.kind == MK__KIND_SHARED)
-            mk__report(MK__ML308, copy.self, copy.intent, copy.file, (int)copy.line,
+            mk__report(MK__ML608, copy.self, copy.intent, copy.file, (int)copy.line,
                        "leak: shared buffer '%s' %p (intent '%s', %llu bytes of data, %u reference(s)) allocated at "
                        "%s:%u is still live at mk_shutdown",
                        mk_shared_name(copy.self), copy.self, mk_intent_name((mk_intent_t)copy.intent),
                        (unsigned long long)mk_shared_size(copy.self), (unsigned)mk_shared_refcount(copy.self),
                        mk__file_or_unknown(copy.file), (unsigned)copy.line);
         else
-            mk__report(MK__ML308, copy.self, copy.intent, copy.file, (int)copy.line,
+            mk__report(MK__ML608, copy.self, copy.intent, copy.file, (int)copy.line,
                        "leak: %s %p (intent '%s', %llu bytes) allocated at %s:%u is still live at mk_shutdown",
                        mk__kind_name(copy.kind), copy.self, mk_intent_name((mk_intent_t)copy.intent),
                        (unsigned long long)copy.size, mk__file_or_unknown(copy.file), (unsigned)copy.line);

@@ -50,7 +50,7 @@ static uint64_t mk__fnv1a(uint64_t hash, const unsigned char *bytes, size_t n)
 
 /* Aborts unless `s` is a live shared buffer. Sentinel builds look it up
  * first (without reading through a foreign pointer) and report what it is
- * instead (ML301-ML303); false then tells the caller to do nothing. */
+ * instead (ML601-ML603); false then tells the caller to do nothing. */
 static bool mk__shared_check(const mk_shared_t *s, const char *caller)
 {
 #if MK_SENTINEL

@@ -1,4 +1,4 @@
-/* expect: ML307 exit 0 — allocations past an intent budget (1 KiB) */
+/* expect: ML607 exit 0 — allocations past an intent budget (1 KiB) */
 #include "hazard.h"
 int main(void)
 {

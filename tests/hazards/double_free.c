@@ -1,4 +1,4 @@
-/* expect: ML301 abort — a pool block freed twice */
+/* expect: ML601 abort — a pool block freed twice */
 #include "hazard.h"
 int main(void)
 {

@@ -1,4 +1,4 @@
-/* expect: ML302 abort — mk_free of memory memkit never returned */
+/* expect: ML602 abort — mk_free of memory memkit never returned */
 #include "hazard.h"
 int main(void)
 {

@@ -2,9 +2,9 @@
  *
  * Each program commits one misuse that sentinel mode must report; its first
  * line names the expected code and outcome, which run_hazards.sh reads:
- *   expect: ML301 abort     the default handler aborts (errors)
+ *   expect: ML601 abort     the default handler aborts (errors)
  *   expect: ML101 exit 0    warnings print and the program goes on to exit 0
- *   expect: ML308 exit 3    ... or to exit with mk_shutdown's leak count
+ *   expect: ML608 exit 3    ... or to exit with mk_shutdown's leak count
  * Programs link a runtime generated from tests/configs/sentinel.toml and
  * compiled with MK_SENTINEL=1. They misuse memory only in ways the sentinel
  * catches before any real invalid access (ASan-clean).

@@ -1,4 +1,4 @@
-/* expect: ML308 exit 3 — three blocks live at mk_shutdown (its return value is the exit status) */
+/* expect: ML608 exit 3 — three blocks live at mk_shutdown (its return value is the exit status) */
 #include "hazard.h"
 int main(void)
 {

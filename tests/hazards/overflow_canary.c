@@ -1,4 +1,4 @@
-/* expect: ML305 abort — one byte written past a block, found by mk_free */
+/* expect: ML605 abort — one byte written past a block, found by mk_free */
 #include "hazard.h"
 int main(void)
 {

@@ -1,4 +1,4 @@
-/* expect: ML305 abort — a heap block overflowed, found by mk_validate */
+/* expect: ML605 abort — a heap block overflowed, found by mk_validate */
 #include "hazard.h"
 int main(void)
 {

@@ -1,4 +1,4 @@
-/* expect: ML306 abort — a handle used after its block was freed */
+/* expect: ML606 abort — a handle used after its block was freed */
 #include "hazard.h"
 int main(void)
 {

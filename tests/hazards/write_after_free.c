@@ -1,4 +1,4 @@
-/* expect: ML304 abort — a pool block written after mk_free, found when handed out again */
+/* expect: ML604 abort — a pool block written after mk_free, found when handed out again */
 #include "hazard.h"
 int main(void)
 {

@@ -1,4 +1,4 @@
-/* expect: ML303 abort — mk_free_sized names another intent and size class */
+/* expect: ML603 abort — mk_free_sized names another intent and size class */
 #include "hazard.h"
 int main(void)
 {

@@ -1,4 +1,4 @@
-/* expect: ML303 abort — a shared buffer released through mk_free */
+/* expect: ML603 abort — a shared buffer released through mk_free */
 #include "hazard.h"
 int main(void)
 {

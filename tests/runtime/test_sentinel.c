@@ -106,7 +106,7 @@ static void test_canary_checked_on_free(void)
     p[25] = 0; /* the canary's second byte: random, never 0 */
     mk_free(p);
     CHECK_EQ(captured.count, 1);
-    CHECK(strcmp(captured.code, "ML305") == 0);
+    CHECK(strcmp(captured.code, "ML605") == 0);
     CHECK_EQ(captured.severity, MK_SEVERITY_ERROR);
     CHECK(captured.ptr == p);
     CHECK_EQ(captured.intent, MK_INTENT_PHYSICS);
@@ -125,7 +125,7 @@ static void test_canary_checked_by_validate(void)
     p[10] = 'x';
     CHECK_EQ(mk_validate(), MK_ECORRUPT);
     CHECK_EQ(captured.count, 1);
-    CHECK(strcmp(captured.code, "ML305") == 0);
+    CHECK(strcmp(captured.code, "ML605") == 0);
     p[10] = 0; /* repaired: the canary's first byte is 0 */
     CHECK_EQ(mk_validate(), MK_OK);
     mk_free(p);
@@ -139,7 +139,7 @@ static void test_double_free_skipped_when_continuing(void)
     mk_free(p);
     mk_free(p); /* reported, then ignored: the pool is not corrupted */
     CHECK_EQ(captured.count, 1);
-    CHECK(strcmp(captured.code, "ML301") == 0);
+    CHECK(strcmp(captured.code, "ML601") == 0);
     CHECK(strstr(captured.message, "double free") != NULL);
     void *a = mk_alloc(MK_INTENT_PHYSICS, 32);
     void *b = mk_alloc(MK_INTENT_PHYSICS, 32);
@@ -175,7 +175,7 @@ static void test_leak_audit(void)
     (void)shared;
     CHECK_EQ(mk_shutdown(), 3u);
     CHECK_EQ(captured.count, 3);
-    CHECK(strcmp(captured.code, "ML308") == 0);
+    CHECK(strcmp(captured.code, "ML608") == 0);
     CHECK_EQ(captured.severity, MK_SEVERITY_WARNING);
     CHECK(captured.ptr == pool); /* oldest first */
     CHECK_EQ(captured.line, pool_line);
@@ -222,7 +222,7 @@ static void error_set_to_continue(void)
 
 static void test_default_actions(void)
 {
-    EXPECT_DEATH(double_free_default(), "memkit: ML301 error: double free: mk_free of 0x");
+    EXPECT_DEATH(double_free_default(), "memkit: ML601 error: double free: mk_free of 0x");
     EXPECT_DEATH(double_free_default(), "(intent 'physics', 40 bytes, allocated at "); /* then the call site */
     EXPECT_DEATH(double_free_default(), "test_sentinel.c:");
     EXPECT_DEATH(warning_set_to_abort(), "memkit: ML102 warning: mk_end_frame without an open frame");

@@ -67,7 +67,7 @@ void *mk_handle_get(mk_handle_t handle);
 /* Whether the handle names a live block (false for MK_HANDLE_NULL, a handle
  * naming no table or slot, or a stale one). A query, not a use: it never
  * reports, in sentinel builds either, so "stop if it is gone" code can ask
- * before mk_handle_get (which reports ML306 for a stale handle there). The
+ * before mk_handle_get (which reports ML606 for a stale handle there). The
  * answer may change as soon as another thread frees the handle. O(1).
  * Thread-safe. */
 bool mk_handle_valid(mk_handle_t handle);

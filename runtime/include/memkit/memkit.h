@@ -99,7 +99,7 @@ mk_status_t mk__init_for(const mk_config_t *config, const char *caller_config_sh
  * must have exited first. Blocks still allocated are released with the tiers
  * (system-fallback blocks excepted: those must be freed before). Returns the
  * number of pool, heap and system-fallback blocks still live (leaked), in
- * every build; sentinel builds first report each one (ML308, with its intent,
+ * every build; sentinel builds first report each one (ML608, with its intent,
  * size and allocation site). */
 size_t mk_shutdown(void);
 

@@ -27,7 +27,7 @@ typedef enum mk_report_action {
 
 /* One report. Every pointer in it is valid only during the handler call. */
 typedef struct mk_report {
-    const char *code;       /* "ML301": stable, see docs/diagnostics.md */
+    const char *code;       /* "ML601": stable, see docs/diagnostics.md */
     mk_severity_t severity; /* fixed per code */
     const char *message;    /* one line, no code or severity, no newline */
     const char *file;       /* where the block concerned was allocated (else the call), or NULL */
@@ -43,7 +43,7 @@ typedef struct mk_report {
 typedef void (*mk_report_handler_t)(const mk_report_t *report, void *user);
 
 /* Installs `handler` (NULL restores the default, which prints
- *   memkit: ML301 error: double free of 0x… (intent 'physics', allocated at game.c:42)
+ *   memkit: ML601 error: double free of 0x… (intent 'physics', allocated at game.c:42)
  * to stderr and then applies the severity's action). Thread-safe; takes
  * effect for reports made after it returns. O(1). */
 void mk_set_report_handler(mk_report_handler_t handler, void *user);
