@@ -3,13 +3,8 @@
 
 #include <stddef.h>
 
-static uint32_t mk__popcount32(uint32_t x)
-{
-    uint32_t n = 0;
-    for (; x != 0u; x &= x - 1u)
-        n++;
-    return n;
-}
+#include "bits.h" /* runtime/src */
+
 
 int mk__gpu_memory_type(const uint32_t *type_flags, uint32_t type_count, uint32_t type_bits,
                         mk_gpu_memory_want_t want, uint32_t *cost)
@@ -20,7 +15,7 @@ int mk__gpu_memory_type(const uint32_t *type_flags, uint32_t type_count, uint32_
         uint32_t flags = type_flags[i];
         if ((type_bits & (1u << i)) == 0u || (flags & want.required) != want.required)
             continue;
-        uint32_t c = mk__popcount32(want.preferred & ~flags) + mk__popcount32(flags & want.not_preferred);
+        uint32_t c = mk__popcount64(want.preferred & ~flags) + mk__popcount64(flags & want.not_preferred);
         if (c < best_cost) { /* strictly: the lowest index wins a tie */
             best = (int)i;
             best_cost = c;

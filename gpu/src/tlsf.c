@@ -16,6 +16,8 @@
  */
 #include "suballoc.h"
 
+#include "bits.h" /* runtime/src */
+
 #include <stddef.h>
 
 #define NIL MK__GPU_TLSF_NIL
@@ -29,27 +31,6 @@ enum { NODE_SPARE = 0, NODE_FREE, NODE_USED };
 _Static_assert(FL_COUNT <= 64, "fl_map is 64 bits");
 _Static_assert(SL_COUNT <= 32, "sl_map entries are 32 bits");
 
-/* ---- bit scans ---------------------------------------------------------- */
-
-#ifdef __GNUC__
-static unsigned lowest_bit64(uint64_t x) { return (unsigned)__builtin_ctzll(x); }
-static unsigned highest_bit64(uint64_t x) { return 63u - (unsigned)__builtin_clzll(x); }
-#else
-static unsigned lowest_bit64(uint64_t x) {
-    unsigned n = 0;
-    while (!(x & 1u)) {
-        x >>= 1;
-        n++;
-    }
-    return n;
-}
-static unsigned highest_bit64(uint64_t x) {
-    unsigned n = 0;
-    while (x >>= 1)
-        n++;
-    return n;
-}
-#endif
 
 /* ---- size classes ------------------------------------------------------- */
 
@@ -59,7 +40,7 @@ static void mapping_insert(uint64_t size, unsigned *fl, unsigned *sl) {
         *fl = 0;
         *sl = (unsigned)size;
     } else {
-        unsigned top = highest_bit64(size);
+        unsigned top = mk__msb64(size);
         *sl = (unsigned)(size >> (top - SL_LOG2)) ^ (unsigned)SL_COUNT;
         *fl = top - (SL_LOG2 - 1);
     }
@@ -69,7 +50,7 @@ static void mapping_insert(uint64_t size, unsigned *fl, unsigned *sl) {
  * boundary (good fit). Callers keep size below 2^(MAX_LOG2 + 2): no wrap. */
 static void mapping_search(uint64_t size, unsigned *fl, unsigned *sl) {
     if (size >= SMALL_SIZE)
-        size += ((uint64_t)1 << (highest_bit64(size) - SL_LOG2)) - 1;
+        size += ((uint64_t)1 << (mk__msb64(size) - SL_LOG2)) - 1;
     mapping_insert(size, fl, sl);
 }
 
@@ -175,10 +156,10 @@ static uint32_t list_find_holding(const mk__gpu_tlsf_t *t, uint64_t size) {
         uint64_t fl_bits = t->fl_map & (~(uint64_t)0 << (fl + 1)); /* fl + 1 <= FL_COUNT < 64 */
         if (!fl_bits)
             return NIL;
-        fl = lowest_bit64(fl_bits);
+        fl = mk__ctz64(fl_bits);
         sl_bits = t->sl_map[fl];
     }
-    return t->heads[fl][lowest_bit64(sl_bits)];
+    return t->heads[fl][mk__ctz64(sl_bits)];
 }
 
 /* The head of the list `size` maps to, or NIL. */
@@ -192,8 +173,8 @@ static uint32_t list_head(const mk__gpu_tlsf_t *t, uint64_t size) {
 static uint32_t list_head_highest(const mk__gpu_tlsf_t *t) {
     if (!t->fl_map)
         return NIL;
-    unsigned fl = highest_bit64(t->fl_map);
-    return t->heads[fl][highest_bit64(t->sl_map[fl])];
+    unsigned fl = mk__msb64(t->fl_map);
+    return t->heads[fl][mk__msb64(t->sl_map[fl])];
 }
 
 /* ---- granularity -------------------------------------------------------- */
@@ -389,7 +370,7 @@ static bool lists_ok(const mk__gpu_tlsf_t *t, uint32_t free_ranges) {
         if (((t->fl_map >> fl) & 1u) != (t->sl_map[fl] != 0))
             return false;
         for (uint32_t sl_bits = t->sl_map[fl]; sl_bits; sl_bits &= sl_bits - 1) {
-            unsigned sl = lowest_bit64(sl_bits);
+            unsigned sl = mk__ctz64(sl_bits);
             uint32_t i = t->heads[fl][sl];
             if (i == NIL)
                 return false;

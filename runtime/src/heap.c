@@ -16,6 +16,7 @@
  * used, which lets alloc and resize split without merging again.
  */
 #include "heap.h"
+#include "bits.h"
 
 #if !defined(MK__HEAP_STANDALONE) && MKG_THREADS
 #include <stdatomic.h>
@@ -65,27 +66,6 @@ _Static_assert(MK__HEAP_MIN_REGION == MIN_BLOCK + HDR, "one block and the sentin
 _Static_assert(MK__HEAP_FL_COUNT <= 64, "fl_map is 64 bits");
 _Static_assert(MK__HEAP_SL_COUNT <= 32, "sl_map entries are 32 bits");
 
-/* ---- bit scans ---------------------------------------------------------- */
-
-#ifdef __GNUC__
-static unsigned lowest_bit64(uint64_t x) { return (unsigned)__builtin_ctzll(x); }
-static unsigned highest_bit64(uint64_t x) { return 63u - (unsigned)__builtin_clzll(x); }
-#else
-static unsigned lowest_bit64(uint64_t x) {
-    unsigned n = 0;
-    while (!(x & 1u)) {
-        x >>= 1;
-        n++;
-    }
-    return n;
-}
-static unsigned highest_bit64(uint64_t x) {
-    unsigned n = 0;
-    while (x >>= 1)
-        n++;
-    return n;
-}
-#endif
 
 /* ---- block accessors ---------------------------------------------------- */
 
@@ -122,7 +102,7 @@ static void mapping_insert(size_t size, unsigned *fl, unsigned *sl) {
         *fl = 0;
         *sl = (unsigned)(size >> MK__HEAP_ALIGN_LOG2);
     } else {
-        unsigned top = highest_bit64((uint64_t)size);
+        unsigned top = mk__msb64((uint64_t)size);
         *sl = (unsigned)(size >> (top - MK__HEAP_SL_LOG2)) ^ (unsigned)MK__HEAP_SL_COUNT;
         *fl = top - (FL_SHIFT - 1);
     }
@@ -132,7 +112,7 @@ static void mapping_insert(size_t size, unsigned *fl, unsigned *sl) {
  * boundary (good fit). Callers keep size below 2^(MAX_LOG2 + 1), so no wrap. */
 static void mapping_search(size_t size, unsigned *fl, unsigned *sl) {
     if (size >= SMALL_SIZE)
-        size += ((size_t)1 << (highest_bit64((uint64_t)size) - MK__HEAP_SL_LOG2)) - 1;
+        size += ((size_t)1 << (mk__msb64((uint64_t)size) - MK__HEAP_SL_LOG2)) - 1;
     mapping_insert(size, fl, sl);
 }
 
@@ -190,10 +170,10 @@ static block_t *list_find(const mk__heap_t *h, unsigned fl, unsigned sl) {
         uint64_t fl_bits = h->fl_map & (~(uint64_t)0 << (fl + 1));
         if (!fl_bits)
             return NULL;
-        fl = lowest_bit64(fl_bits);
+        fl = mk__ctz64(fl_bits);
         sl_bits = h->sl_map[fl];
     }
-    return h->heads[fl][lowest_bit64(sl_bits)];
+    return h->heads[fl][mk__ctz64(sl_bits)];
 }
 
 /* Cuts b (not in any list) to `keep` bytes and returns the remainder as a new,
@@ -402,8 +382,8 @@ bool mk__heap_owns(const mk__heap_t *h, const void *p) {
 size_t mk__heap_largest_free(const mk__heap_t *h) {
     if (!h->fl_map)
         return 0;
-    unsigned fl = highest_bit64(h->fl_map);
-    unsigned sl = highest_bit64(h->sl_map[fl]);
+    unsigned fl = mk__msb64(h->fl_map);
+    unsigned sl = mk__msb64(h->sl_map[fl]);
     return block_size(h->heads[fl][sl]) - HDR;
 }
 

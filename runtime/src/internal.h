@@ -12,6 +12,7 @@
 #include <memkit/memkit.h>
 
 #include "assertions.h"
+#include "bits.h"
 #include "heap.h"
 #include "prim/prim.h"
 
@@ -513,28 +514,5 @@ static inline size_t mk__frame_total_bytes(void)
 }
 
 static inline bool mk__is_pow2(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
-
-/* Bit scans of a non-zero word, and a population count. */
-#if defined(__GNUC__) || defined(__clang__)
-static inline unsigned mk__ctz64(uint64_t x) { return (unsigned)__builtin_ctzll(x); }
-static inline unsigned mk__popcount64(uint64_t x) { return (unsigned)__builtin_popcountll(x); }
-#else
-static inline unsigned mk__ctz64(uint64_t x)
-{
-    unsigned n = 0;
-    while ((x & 1u) == 0u) {
-        x >>= 1;
-        n++;
-    }
-    return n;
-}
-static inline unsigned mk__popcount64(uint64_t x)
-{
-    unsigned n = 0;
-    for (; x != 0u; x &= x - 1u)
-        n++;
-    return n;
-}
-#endif
 
 #endif /* MEMKIT_INTERNAL_H */

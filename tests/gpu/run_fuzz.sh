@@ -15,7 +15,7 @@ seconds=${1:-120}
 out="$root/${BUILD:-build}/gpu-fuzz"
 mkdir -p "$out/corpus" "$out/artifacts"
 srcs=("$root/tests/gpu/fuzz_suballoc.c" "$root/gpu/src/tlsf.c" "$root/gpu/src/linear_ring.c")
-flags=(-g -O1 -std=c11 -DMK__GPU_STANDALONE -I"$root/gpu/src")
+flags=(-g -O1 -std=c11 -DMK__GPU_STANDALONE -I"$root/gpu/src" -I"$root/runtime/src")
 
 "${CC:-cc}" "${flags[@]}" -DMK_FUZZ_REPLAY "${srcs[@]}" -o "$out/fuzz_suballoc_replay"
 if ! "${CLANG:-clang}" "${flags[@]}" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

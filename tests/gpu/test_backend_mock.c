@@ -6,37 +6,14 @@
  * call (an OOM loop), and the leak report.
  *
  * Build: cc -std=c11 -Igpu/src tests/gpu/test_backend_mock.c gpu/src/backend_mock.c gpu/src/memtype.c -pthread
- * A local harness: tests/runtime/check.h brings memkit.h and a generated config.
+ * The harness is tests/unit_check.h (no memkit.h, no generated config).
  * Exits non-zero when a check fails; the last line summarizes.
  */
 #include "backend_mock.h"
+#include "../unit_check.h"
 
 #include <stdio.h>
 #include <string.h>
-
-static unsigned long g_passed, g_failed;
-
-#define CHECK(expr)                                                                                                \
-    do {                                                                                                           \
-        if (expr)                                                                                                  \
-            g_passed++;                                                                                            \
-        else {                                                                                                     \
-            g_failed++;                                                                                            \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #expr);                               \
-        }                                                                                                          \
-    } while (0)
-
-#define CHECK_EQ(a, b)                                                                                             \
-    do {                                                                                                           \
-        unsigned long long check_a_ = (unsigned long long)(a), check_b_ = (unsigned long long)(b);                 \
-        if (check_a_ == check_b_)                                                                                  \
-            g_passed++;                                                                                            \
-        else {                                                                                                     \
-            g_failed++;                                                                                            \
-            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%llu != %llu)\n", __FILE__, __LINE__, #a, #b,          \
-                    check_a_, check_b_);                                                                           \
-        }                                                                                                          \
-    } while (0)
 
 /* A misuse must have been reported, and the message must say what. */
 #define CHECK_MISUSE(m, before, text)                                                                              \
@@ -679,6 +656,5 @@ int main(void)
     test_injected_failures();
     test_oom_loop();
     test_leak_report();
-    printf("test_backend_mock: %lu passed, %lu failed\n", g_passed, g_failed);
-    return g_failed == 0u ? 0 : 1;
+    return unit_check_finish("test_backend_mock");
 }

@@ -3,37 +3,14 @@
  * node exhaustion and failure atomicity; the linear heap; the staging ring.
  *
  * Build: cc -std=c11 -DMK__GPU_STANDALONE -Igpu/src tests/gpu/test_suballoc.c gpu/src/tlsf.c gpu/src/linear_ring.c
- * A local harness: tests/runtime/check.h brings memkit.h and a generated config.
+ * The harness is tests/unit_check.h (no memkit.h, no generated config).
  * Exits non-zero when a check fails; the last line summarizes.
  */
 #include "suballoc.h"
+#include "../unit_check.h"
 
 #include <stdio.h>
 #include <string.h>
-
-static unsigned long g_passed, g_failed;
-
-#define CHECK(expr)                                                                                                \
-    do {                                                                                                           \
-        if (expr)                                                                                                  \
-            g_passed++;                                                                                            \
-        else {                                                                                                     \
-            g_failed++;                                                                                            \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #expr);                               \
-        }                                                                                                          \
-    } while (0)
-
-#define CHECK_EQ(a, b)                                                                                             \
-    do {                                                                                                           \
-        unsigned long long check_a_ = (unsigned long long)(a), check_b_ = (unsigned long long)(b);                 \
-        if (check_a_ == check_b_)                                                                                  \
-            g_passed++;                                                                                            \
-        else {                                                                                                     \
-            g_failed++;                                                                                            \
-            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%llu != %llu)\n", __FILE__, __LINE__, #a, #b,          \
-                    check_a_, check_b_);                                                                           \
-        }                                                                                                          \
-    } while (0)
 
 #define NODES 256
 static mk__gpu_tlsf_node_t g_nodes[NODES];
@@ -565,6 +542,5 @@ int main(void) {
     test_linear();
     test_ring();
     test_ring_frames();
-    printf("test_suballoc: %lu checks passed, %lu failed\n", g_passed, g_failed);
-    return g_failed ? 1 : 0;
+    return unit_check_finish("test_suballoc");
 }

@@ -4,22 +4,11 @@
  * Exits non-zero when a check fails; the last line summarizes.
  */
 #include "heap.h"
+#include "../unit_check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static unsigned long g_passed, g_failed;
-
-#define CHECK(expr)                                                            \
-    do {                                                                       \
-        if (expr)                                                              \
-            g_passed++;                                                        \
-        else {                                                                 \
-            g_failed++;                                                        \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #expr); \
-        }                                                                      \
-    } while (0)
 
 #define REGION_BYTES ((size_t)32 << 20)
 #define HDR ((size_t)16)
@@ -578,6 +567,5 @@ int main(void) {
     test_churn_tight();
     test_check_detects();
     free(g_region);
-    printf("heap: %lu passed, %lu failed\n", g_passed, g_failed);
-    return g_failed ? 1 : 0;
+    return unit_check_finish("heap");
 }
