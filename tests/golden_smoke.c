@@ -1,7 +1,8 @@
 /* golden_smoke.c — linked with the runtime and each golden case's generated
  * sources by compile_golden.sh: every config must not only compile but run.
  * Allocates and frees on every intent, across two frames: through mk_alloc,
- * or for async intents through each async pool and task arena. */
+ * or for async intents through each async pool and task arena; checks the GPU
+ * tables' shape. */
 #include <memkit/async.h>
 
 #include <stdio.h>
@@ -40,13 +41,35 @@ static int async_round(void)
     return failures;
 }
 
+/* The GPU tables, which no runtime reads yet: present exactly when declared, and
+ * each GPU intent names a heap that is not the staging ring, with some usage. */
+static int gpu_tables(void)
+{
+    int failures = 0;
+    if ((mkg_config.gpu_heaps == NULL) != (count(MKG_GPU_HEAP_COUNT) == 0) ||
+        (mkg_config.gpu_intents == NULL) != (count(MKG_GPU_INTENT_COUNT) == 0) ||
+        mkg_config.gpu_frames_in_flight != MKG_GPU_FRAMES_IN_FLIGHT) {
+        fprintf(stderr, "gpu: mkg_config does not match the generated macros\n");
+        failures++;
+    }
+    for (unsigned i = 0; i < count(MKG_GPU_INTENT_COUNT); i++) {
+        const mk_gpu_intent_layout_t *g = &mkg_config.gpu_intents[i];
+        if (g->heap >= count(MKG_GPU_HEAP_COUNT) || mkg_config.gpu_heaps[g->heap].kind == MK_GPU_HEAP_KIND_RING ||
+            g->usage == 0) {
+            fprintf(stderr, "gpu intent %u: bad heap or usage\n", i);
+            failures++;
+        }
+    }
+    return failures;
+}
+
 int main(void)
 {
     if (mk_init(&mkg_config) != MK_OK) {
         fprintf(stderr, "mk_init failed\n");
         return 1;
     }
-    int failures = 0;
+    int failures = gpu_tables();
     for (int frame = 0; frame < 2; frame++) {
         mk_begin_frame();
         for (unsigned i = 0; i < MKG_INTENT_COUNT; i++) {

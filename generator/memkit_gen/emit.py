@@ -50,6 +50,11 @@ def c_unsigned(n: int) -> str:
     return f"{n}u" if n <= 0xFFFFFFFF else f"{n}ull"
 
 
+def c_hex(n: int) -> str:
+    """A flags value as a 32-bit unsigned hex literal: 9 -> '0x9u'."""
+    return f"0x{n:x}u"
+
+
 def c_const(name: str, prefix: str) -> str:
     """'heap' | c_const('MK_TIER') -> 'MK_TIER_HEAP'."""
     return f"{prefix}_{name.upper()}"
@@ -96,7 +101,7 @@ def make_environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         autoescape=False,
     )
-    env.filters.update(c_unsigned=c_unsigned, c_const=c_const, c_flags=c_flags, c_string=c_string,
+    env.filters.update(c_unsigned=c_unsigned, c_hex=c_hex, c_const=c_const, c_flags=c_flags, c_string=c_string,
                        c_comment=c_comment, c_array=c_array)
     return env
 

@@ -5,7 +5,8 @@
 multiples, pool shapes, intent routing, budgets), and returns a frozen
 ``Model`` holding every number the generated C needs (routes, size classes,
 span tables, handle tables, scratch and deferred-free limits, async pools,
-channels and task arenas, static footprint). Templates only print what is here.
+channels and task arenas, GPU heaps' memory property flags and GPU intents'
+buffer usage flags, static footprint). Templates only print what is here.
 """
 import copy
 from dataclasses import dataclass
@@ -13,8 +14,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from .config import KeyPath, Places, Source, canonical_json
 from .diagnostics import Diagnostics, choice_hint, did_you_mean
-from .schema import (GIB, INVALID, MAX_SIZE, MIB, SCHEMA, SECTIONS, TABLE_NOUNS, article, check, fmt_size,
-                     section_path)
+from .schema import (GIB, GPU_USAGES, INVALID, MAX_GPU_BLOCKS, MAX_SIZE, MIB, SCHEMA, SECTIONS, TABLE_NOUNS,
+                     article, check, fmt_size, section_path)
 
 MAX_CLASS_SIZE = 1 * MIB
 MAX_CLASSES = 255           # global class indices fit a uint8_t
@@ -31,6 +32,22 @@ ML_UNUSED_POOL = "ML505"    # a pool that no intent uses
 ML_BUDGET_SUM = "ML506"     # intent budgets add up to more than [budget] total
 ML_THREAD_CACHE = "ML507"   # thread caches can park half or more of a pool class's blocks
 ML_UNSERVED_ASYNC = "ML508" # an async intent that no async pool or task arena names
+ML_UNUSED_GPU_HEAP = "ML509"  # a gpu heap, other than a staging ring, that no gpu intent names
+MAX_GPU_HEAPS = 255         # a gpu intent keeps its heap index in 8 bits
+MAX_GPU_INTENTS = 255
+# VkMemoryPropertyFlagBits, by value (gpu/src/memtype.h, MK_GPU_MEMORY_*).
+GPU_DEVICE_LOCAL, GPU_HOST_VISIBLE, GPU_HOST_COHERENT, GPU_HOST_CACHED = 0x1, 0x2, 0x4, 0x8
+# [gpu.heap] memory -> (required, preferred, not preferred) property flags; the runtime picks the
+# memory type of least cost: preferred flags missing + not-preferred flags present (VMA's choice).
+GPU_MEMORY_FLAGS = {
+    "device_local": (0, GPU_DEVICE_LOCAL, GPU_HOST_VISIBLE),
+    "upload": (GPU_HOST_VISIBLE, GPU_HOST_COHERENT, GPU_HOST_CACHED | GPU_DEVICE_LOCAL),
+    "readback": (GPU_HOST_VISIBLE, GPU_HOST_CACHED, GPU_DEVICE_LOCAL),
+    "unified": (GPU_HOST_VISIBLE, GPU_DEVICE_LOCAL | GPU_HOST_COHERENT, 0),
+}
+# A staging ring is written by the CPU and read by the GPU's copies.
+GPU_RING_MEMORIES = ("upload", "unified")
+DEFAULT_GPU_MAX_BLOCKS = 64  # [gpu.heap] max_blocks without a budget to size it
 # MK_ROUTE_* flags in bit order: (C name, value).
 ROUTE_FLAGS = (("MK_ROUTE_ZERO_ON_FREE", 0x01), ("MK_ROUTE_BUDGETED", 0x02),
                ("MK_ROUTE_PLAIN_REFCOUNT", 0x04), ("MK_ROUTE_OVERSIZE_HEAP", 0x08))
@@ -229,6 +246,37 @@ class AsyncArena:
 
 
 @dataclass(frozen=True)
+class GpuHeap:
+    """A [gpu.heap.NAME]: blocks of device memory of one memory type, sub-allocated by kind."""
+    name: str
+    index: int
+    memory: str               # device_local | upload | readback | unified
+    kind: str                 # tlsf | linear | ring
+    block: int                # bytes per device memory allocation
+    min_blocks: int           # allocated by init and kept
+    max_blocks: int
+    budget: int               # 0: no budget of its own
+    required: int             # memory property flags (GPU_MEMORY_FLAGS)
+    preferred: int
+    not_preferred: int
+    mapped: bool              # host-visible: its blocks are mapped persistently
+    intents: Tuple[str, ...]  # gpu intents whose buffers live here
+
+
+@dataclass(frozen=True)
+class GpuIntent:
+    """A [gpu.intent.NAME]: buffers of one usage in one heap, with a budget and a policy."""
+    name: str
+    index: int
+    heap: str
+    heap_index: int
+    usage: Tuple[str, ...]    # sorted by flag value
+    usage_flags: int          # VkBufferUsageFlags: the usage list folded
+    budget: int               # 0: no budget of its own
+    on_exhausted: str         # fail | callback | panic
+
+
+@dataclass(frozen=True)
 class Model:
     schema: int
     threads: bool
@@ -245,6 +293,10 @@ class Model:
     async_pools: Tuple[AsyncPool, ...]
     async_channels: Tuple[AsyncChannel, ...]
     async_arenas: Tuple[AsyncArena, ...]
+    gpu_heaps: Tuple[GpuHeap, ...]
+    gpu_intents: Tuple[GpuIntent, ...]
+    gpu_frames_in_flight: int  # [gpu] frames_in_flight, by default [memkit]'s
+    gpu_budget: int           # [gpu] budget; 0: none
     scratch: Optional[Scratch]
     deferred: Deferred
     sentinel: bool            # [debug] sentinel: the hardened debug runtime
@@ -486,6 +538,7 @@ class _Builder:
         scratch = self.scratch(c.get("scratch"), intents)
         deferred = c.get("deferred", {})
         async_tables = self.async_tables(intents, align if align_ok else None)
+        gpu = self.gpu(frames)
 
         # Warnings about declared but unused memory.
         used_pools = {r[2] for r in routes_in if r[1] == "pool"}
@@ -509,7 +562,7 @@ class _Builder:
         return dict(threads=threads, max_threads=max_threads, frames=frames, align=align,
                     frame=frame if frame_ok else None, heap=heap if heap_ok else None, pools=pools,
                     shapes=shapes, routes=routes_in, total=total, handles=handles, scratch=scratch,
-                    async_tables=async_tables,
+                    async_tables=async_tables, gpu=gpu,
                     deferred=Deferred(self.get(deferred, "deferred", "capacity"),
                                       self.get(deferred, "deferred", "max_frames")),
                     sentinel=sentinel, prefix=mk.get("prefix", ""))
@@ -678,6 +731,108 @@ class _Builder:
                     out[kind].append((name, {key: self.get(t, section, key) for key in keys}))
         return out
 
+    def gpu(self, frames: Any) -> Dict[str, Any]:
+        """[gpu], and every well-formed [gpu.heap.NAME] and [gpu.intent.NAME] with its defaults."""
+        g = self.c.get("gpu", {})
+        heaps, intents = self.c.get("gpu.heap", {}), self.c.get("gpu.intent", {})
+        total = g.get("budget", 0)
+        total = 0 if total is INVALID else total
+        for section, tables, limit in (("gpu.heap", heaps, MAX_GPU_HEAPS), ("gpu.intent", intents, MAX_GPU_INTENTS)):
+            if len(tables) > limit:
+                self.err(section_path(section), f"too many {TABLE_NOUNS[section]}s: {len(tables)}, the limit is {limit}")
+        heaps_out: Dict[str, Dict[str, Any]] = {}
+        kept = 0  # bytes of the blocks that init allocates and keeps
+        for name in sorted(heaps):
+            t, path, ctx = heaps[name], ("gpu", "heap", name), f"gpu heap '{name}'"
+            if not self.require(path, ctx, t, "gpu.heap"):
+                continue
+            h = {key: self.get(t, "gpu.heap", key) for key in SECTIONS["gpu.heap"][1]}
+            h["budget"] = h["budget"] or 0
+            ok = True
+            if h["kind"] == "ring" and h["memory"] not in GPU_RING_MEMORIES:
+                self.err(path + ("kind",), f"{ctx}: kind = \"ring\" needs memory the CPU writes, not memory = "
+                         f"\"{h['memory']}\"", "a staging ring is written by the CPU and read by the GPU's copies: "
+                         "set memory = \"upload\" (\"unified\" on a UMA GPU); downloads land in a readback heap of "
+                         "kind \"tlsf\" or \"linear\"", value=True)
+                ok = False
+            if total and h["budget"] > total:
+                self.err(path + ("budget",), f"{ctx}: budget {fmt_size(h['budget'])} exceeds [gpu] budget "
+                         f"{fmt_size(total)}", "lower the heap budget or raise [gpu] budget", value=True)
+                ok = False
+            if h["budget"] and h["min_blocks"] * h["block"] > h["budget"]:
+                self.err(path + ("min_blocks",), f"{ctx}: min_blocks x block is "
+                         f"{fmt_size(h['min_blocks'] * h['block'])}, more than its budget {fmt_size(h['budget'])}",
+                         "the blocks init allocates and keeps count against the budget: lower min_blocks or "
+                         "raise the budget", value=True)
+                ok = False
+            if "max_blocks" not in t:
+                cap = h["budget"] or total
+                h["max_blocks"] = max(h["min_blocks"], 1, min(MAX_GPU_BLOCKS, -(-cap // h["block"]))) if cap \
+                    else max(h["min_blocks"], DEFAULT_GPU_MAX_BLOCKS)
+            elif h["max_blocks"] < h["min_blocks"]:
+                self.err(path + ("max_blocks",), f"{ctx}: max_blocks {h['max_blocks']} is less than min_blocks "
+                         f"{h['min_blocks']}", f"raise max_blocks to at least {h['min_blocks']}, or lower min_blocks",
+                         value=True)
+                ok = False
+            kept += h["min_blocks"] * h["block"]
+            if ok:
+                heaps_out[name] = h
+        if total and kept > total:
+            self.err(("gpu", "budget"), f"[gpu]: the heaps' min_blocks x block add up to {fmt_size(kept)}, more "
+                     f"than budget {fmt_size(total)}", "init allocates those blocks and keeps them: lower min_blocks "
+                     "or raise [gpu] budget", value=True)
+        heap_budgets = sum(h["budget"] for h in heaps_out.values())
+        if total and heap_budgets > total:
+            self.warn(ML_BUDGET_SUM, ("gpu", "budget"), f"[gpu]: heap budgets add up to {fmt_size(heap_budgets)}, "
+                      f"more than budget {fmt_size(total)}", "the heaps cannot all reach their budgets at once",
+                      value=True)
+
+        intents_out: Dict[str, Dict[str, Any]] = {}
+        for name in sorted(intents):
+            t, path, ctx = intents[name], ("gpu", "intent", name), f"gpu intent '{name}'"
+            ok = self.require(path, ctx, t, "gpu.intent")
+            heap = t.get("heap")
+            if isinstance(heap, str) and heap not in heaps:
+                self.err(path + ("heap",), f"{ctx}: unknown gpu heap '{heap}'",
+                         choice_hint(heap, sorted(heaps), "declared gpu heaps"), value=True)
+                continue
+            if isinstance(heap, str) and heaps[heap].get("kind") == "ring":
+                usable = [n for n in sorted(heaps) if heaps[n].get("kind") != "ring"]
+                self.err(path + ("heap",), f"{ctx}: heap '{heap}' has kind = \"ring\", which serves staging, not "
+                         "buffers", "uploads pass through the staging ring on their way to a buffer: put the intent's "
+                         "buffers in a tlsf or linear heap" + (": " + ", ".join(f"'{n}'" for n in usable) if usable
+                                                               else ", e.g. one with memory = \"device_local\""),
+                         value=True)
+                continue
+            if not ok or heap not in heaps_out:
+                continue
+            budget, limit = t.get("budget", 0), heaps_out[heap]["budget"]
+            if budget and limit and budget > limit:
+                self.err(path + ("budget",), f"{ctx}: budget {fmt_size(budget)} exceeds heap '{heap}' budget "
+                         f"{fmt_size(limit)}", "lower the intent budget or raise the heap's", value=True)
+                continue
+            if budget and total and budget > total:
+                self.err(path + ("budget",), f"{ctx}: budget {fmt_size(budget)} exceeds [gpu] budget "
+                         f"{fmt_size(total)}", "lower the intent budget or raise [gpu] budget", value=True)
+                continue
+            intents_out[name] = {key: self.get(t, "gpu.intent", key) for key in SECTIONS["gpu.intent"][1]}
+            intents_out[name]["budget"] = budget
+        for heap in sorted(heaps_out):
+            limit = heaps_out[heap]["budget"]
+            charged = sum(i["budget"] for i in intents_out.values() if i["heap"] == heap)
+            if limit and charged > limit:
+                self.warn(ML_BUDGET_SUM, ("gpu", "heap", heap, "budget"), f"gpu heap '{heap}': intent budgets add "
+                          f"up to {fmt_size(charged)}, more than its budget {fmt_size(limit)}",
+                          "the intents cannot all reach their budgets at once", value=True)
+
+        named = {t.get("heap") for t in intents.values()}
+        for name in sorted(heaps_out):
+            if name not in named and heaps_out[name]["kind"] != "ring":
+                self.warn(ML_UNUSED_GPU_HEAP, ("gpu", "heap", name), f"gpu heap '{name}' is not used by any gpu "
+                          "intent", f"name it in a gpu intent with heap = \"{name}\", or remove it")
+        gpu_frames = g.get("frames_in_flight", frames)
+        return dict(frames=gpu_frames, budget=total, heaps=heaps_out, intents=intents_out)
+
     def timeout_fits(self, path: KeyPath, ctx: str, t: Dict[str, Any], section: str) -> bool:
         """A timeout is given exactly when backpressure = "timeout"; else False after an error."""
         backpressure = self.get(t, section, "backpressure")
@@ -791,6 +946,23 @@ def _finish(parts: Dict[str, Any], platform: str, normalized: str) -> Model:
                                     t["storage"], t["prefault"], len(async_pools) + i)
                          for i, (name, t) in enumerate(tables["arena"]))
 
+    gpu = parts["gpu"]
+    heap_names = sorted(gpu["heaps"])
+    gpu_intents = []
+    for i, name in enumerate(sorted(gpu["intents"])):
+        t = gpu["intents"][name]
+        usage = tuple(sorted(t["usage"], key=GPU_USAGES.__getitem__))
+        gpu_intents.append(GpuIntent(name, i, t["heap"], heap_names.index(t["heap"]), usage,
+                                     sum(GPU_USAGES[u] for u in usage), t["budget"], t["on_exhausted"]))
+    gpu_heaps = []
+    for i, name in enumerate(heap_names):
+        h = gpu["heaps"][name]
+        required, preferred, not_preferred = GPU_MEMORY_FLAGS[h["memory"]]
+        gpu_heaps.append(GpuHeap(name, i, h["memory"], h["kind"], h["block"], h["min_blocks"], h["max_blocks"],
+                                 h["budget"], required, preferred, not_preferred,
+                                 bool(required & GPU_HOST_VISIBLE),
+                                 tuple(g.name for g in gpu_intents if g.heap == name)))
+
     frame = heap = None
     if parts["frame"] is not None:
         f = parts["frame"]
@@ -808,7 +980,8 @@ def _finish(parts: Dict[str, Any], platform: str, normalized: str) -> Model:
               for x in group)
     return Model(SCHEMA, threads, max_threads, frames, align, ceil_log2(align), frame, heap, tuple(pools),
                  tuple(c for p in pools for c in p.classes), tuple(routes), handle_tables, async_pools,
-                 async_channels, async_arenas, scratch,
+                 async_channels, async_arenas, tuple(gpu_heaps), tuple(gpu_intents), gpu["frames"], gpu["budget"],
+                 scratch,
                  parts["deferred"], parts["sentinel"], parts["prefix"] + "_" if parts["prefix"] else "",
                  parts["total"], static, platform, normalized)
 

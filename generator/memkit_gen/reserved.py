@@ -1,6 +1,6 @@
 """Names a config may not give its tables: the runtime already uses them.
 
-Every [intent.NAME], [pool.NAME], [handles.NAME] and [async.pool|channel|arena.NAME]
+Every [intent.NAME], [pool.NAME], [handles.NAME], [async.pool|channel|arena.NAME] and [gpu.heap|intent.NAME]
 becomes C identifiers of a family that templates/ spell (``FAMILIES``): intent ``physics`` is the enum
 constant ``MK_INTENT_PHYSICS``, pool ``small`` is ``MK_POOL_SMALL`` and the
 arrays ``mkg_pool_small_*``. When the runtime's own headers or sources already
@@ -40,14 +40,20 @@ FAMILIES: Tuple[Tuple[str, str, str], ...] = (
     ("async.arena", "MK_ASYNC_ARENA_", ""),
     ("async.arena", "mkg_async_arena_", "_storage"),
     ("async.arena", "mkg_async_arena_", "_free_stack"),
+    ("gpu.heap", "MK_GPU_HEAP_", ""),
+    ("gpu.intent", "MK_GPU_INTENT_", ""),
 )
 
 # Every runtime identifier that falls in a family -> "where: what", where being a header
-# under runtime/include/ or async/include/ (memkit/x.h), or under runtime/ or async/ (src/x.h).
+# under runtime/include/ or async/include/ (memkit/x.h), or under runtime/, async/ or gpu/ (src/x.h).
 RUNTIME_NAMES: Dict[str, str] = {
     "MK_INTENT_SCOPE": "memkit/lifecycle.h: the scope macro that pushes an intent",
     "MK_INTENT_STACK_DEPTH": "memkit/fastpath.h: how deep mk_intent_push may nest",
     "MK_POOL_SHARED": "memkit/config.h: the owner of a pool that several intents share",
+    "MK_GPU_HEAP_KIND_TLSF": "memkit/config.h: a GPU heap's kind, general sub-allocation",
+    "MK_GPU_HEAP_KIND_LINEAR": "memkit/config.h: a GPU heap's kind, per-frame linear",
+    "MK_GPU_HEAP_KIND_RING": "memkit/config.h: a GPU heap's kind, the staging ring",
+    "MK_GPU_HEAP_DEVICE_LOCAL": "src/backend.h: the Vulkan memory heap flag VK_MEMORY_HEAP_DEVICE_LOCAL_BIT",
 }
 
 

@@ -8,6 +8,9 @@ out-of-range numbers and bad names are reported here. ``[async]`` is a group:
 its ``[async.pool.NAME]``, ``[async.channel.NAME]`` and ``[async.arena.NAME]``
 tables are checked as the named sections "async.pool", "async.channel" and
 "async.arena", at key paths such as ``("async", "pool", NAME, "block")``.
+``[gpu]`` is a section with keys of its own that is a group too: its
+``[gpu.heap.NAME]`` and ``[gpu.intent.NAME]`` tables are the named sections
+"gpu.heap" and "gpu.intent".
 What it hands on holds checked values, or ``INVALID`` where a value was
 reported; checks that relate one key to another live in model.py.
 """
@@ -32,13 +35,18 @@ PREFIX_HINT = ("a prefix is 1 to 24 lowercase letters, digits and '_', starting 
                "e.g. prefix = \"audio\"")
 
 TIERS = ("frame", "pool", "heap", "async")
-LATER_TIERS = ("gpu",)
 POLICIES = ("fail", "fallback", "callback", "panic")
 OVERFLOWS = ("fail", "heap", "panic")
 OVERSIZES = ("fail", "heap")
 STORAGES = ("static", "reserve")
 FALLBACKS = ("system", "none")
-LATER_SECTIONS = ("gpu",)
+GPU_MEMORIES = ("device_local", "upload", "readback", "unified")
+GPU_HEAP_KINDS = ("tlsf", "linear", "ring")
+# [gpu.intent.NAME] usage -> VkBufferUsageFlagBits, by value (the model folds the list).
+GPU_USAGES = {"transfer_src": 0x1, "transfer_dst": 0x2, "uniform": 0x10, "storage": 0x20, "index": 0x40,
+              "vertex": 0x80, "indirect": 0x100}
+GPU_POLICIES = ("fail", "callback", "panic")
+MAX_GPU_BLOCKS = 4096       # blocks per GPU heap: 4096 is a common maxMemoryAllocationCount
 REFCOUNTS = ("atomic", "plain")
 BACKPRESSURES = ("wait", "fail", "timeout", "evict")
 MAX_HANDLE_CAPACITY = 1 << 24
@@ -66,7 +74,8 @@ INVALID = _Invalid()
 @dataclass(frozen=True)
 class Key:
     """One TOML key: its type, default and the checks that need no other key."""
-    kind: str                     # int | bool | size | duration | enum | name | int_list | schema | alignment | prefix
+    kind: str                     # int | bool | size | duration | enum | enum_list | name | int_list | schema
+                                  # | alignment | prefix
     default: Any = None
     required: bool = False
     lo: Optional[int] = None
@@ -120,9 +129,9 @@ SECTIONS: Dict[str, Tuple[bool, Dict[str, Key]]] = {  # name -> (named tables?, 
     "intent": (True, {
         "tier": Key("enum", required=True, choices=TIERS,
                     missing_hint="add tier = \"frame\", \"pool\", \"heap\" or \"async\"",
-                    refused=tuple((t, f"\"{t}\" is not supported by schema 1 yet",
-                                   f"the {t} tier comes with a later schema version; use 'frame', 'pool', 'heap' "
-                                   "or 'async' for now") for t in LATER_TIERS)),
+                    refused=(("gpu", "cannot be \"gpu\"",
+                              "GPU buffers have intents of their own: declare [gpu.intent.NAME] with a heap and a "
+                              "usage list; an [intent.NAME] is CPU memory ('frame', 'pool', 'heap' or 'async')"),)),
         "pool": Key("name"),
         "budget": Key("size", lo=1),
         "on_exhausted": Key("enum", "fail", choices=POLICIES),
@@ -178,12 +187,43 @@ SECTIONS: Dict[str, Tuple[bool, Dict[str, Key]]] = {  # name -> (named tables?, 
         "storage": STORAGE_KEY,
         "prefault": PREFAULT_KEY,
     }),
+    # [gpu] has keys of its own and holds the group of [gpu.heap.NAME] and [gpu.intent.NAME].
+    "gpu": (False, {
+        "frames_in_flight": Key("int", lo=1, hi=8),     # default: [memkit] frames_in_flight
+        "budget": Key("size", lo=1),
+    }),
+    "gpu.heap": (True, {
+        "memory": Key("enum", required=True, choices=GPU_MEMORIES,
+                      missing_hint="add memory = \"device_local\", \"upload\", \"readback\" or \"unified\""),
+        "block": Key("size", required=True, lo=64 * KIB, hi=4 * GIB,
+                     missing_hint="add block = \"64 MiB\" (bytes per device memory allocation)"),
+        "min_blocks": Key("int", 0, lo=0, hi=MAX_GPU_BLOCKS),
+        "max_blocks": Key("int", lo=1, hi=MAX_GPU_BLOCKS),   # default: enough for the budget, else 64
+        "kind": Key("enum", "tlsf", choices=GPU_HEAP_KINDS),
+        "budget": Key("size", lo=1),
+    }),
+    "gpu.intent": (True, {
+        "heap": Key("name", required=True, missing_hint="add heap = \"NAME\" (a [gpu.heap.NAME] its buffers live in)"),
+        "usage": Key("enum_list", required=True, choices=tuple(GPU_USAGES),
+                     missing_hint="add usage = [\"vertex\", \"transfer_dst\"] (what its buffers are bound as)"),
+        "budget": Key("size", lo=1),
+        "on_exhausted": Key("enum", "fail", choices=GPU_POLICIES, refused=(
+            ("fallback", "cannot be \"fallback\"",
+             "a GPU buffer has no tier to fall back to: memkit never moves it to another heap; choose 'fail', "
+             "'callback' or 'panic'"),)),
+    }),
 }
 # How messages name one table of a named section.
 TABLE_NOUNS = {"pool": "pool", "intent": "intent", "handles": "handle table",
-               "async.pool": "async pool", "async.channel": "channel", "async.arena": "task arena"}
+               "async.pool": "async pool", "async.channel": "channel", "async.arena": "task arena",
+               "gpu.heap": "gpu heap", "gpu.intent": "gpu intent"}
 # Top-level sections: "async" stands for its group.
 TOP_SECTIONS = sorted({s.split(".")[0] for s in SECTIONS})
+
+
+def group_members(group: str) -> List[str]:
+    """The sections of a group: "async" -> ["arena", "channel", "pool"]; [] for a plain section."""
+    return sorted(s.split(".", 1)[1] for s in SECTIONS if s.startswith(group + "."))
 
 
 def section_path(section: str) -> KeyPath:
@@ -312,13 +352,10 @@ class _DocumentChecker:
 
     def document(self, data: Dict[str, Any]) -> Dict[str, Any]:
         clean: Dict[str, Any] = {}
-        known = sorted(TOP_SECTIONS + list(LATER_SECTIONS) + ([] if self.prefix else ["platform"]))
+        known = sorted(TOP_SECTIONS + ([] if self.prefix else ["platform"]))
         for section in sorted(data):
             value = data[section]
-            if section in LATER_SECTIONS:
-                self.err((section,), f"[{section}] sections are not supported by schema 1 yet",
-                         f"{section} support comes with a later schema version; remove the section for now")
-            elif section == "platform" and not self.prefix:
+            if section == "platform" and not self.prefix:
                 continue  # overlays are checked on their own
             elif section not in TOP_SECTIONS:
                 if not isinstance(value, dict):
@@ -334,6 +371,13 @@ class _DocumentChecker:
                 self.err((section,), f"[{section}] must be a table, not {type_name(value)}", value=True)
             elif section not in SECTIONS:
                 self.group(section, value, clean)
+            elif group_members(section):
+                # [gpu]: its own keys, and tables that are sections of its group ([gpu.heap.NAME])
+                keys = SECTIONS[section][1]
+                tables = {k: v for k, v in value.items()
+                          if k not in keys and (isinstance(v, dict) or k in group_members(section))}
+                self.section(section, {k: v for k, v in value.items() if k not in tables}, clean)
+                self.group(section, tables, clean)
             else:
                 self.section(section, value, clean)
         return clean
@@ -347,7 +391,7 @@ class _DocumentChecker:
 
     def group(self, group: str, tables: Dict[str, Any], clean: Dict[str, Any]) -> None:
         """A group such as [async]: it holds sections ([async.pool] ...), never keys of its own."""
-        members = sorted(s.split(".", 1)[1] for s in SECTIONS if s.startswith(group + "."))
+        members = group_members(group)
         for member in sorted(tables):
             value = tables[member]
             section = f"{group}.{member}"
@@ -471,6 +515,24 @@ class _DocumentChecker:
                 elif item < spec.lo:
                     bad(f"entry {item} must be at least {spec.lo}", where=path + (i,))
                     ok = False
+            return list(value) if ok else INVALID
+        if kind == "enum_list":
+            if not isinstance(value, list):
+                return bad(f"must be an array of strings, not {type_name(value)}", choice_hint("", spec.choices))
+            if not value:
+                return bad("must not be empty", choice_hint("", spec.choices))
+            ok = True
+            for i, item in enumerate(value):
+                if not isinstance(item, str):
+                    bad(f"entry {item!r} must be a string, not {type_name(item)}", choice_hint("", spec.choices),
+                        where=path + (i,))
+                elif item not in spec.choices:
+                    bad(f"has an unknown value '{item}'", choice_hint(item, spec.choices), where=path + (i,))
+                elif item in value[:i]:
+                    bad(f"lists '{item}' twice", f"remove the second '{item}'", where=path + (i,))
+                else:
+                    continue
+                ok = False
             return list(value) if ok else INVALID
         raise AssertionError(f"unknown key kind {kind}")
 

@@ -50,7 +50,7 @@ from unittest import mock
 
 from . import support
 from memkit_gen import cli, model
-from memkit_gen.schema import LATER_SECTIONS, SECTIONS, fmt_size
+from memkit_gen.schema import SECTIONS, fmt_size
 
 SEED = int(os.environ.get("MEMKIT_FUZZ_SEED", "1"))
 CASES = int(os.environ.get("MEMKIT_FUZZ_CASES", "3000"))
@@ -92,7 +92,7 @@ ALL_KEYS = sorted({k for _, keys in SECTIONS.values() for k in keys})
 NAMES = ["a", "b", "small", "large", "physics", "assets", "ui", "x1", "shared", "Bad", "9lives",
          "with-dash", "\"quoted name\"", "\"a.b\"", "\"\"", "\"line\\nbreak\"", "\"\\u00e9t\\u00e9\"",
          "handheld", "p"]
-SECTION_NAMES = sorted(list(SECTIONS) + list(LATER_SECTIONS) + ["platform", "memkitt", "intents", "Frame"])
+SECTION_NAMES = sorted(list(SECTIONS) + ["platform", "memkitt", "intents", "Frame", "gpu.heaps"])
 
 
 def random_string(rng):
@@ -274,6 +274,9 @@ def plausible(rng, key, spec, names):
         else:
             out = [rng.choice((1, 2, 7, 64, 1000, 100000)) for _ in range(rng.choice((1, 2, 3, 4)))]
         return "[" + ", ".join(map(str, out)) + "]"
+    if kind == "enum_list":
+        picked = rng.sample(spec.choices + ("texture",), rng.choice((1, 1, 2, 3)))
+        return "[" + ", ".join(f"\"{c}\"" for c in picked) + "]"
     raise AssertionError(kind)
 
 
@@ -313,6 +316,13 @@ def random_document(rng):
     for kind in ("pool", "channel", "arena"):
         for name in sorted(set(rng.sample(["requests", "jobs", "b"], rng.choice((0, 0, 1, 2))))):
             blocks.append(table(f"async.{kind}.{name}", f"async.{kind}", intents))
+    gpu_heaps = sorted(set(rng.sample(["device", "staging", "b"], rng.choice((0, 0, 1, 2)))))
+    if gpu_heaps and rng.random() < 0.5:
+        blocks.append(table("gpu", "gpu"))
+    for name in gpu_heaps:
+        blocks.append(table(f"gpu.heap.{name}", "gpu.heap"))
+    for name in sorted(set(rng.sample(["meshes", "ui", "b"], rng.choice((0, 0, 1, 2))))):
+        blocks.append(table(f"gpu.intent.{name}", "gpu.intent", gpu_heaps + ["nope"]))
     if rng.random() < 0.3:
         overlay = [f"[platform.{rng.choice(('handheld', 'p', 'Bad'))}]"]
         for _ in range(rng.randint(0, 4)):

@@ -17,7 +17,7 @@ UPDATE = "python3 tests/generator/update_golden.py"
 class GoldenTest(unittest.TestCase):
     def test_cases_exist(self):
         self.assertTrue({"basic", "example_handheld", "single_thread", "heap_only", "longlived",
-                         "sentinel_no_frame", "prefix_audio", "async"} <= set(cases()))
+                         "sentinel_no_frame", "prefix_audio", "async", "gpu"} <= set(cases()))
 
     def test_prefix_adds_only_its_lines(self):
         """prefix_audio without its prefix: only the two lines after the ABI guard and the sha differ."""

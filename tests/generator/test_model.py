@@ -457,7 +457,7 @@ class CodedWarningsTest(unittest.TestCase):
 
     def test_every_code_is_documented(self):
         codes = sorted(v for k, v in vars(model).items() if k.startswith("ML_"))
-        self.assertEqual(codes, ["ML503", "ML504", "ML505", "ML506", "ML507", "ML508"])
+        self.assertEqual(codes, ["ML503", "ML504", "ML505", "ML506", "ML507", "ML508", "ML509"])
         with open(os.path.join(support.REPO, "docs", "diagnostics.md"), encoding="utf-8") as f:
             catalogue = f.read()
         with open(os.path.join(support.REPO, "docs", "config.md"), encoding="utf-8") as f:
@@ -766,12 +766,13 @@ async.arena.jobs.max_chunks = 2
     def test_tier_hints(self):
         _, diag = build(ASYNC.replace('tier = "async"', 'tier = "gpu"'))
         self.assertEqual([(d.message, d.hint) for d in diag.errors], [(
-            "intent 'net': tier \"gpu\" is not supported by schema 1 yet",
-            "the gpu tier comes with a later schema version; use 'frame', 'pool', 'heap' or 'async' for now")])
+            "intent 'net': tier cannot be \"gpu\"",
+            "GPU buffers have intents of their own: declare [gpu.intent.NAME] with a heap and a usage list; an "
+            "[intent.NAME] is CPU memory ('frame', 'pool', 'heap' or 'async')")])
         _, diag = build(ASYNC.replace('tier = "async"\n', ""))
         self.assertEqual(diag.errors[0].hint, "add tier = \"frame\", \"pool\", \"heap\" or \"async\"")
         _, diag = build("[memkit]\nschema = 1\n[gpu.heap.x]\nmemory = 1\n")
-        self.assertEqual(diag.errors[0].message, "[gpu] sections are not supported by schema 1 yet")
+        self.assertEqual(diag.errors[0].message, "gpu heap 'x': memory must be a string, not an integer")
 
 
 class HandleTableLimitTest(unittest.TestCase):
@@ -1076,6 +1077,209 @@ class PrefixTest(unittest.TestCase):
                     self.assertEqual(diag.errors[0].hint, hint)
                 else:
                     self.assertIn("1 to 24 lowercase letters", diag.errors[0].hint)
+
+
+GPU_BASE = """\
+[memkit]
+schema = 1
+frames_in_flight = 2
+[heap]
+size = "1 MiB"
+[intent.a]
+tier = "heap"
+budget = 64
+"""
+
+
+class GpuTest(unittest.TestCase):
+    """[gpu], [gpu.heap.NAME] and [gpu.intent.NAME]: flags, usage folding, defaults, checks, overlays."""
+
+    def heap(self, memory, kind="tlsf", extra=""):
+        text = GPU_BASE + f"[gpu.heap.h]\nmemory = \"{memory}\"\nblock = \"1 MiB\"\nkind = \"{kind}\"\n" + extra
+        if kind != "ring":
+            text += "[gpu.intent.i]\nheap = \"h\"\nusage = [\"storage\"]\n"
+        return build_clean(self, text).gpu_heaps[0]
+
+    def test_memory_flags(self):
+        """(required, preferred, not preferred): DEVICE_LOCAL 1, HOST_VISIBLE 2, HOST_COHERENT 4, HOST_CACHED 8."""
+        expected = {"device_local": (0, 0x1, 0x2, False), "upload": (0x2, 0x4, 0x8 | 0x1, True),
+                    "readback": (0x2, 0x8, 0x1, True), "unified": (0x2, 0x1 | 0x4, 0, True)}
+        for memory, flags in expected.items():
+            with self.subTest(memory=memory):
+                h = self.heap(memory)
+                self.assertEqual((h.required, h.preferred, h.not_preferred, h.mapped), flags)
+                self.assertEqual(h.memory, memory)
+
+    def test_usage_folds_into_buffer_usage_flags(self):
+        m = build_clean(self, GPU_BASE + textwrap.dedent("""\
+            [gpu.heap.device]
+            memory = "device_local"
+            block = "64 MiB"
+            [gpu.intent.all]
+            heap = "device"
+            usage = ["vertex", "index", "uniform", "storage", "transfer_src", "transfer_dst", "indirect"]
+            [gpu.intent.meshes]
+            heap = "device"
+            usage = ["vertex", "index", "transfer_dst"]
+            [gpu.intent.uniforms]
+            heap = "device"
+            usage = ["uniform"]
+            """))
+        flags = {i.name: i.usage_flags for i in m.gpu_intents}
+        self.assertEqual(flags, {"all": 0x1F3, "meshes": 0x80 | 0x40 | 0x2, "uniforms": 0x10})
+        self.assertEqual(m.gpu_intents[1].usage, ("transfer_dst", "index", "vertex"))  # in flag order
+        self.assertEqual([(i.index, i.heap_index) for i in m.gpu_intents], [(0, 0), (1, 0), (2, 0)])
+
+    def test_defaults(self):
+        m = build_clean(self, GPU_BASE + textwrap.dedent("""\
+            [gpu.heap.device]
+            memory = "device_local"
+            block = "64 MiB"
+            [gpu.intent.meshes]
+            heap = "device"
+            usage = ["vertex"]
+            """))
+        h, i = m.gpu_heaps[0], m.gpu_intents[0]
+        self.assertEqual((m.gpu_frames_in_flight, m.gpu_budget), (2, 0))  # [memkit] frames_in_flight
+        self.assertEqual((h.kind, h.min_blocks, h.max_blocks, h.budget, h.intents), ("tlsf", 0, 64, 0, ("meshes",)))
+        self.assertEqual((i.budget, i.on_exhausted), (0, "fail"))
+
+    def test_max_blocks_default_covers_the_budget(self):
+        def max_blocks(gpu, heap):
+            m = build_clean(self, GPU_BASE + gpu + "[gpu.heap.h]\nmemory = \"upload\"\nblock = \"64 MiB\"\n" + heap
+                            + "[gpu.intent.i]\nheap = \"h\"\nusage = [\"uniform\"]\n")
+            return m.gpu_heaps[0].max_blocks
+        self.assertEqual(max_blocks("", "budget = \"100 MiB\"\n"), 2)            # rounded up
+        self.assertEqual(max_blocks("[gpu]\nbudget = \"1 GiB\"\n", ""), 16)     # the [gpu] budget
+        self.assertEqual(max_blocks("[gpu]\nbudget = \"1 GiB\"\n", "budget = \"128 MiB\"\n"), 2)
+        self.assertEqual(max_blocks("", "min_blocks = 100\n"), 100)             # never below min_blocks
+        self.assertEqual(max_blocks("", "max_blocks = 7\n"), 7)
+
+    def test_frames_and_budget(self):
+        m = build_clean(self, GPU_BASE + "[gpu]\nframes_in_flight = 3\nbudget = \"1536 MiB\"\n")
+        self.assertEqual((m.gpu_frames_in_flight, m.gpu_budget, m.gpu_heaps, m.gpu_intents), (3, 1536 << 20, (), ()))
+
+    def test_no_gpu(self):
+        m = build_clean(self, GPU_BASE)
+        self.assertEqual((m.gpu_heaps, m.gpu_intents, m.gpu_budget, m.gpu_frames_in_flight), ((), (), 0, 2))
+
+    def test_ring_needs_cpu_written_memory(self):
+        self.assertEqual(self.heap("upload", "ring").kind, "ring")
+        self.assertTrue(self.heap("unified", "ring").mapped)
+        self.assertEqual(self.heap("readback", "linear").kind, "linear")  # per-frame readback: allowed
+        for memory in ("device_local", "readback"):
+            with self.subTest(memory=memory):
+                m, diag = build(GPU_BASE + f"[gpu.heap.h]\nmemory = \"{memory}\"\nblock = \"1 MiB\"\nkind = \"ring\"\n")
+                self.assertIsNone(m)
+                self.assertEqual(messages(diag), [f"error: gpu heap 'h': kind = \"ring\" needs memory the CPU writes, "
+                                                  f"not memory = \"{memory}\""])
+
+    def test_unused_heap_warns_unless_ring(self):
+        text = GPU_BASE + textwrap.dedent("""\
+            [gpu.heap.idle]
+            memory = "device_local"
+            block = "1 MiB"
+            [gpu.heap.staging]
+            memory = "upload"
+            block = "1 MiB"
+            kind = "ring"
+            """)
+        m, diag = build(text)
+        self.assertIsNotNone(m)
+        self.assertEqual(coded(diag), [(9, 1, "ML509", "gpu heap 'idle' is not used by any gpu intent",
+                                        "name it in a gpu intent with heap = \"idle\", or remove it")])
+
+    def test_budget_sums_warn(self):
+        text = GPU_BASE + textwrap.dedent("""\
+            [gpu]
+            budget = "256 MiB"
+            [gpu.heap.a]
+            memory = "device_local"
+            block = "64 MiB"
+            budget = "192 MiB"
+            [gpu.heap.b]
+            memory = "upload"
+            block = "64 MiB"
+            budget = "128 MiB"
+            [gpu.intent.x]
+            heap = "a"
+            usage = ["vertex"]
+            budget = "128 MiB"
+            [gpu.intent.y]
+            heap = "a"
+            usage = ["index"]
+            budget = "128 MiB"
+            [gpu.intent.z]
+            heap = "b"
+            usage = ["uniform"]
+            """)
+        m, diag = build(text)
+        self.assertIsNotNone(m)
+        self.assertEqual([(d[0], d[2], d[3]) for d in coded(diag)], [
+            (10, "ML506", "[gpu]: heap budgets add up to 320 MiB, more than budget 256 MiB"),
+            (14, "ML506", "gpu heap 'a': intent budgets add up to 256 MiB, more than its budget 192 MiB")])
+
+    def test_cpu_intent_tier_gpu_points_to_gpu_intents(self):
+        m, diag = build(GPU_BASE.replace('tier = "heap"', 'tier = "gpu"'))
+        self.assertIsNone(m)
+        self.assertEqual(messages(diag), ["error: intent 'a': tier cannot be \"gpu\""])
+        self.assertIn("[gpu.intent.NAME]", diag.errors[0].hint)
+
+    def test_names_are_separate_from_cpu_intents(self):
+        m = build_clean(self, GPU_BASE + textwrap.dedent("""\
+            [gpu.heap.a]
+            memory = "device_local"
+            block = "1 MiB"
+            [gpu.intent.a]
+            heap = "a"
+            usage = ["vertex"]
+            """))
+        self.assertEqual(([r.name for r in m.routes], [i.name for i in m.gpu_intents]), (["a"], ["a"]))
+
+    def test_overlay_changes_gpu_tables(self):
+        text = GPU_BASE + textwrap.dedent("""\
+            [gpu]
+            budget = "1 GiB"
+            [gpu.heap.device]
+            memory = "device_local"
+            block = "64 MiB"
+            [gpu.intent.meshes]
+            heap = "device"
+            usage = ["vertex"]
+            [platform.uma]
+            gpu.frames_in_flight = 3
+            gpu.budget = "512 MiB"
+            gpu.heap.device.memory = "unified"
+            gpu.heap.device.block = "32 MiB"
+            gpu.intent.meshes.usage = ["vertex", "storage"]
+            gpu.intent.meshes.on_exhausted = "panic"
+            """)
+        base = build_clean(self, text)
+        uma = build_clean(self, text, "uma")
+        self.assertEqual((base.gpu_heaps[0].max_blocks, base.gpu_heaps[0].required), (16, 0))
+        self.assertEqual((uma.gpu_frames_in_flight, uma.gpu_budget), (3, 512 << 20))
+        h, i = uma.gpu_heaps[0], uma.gpu_intents[0]
+        self.assertEqual((h.memory, h.block, h.max_blocks, h.required, h.preferred, h.mapped),
+                         ("unified", 32 << 20, 16, 0x2, 0x5, True))
+        self.assertEqual((i.usage_flags, i.on_exhausted), (0xA0, "panic"))
+
+    def test_overlay_cannot_add_gpu_tables(self):
+        text = GPU_BASE + textwrap.dedent("""\
+            [gpu.heap.device]
+            memory = "device_local"
+            block = "64 MiB"
+            [gpu.intent.meshes]
+            heap = "device"
+            usage = ["vertex"]
+            [platform.p]
+            gpu.heap.extra.block = "1 MiB"
+            gpu.intent.mesh.budget = 64
+            """)
+        m, diag = build(text)
+        self.assertIsNone(m)
+        self.assertEqual(messages(diag), ["error: platform 'p': unknown gpu heap 'extra'",
+                                          "error: platform 'p': unknown gpu intent 'mesh'"])
+        self.assertIn("an overlay cannot add a new gpu intent", diag.errors[1].hint)
 
 
 if __name__ == "__main__":

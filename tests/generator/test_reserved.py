@@ -2,7 +2,7 @@
 
 memkit_gen/reserved.py keeps a committed list of the runtime identifiers that a
 config's table names would generate. These tests keep it true: the runtime
-(runtime/, and async/ once it exists) is scanned for every identifier of a
+(runtime/, async/ and gpu/) is scanned for every identifier of a
 generated family, and the templates for every family they spell.
 """
 import glob
@@ -15,14 +15,15 @@ from .test_model import build
 from memkit_gen import reserved
 
 # The runtime and the tiers built over it: each is compiled with the generated header.
-RUNTIMES = ("runtime", "async")
+RUNTIMES = ("runtime", "async", "gpu")
 TEMPLATES = os.path.join(support.REPO, "templates")
 # Comments, string and character literals: identifiers there name nothing.
 NOT_CODE = re.compile(r"/\*.*?\*/|//[^\n]*|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'", re.S)
 IDENTIFIER = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
 # Template collections -> the config section their names come from.
 SECTION_OF = {"routes": "intent", "pools": "pool", "handle_tables": "handles", "async_pools": "async.pool",
-              "async_channels": "async.channel", "async_arenas": "async.arena"}
+              "async_channels": "async.channel", "async_arenas": "async.arena", "gpu_heaps": "gpu.heap",
+              "gpu_intents": "gpu.intent"}
 
 
 def runtime_sources():
@@ -96,7 +97,10 @@ class ReservedNamesTest(unittest.TestCase):
                     "handles": "[handles.{}]\ncapacity = 4\nblock_size = 16\n",
                     "async.pool": "[async.pool.{}]\nblock = 16\ncount = 4\nintent = \"other\"\n",
                     "async.channel": "[async.channel.{}]\ncapacity = 4\n",
-                    "async.arena": "[async.arena.{}]\nchunk = 256\nmax_chunks = 4\nintent = \"other\"\n"}
+                    "async.arena": "[async.arena.{}]\nchunk = 256\nmax_chunks = 4\nintent = \"other\"\n",
+                    "gpu.heap": "[gpu.heap.{}]\nmemory = \"upload\"\nblock = \"64 KiB\"\nkind = \"ring\"\n",
+                    "gpu.intent": "[gpu.intent.{}]\nheap = \"h\"\nusage = [\"vertex\"]\n"
+                                  "[gpu.heap.h]\nmemory = \"device_local\"\nblock = \"64 KiB\"\n"}
         checked = 0
         for family in reserved.FAMILIES:
             for ident in sorted(reserved.RUNTIME_NAMES):

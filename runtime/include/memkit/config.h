@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MK_RUNTIME_ABI 4
+#define MK_RUNTIME_ABI 5
 
 /* Generated tables are `static const` in the generated header so that a call
  * with a constant intent and size folds to a direct tier call; a translation
@@ -189,6 +189,41 @@ typedef struct mk_async_arena_layout {
     uint8_t intent;
 } mk_async_arena_layout_t;
 
+/* ---- the GPU tier (gpu/) -------------------------------------------------------- */
+
+/* How a GPU heap sub-allocates its blocks. */
+typedef enum mk_gpu_heap_kind {
+    MK_GPU_HEAP_KIND_TLSF = 0,   /* general sub-allocation, O(1) allocate and free */
+    MK_GPU_HEAP_KIND_LINEAR = 1, /* per-frame bump allocation, reclaimed when its frame's fence signals */
+    MK_GPU_HEAP_KIND_RING = 2    /* the staging ring that uploads pass through */
+} mk_gpu_heap_kind_t;
+
+/* One GPU heap ([gpu.heap.NAME]): blocks of device memory of one memory type,
+ * chosen at init as the type of least cost among those with every `required`
+ * flag: each `preferred` flag missing and each `not_preferred` flag present
+ * costs 1. Flags are VkMemoryPropertyFlags by value. */
+typedef struct mk_gpu_heap_layout {
+    const char *name;
+    uint64_t block;          /* bytes per device memory allocation, 64 KiB .. 4 GiB */
+    uint64_t budget;         /* bytes; 0: no budget of its own */
+    uint32_t required;       /* memory property flags a type must have */
+    uint32_t preferred;
+    uint32_t not_preferred;
+    uint32_t min_blocks;     /* allocated by init and kept until shutdown */
+    uint32_t max_blocks;     /* >= min_blocks, >= 1 */
+    uint8_t kind;            /* mk_gpu_heap_kind_t */
+    uint8_t mapped;          /* 1: host-visible, its blocks are mapped persistently */
+} mk_gpu_heap_layout_t;
+
+/* One GPU intent ([gpu.intent.NAME]): the buffers of one usage in one heap. */
+typedef struct mk_gpu_intent_layout {
+    const char *name;
+    uint64_t budget;         /* bytes; 0: no budget of its own */
+    uint32_t usage;          /* VkBufferUsageFlags of its buffers, by value */
+    uint8_t heap;            /* index in mk_config_t.gpu_heaps; never a ring */
+    uint8_t on_exhausted;    /* mk_policy_t, never MK_POLICY_FALLBACK */
+} mk_gpu_intent_layout_t;
+
 /* Everything mk_init needs; the generator emits one as `mkg_config`. */
 typedef struct mk_config {
     uint32_t abi;                    /* MK_RUNTIME_ABI at generation time */
@@ -216,6 +251,10 @@ typedef struct mk_config {
                                                         the pools, then each arena's chunk pool (NULL when 0) */
     const mk_async_channel_layout_t *async_channels; /* [MKG_ASYNC_CHANNEL_COUNT] (NULL when 0) */
     const mk_async_arena_layout_t *async_arenas;     /* [MKG_ASYNC_ARENA_COUNT] (NULL when 0) */
+    const mk_gpu_heap_layout_t *gpu_heaps;           /* [MKG_GPU_HEAP_COUNT] (NULL when 0) */
+    const mk_gpu_intent_layout_t *gpu_intents;       /* [MKG_GPU_INTENT_COUNT] (NULL when 0) */
+    uint64_t gpu_budget;             /* bytes of all GPU heaps together; 0: no GPU budget */
+    uint32_t gpu_frames_in_flight;   /* [gpu] frames_in_flight, by default [memkit]'s */
 } mk_config_t;
 
 #endif /* MEMKIT_CONFIG_TYPES_H */

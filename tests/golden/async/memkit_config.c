@@ -49,5 +49,6 @@ const mk_config_t mkg_config = {
     MK_STORAGE_STATIC, MK_STORAGE_STATIC, MK_OVERFLOW_FAIL, 1,
     0, 0,
     NULL,
-    mkg_async_pools, mkg_async_channels, mkg_async_arenas
+    mkg_async_pools, mkg_async_channels, mkg_async_arenas,
+    NULL, NULL, 0u, 2u
 };

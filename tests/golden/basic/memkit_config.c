@@ -38,5 +38,6 @@ const mk_config_t mkg_config = {
     MK_STORAGE_STATIC, MK_STORAGE_STATIC, MK_OVERFLOW_HEAP, 0,
     0, 0,
     NULL,
-    NULL, NULL, NULL
+    NULL, NULL, NULL,
+    NULL, NULL, 0u, 2u
 };

@@ -7,8 +7,8 @@
 
 #include <memkit/config.h>
 
-#if MK_RUNTIME_ABI != 4
-#error "memkit_config.h was generated for runtime ABI 4: regenerate it with this runtime's memkit-gen"
+#if MK_RUNTIME_ABI != 5
+#error "memkit_config.h was generated for runtime ABI 5: regenerate it with this runtime's memkit-gen"
 #endif
 
 #define MKG_GENERATOR_VERSION "0.1.0"
@@ -51,6 +51,15 @@ typedef unsigned mk_async_pool_id_t; /* no [async.pool.*] */
 typedef unsigned mk_async_channel_id_t; /* no [async.channel.*] */
 
 typedef unsigned mk_async_arena_id_t; /* no [async.arena.*] */
+
+#define MKG_GPU_HEAP_COUNT 0
+#define MKG_GPU_INTENT_COUNT 0
+#define MKG_GPU_FRAMES_IN_FLIGHT 2
+#define MKG_GPU_BUDGET 0
+
+typedef unsigned mk_gpu_heap_id_t; /* no [gpu.heap.*] */
+
+typedef unsigned mk_gpu_intent_id_t; /* no [gpu.intent.*] */
 
 MK_GENERATED_TABLE mk_route_t mkg_routes[MKG_INTENT_COUNT] = {
     /* blobs */ { 262144u, MK_TIER_HEAP, 0, MK_POLICY_FAIL, MK_ROUTE_BUDGETED },

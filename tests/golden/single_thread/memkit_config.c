@@ -30,5 +30,6 @@ const mk_config_t mkg_config = {
     MK_STORAGE_RESERVE, MK_STORAGE_RESERVE, MK_OVERFLOW_PANIC, 0,
     0, 0,
     NULL,
-    NULL, NULL, NULL
+    NULL, NULL, NULL,
+    NULL, NULL, 0u, 3u
 };
