@@ -14,9 +14,10 @@
 #   make regen  regenerate the committed demo sources and golden test outputs
 
 # Debian packages the build and tests need (bench adds its own): libuv for the
-# async tier's adapter test and example, spin for its protocol model.
+# async tier's adapter test and example, spin for its protocol model, Vulkan
+# with lavapipe (a software GPU) and the validation layers for the GPU tier.
 APT_PACKAGES := gcc clang libclang-rt-14-dev cmake ninja-build binutils python3 python3-jinja2 valgrind \
-  pkg-config libuv1-dev spin
+  pkg-config libuv1-dev spin libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JOBS ?= 2

@@ -1,0 +1,645 @@
+/* test_backend_vulkan.c — the Vulkan backend (gpu/src/backend_vulkan.h) on a
+ * real Vulkan driver (lavapipe in CI) with VK_LAYER_KHRONOS_validation and
+ * synchronization validation on, a debug messenger counting errors and
+ * warnings: zero validation errors is an assertion.
+ *
+ * Through the backend only: device info; memory-type choice for an upload and
+ * a device-local heap; a host-visible block holding a staging buffer and a
+ * readback buffer, a device block holding twelve buffers of assorted sizes
+ * bound at offsets honouring their alignment; ten frames over three staging
+ * slots ("frames in flight", each with its fences, the oldest waited for
+ * before its space is reused): patterns written through the mapping (+ flush
+ * on non-coherent memory), copied staging -> device (each buffer written twice,
+ * the second copy overwriting its first half in the same batch), then
+ * device -> readback (in the same batch on even frames, in a second submit on
+ * odd ones), compared byte for byte after the fence (+ invalidate).
+ *
+ * Driver choice: when neither VK_ICD_FILENAMES nor VK_DRIVER_FILES is set and
+ * lavapipe's ICD file exists (MK_LAVAPIPE_ICD, found by CMake), the test sets
+ * VK_ICD_FILENAMES to it, so ctest runs on the software device everywhere;
+ * set either variable to run on another driver.
+ *
+ * No driver: "SKIP" and exit 77. No validation layer: a failure, unless
+ * MK_ALLOW_NO_VALIDATION=1.
+ */
+#define _POSIX_C_SOURCE 200809L /* setenv */
+#include "backend_vulkan.h"
+#include "memtype.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef MK_LAVAPIPE_ICD
+#define MK_LAVAPIPE_ICD "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json"
+#endif
+
+static unsigned long g_passed, g_failed;
+
+#define CHECK(expr)                                                                                                \
+    do {                                                                                                           \
+        if (expr)                                                                                                  \
+            g_passed++;                                                                                            \
+        else {                                                                                                     \
+            g_failed++;                                                                                            \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #expr);                               \
+        }                                                                                                          \
+    } while (0)
+
+#define CHECK_EQ(a, b)                                                                                             \
+    do {                                                                                                           \
+        unsigned long long check_a_ = (unsigned long long)(a), check_b_ = (unsigned long long)(b);                 \
+        if (check_a_ == check_b_)                                                                                  \
+            g_passed++;                                                                                            \
+        else {                                                                                                     \
+            g_failed++;                                                                                            \
+            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%llu != %llu)\n", __FILE__, __LINE__, #a, #b,          \
+                    check_a_, check_b_);                                                                           \
+        }                                                                                                          \
+    } while (0)
+
+enum { DL = MK_GPU_MEMORY_DEVICE_LOCAL, HV = MK_GPU_MEMORY_HOST_VISIBLE, HC = MK_GPU_MEMORY_HOST_COHERENT,
+       CACHED = MK_GPU_MEMORY_HOST_CACHED };
+static const mk_gpu_memory_want_t device_local = {0, DL, HV};
+static const mk_gpu_memory_want_t upload = {HV, HC, CACHED | DL};
+
+/* ---- the messenger ----------------------------------------------------------- */
+
+static unsigned long g_vk_errors, g_vk_warnings;
+
+static VKAPI_ATTR VkBool32 VKAPI_CALL on_message(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
+                                                 VkDebugUtilsMessageTypeFlagsEXT types,
+                                                 const VkDebugUtilsMessengerCallbackDataEXT *data, void *user)
+{
+    (void)types;
+    (void)user;
+    const char *text = data != NULL && data->pMessage != NULL ? data->pMessage : "(no message)";
+    const char *id = data != NULL && data->pMessageIdName != NULL ? data->pMessageIdName : "-";
+    if (severity & VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT) {
+        g_vk_errors++;
+        fprintf(stderr, "VULKAN ERROR [%s]: %s\n", id, text);
+    } else if (severity & VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT) {
+        g_vk_warnings++;
+        fprintf(stderr, "vulkan warning [%s]: %s\n", id, text);
+    }
+    return VK_FALSE;
+}
+
+/* ---- setup --------------------------------------------------------------------- */
+
+static _Noreturn void skip(const char *why)
+{
+    fprintf(stderr, "\n**********************************************************************\n"
+                    "*** SKIP: no Vulkan driver (install mesa-vulkan-drivers)\n"
+                    "*** %s\n"
+                    "**********************************************************************\n\n",
+            why);
+    exit(77);
+}
+
+static void choose_driver(void)
+{
+    if (getenv("VK_ICD_FILENAMES") != NULL || getenv("VK_DRIVER_FILES") != NULL) {
+        printf("driver: from the environment (VK_ICD_FILENAMES / VK_DRIVER_FILES)\n");
+        return;
+    }
+    FILE *f = fopen(MK_LAVAPIPE_ICD, "r");
+    if (f == NULL) {
+        printf("driver: whatever the loader finds (%s absent)\n", MK_LAVAPIPE_ICD);
+        return;
+    }
+    fclose(f);
+    setenv("VK_ICD_FILENAMES", MK_LAVAPIPE_ICD, 1);
+    printf("driver: lavapipe (%s)\n", MK_LAVAPIPE_ICD);
+}
+
+static bool has_layer(const char *name)
+{
+    uint32_t count = 0;
+    if (vkEnumerateInstanceLayerProperties(&count, NULL) != VK_SUCCESS || count == 0u)
+        return false;
+    VkLayerProperties *layers = calloc(count, sizeof *layers);
+    bool found = false;
+    if (layers != NULL && vkEnumerateInstanceLayerProperties(&count, layers) == VK_SUCCESS)
+        for (uint32_t i = 0; i < count && !found; i++)
+            found = strcmp(layers[i].layerName, name) == 0;
+    free(layers);
+    return found;
+}
+
+static bool has_instance_extension(const char *layer, const char *name)
+{
+    uint32_t count = 0;
+    if (vkEnumerateInstanceExtensionProperties(layer, &count, NULL) != VK_SUCCESS || count == 0u)
+        return false;
+    VkExtensionProperties *exts = calloc(count, sizeof *exts);
+    bool found = false;
+    if (exts != NULL && vkEnumerateInstanceExtensionProperties(layer, &count, exts) == VK_SUCCESS)
+        for (uint32_t i = 0; i < count && !found; i++)
+            found = strcmp(exts[i].extensionName, name) == 0;
+    free(exts);
+    return found;
+}
+
+static bool has_device_extension(VkPhysicalDevice gpu, const char *name)
+{
+    uint32_t count = 0;
+    if (vkEnumerateDeviceExtensionProperties(gpu, NULL, &count, NULL) != VK_SUCCESS || count == 0u)
+        return false;
+    VkExtensionProperties *exts = calloc(count, sizeof *exts);
+    bool found = false;
+    if (exts != NULL && vkEnumerateDeviceExtensionProperties(gpu, NULL, &count, exts) == VK_SUCCESS)
+        for (uint32_t i = 0; i < count && !found; i++)
+            found = strcmp(exts[i].extensionName, name) == 0;
+    free(exts);
+    return found;
+}
+
+/* The first queue family with transfer (graphics and compute imply it), or UINT32_MAX. */
+static uint32_t transfer_family(VkPhysicalDevice gpu)
+{
+    VkQueueFamilyProperties families[32];
+    uint32_t count = 32;
+    vkGetPhysicalDeviceQueueFamilyProperties(gpu, &count, families);
+    for (uint32_t i = 0; i < count; i++)
+        if (families[i].queueCount > 0u &&
+            (families[i].queueFlags & (VK_QUEUE_TRANSFER_BIT | VK_QUEUE_GRAPHICS_BIT | VK_QUEUE_COMPUTE_BIT)) != 0u)
+            return i;
+    return UINT32_MAX;
+}
+
+/* ---- the transfers ----------------------------------------------------------- */
+
+#define BUFFERS 12u
+#define SLOTS 3u
+#define FRAMES 10u
+#define WAIT_NS 10000000000ull /* 10 s: lavapipe is slow, never that slow */
+
+static const uint64_t sizes[BUFFERS] = {1, 3, 64, 100, 255, 256, 1000, 4096, 4097, 65536, 100000, (1u << 20) + 13u};
+
+static uint64_t align_up(uint64_t x, uint64_t a) { return (x + a - 1u) & ~(a - 1u); }
+
+static unsigned char pattern(unsigned seed, uint64_t i) { return (unsigned char)(seed * 13u + i * 31u + (i >> 8)); }
+
+static unsigned seed_of(unsigned frame, unsigned buffer, unsigned second)
+{
+    return frame * 131u + buffer * 7u + 1u + second * 0x5au;
+}
+
+typedef struct frame_slot {
+    mk_gpu_fence_t fences[2];
+    uint32_t fence_count;
+    unsigned frame;
+    bool used[BUFFERS];
+} frame_slot_t;
+
+typedef struct transfer_test {
+    mk_gpu_backend_t b;
+    mk_gpu_device_info_t d;
+    mk_gpu_buffer_t device[BUFFERS], staging, readback;
+    mk_gpu_memory_t device_mem, host_mem;
+    bool host_coherent;
+    unsigned char *host;                      /* the host block's mapping */
+    uint64_t staging_at[BUFFERS], readback_at[BUFFERS]; /* within a slot */
+    uint64_t staging_slot, readback_slot;     /* bytes per slot, multiples of the atom */
+    uint64_t readback_base;                   /* the readback buffer's offset in the host block */
+    frame_slot_t slots[SLOTS];
+    unsigned long bytes_verified, mismatches;
+} transfer_test_t;
+
+/* Waits for a slot's fences, then checks what its frame read back. */
+static void finish_slot(transfer_test_t *t, uint32_t s)
+{
+    frame_slot_t *slot = &t->slots[s];
+    if (slot->fence_count == 0u)
+        return;
+    for (uint32_t i = 0; i < slot->fence_count; i++) {
+        CHECK_EQ(t->b.fence_wait(t->b.user, slot->fences[i], WAIT_NS), MK_GPU_OK);
+        CHECK_EQ(t->b.fence_signaled(t->b.user, slot->fences[i]), MK_GPU_OK);
+    }
+    uint64_t base = t->readback_base + s * t->readback_slot;
+    if (!t->host_coherent)
+        CHECK_EQ(t->b.invalidate(t->b.user, t->host_mem, base, t->readback_slot), MK_GPU_OK);
+    for (unsigned i = 0; i < BUFFERS; i++) {
+        if (!slot->used[i])
+            continue;
+        const unsigned char *got = t->host + base + t->readback_at[i];
+        uint64_t half = sizes[i] / 2u;
+        unsigned first = seed_of(slot->frame, i, 0), second = seed_of(slot->frame, i, 1);
+        for (uint64_t j = 0; j < sizes[i]; j++) {
+            unsigned char want = j < half ? pattern(second, j) : pattern(first, j);
+            if (got[j] != want) {
+                if (t->mismatches++ < 10u)
+                    fprintf(stderr, "frame %u buffer %u (%llu bytes) byte %llu: got 0x%02x, want 0x%02x\n",
+                            slot->frame, i, (unsigned long long)sizes[i], (unsigned long long)j, got[j], want);
+            } else {
+                t->bytes_verified++;
+            }
+        }
+    }
+    for (uint32_t i = 0; i < slot->fence_count; i++)
+        t->b.fence_release(t->b.user, slot->fences[i]);
+    slot->fence_count = 0;
+}
+
+static void run_frame(transfer_test_t *t, unsigned frame)
+{
+    uint32_t s = frame % SLOTS;
+    frame_slot_t *slot = &t->slots[s];
+    finish_slot(t, s); /* the oldest frame in flight: its staging and readback space is ours again */
+    slot->frame = frame;
+    unsigned char *staging = t->host + s * t->staging_slot;
+    for (unsigned i = 0; i < BUFFERS; i++) {
+        slot->used[i] = (i + frame) % 3u != 0u;
+        if (!slot->used[i])
+            continue;
+        unsigned char *p = staging + t->staging_at[i];
+        uint64_t half = sizes[i] / 2u;
+        for (uint64_t j = 0; j < sizes[i]; j++)
+            p[j] = pattern(seed_of(frame, i, 0), j);
+        for (uint64_t j = 0; j < half; j++)
+            p[sizes[i] + j] = pattern(seed_of(frame, i, 1), j);
+    }
+    if (!t->host_coherent)
+        CHECK_EQ(t->b.flush(t->b.user, t->host_mem, s * t->staging_slot, t->staging_slot), MK_GPU_OK);
+
+    uint64_t staging_base = s * t->staging_slot, readback_base = s * t->readback_slot;
+    for (unsigned i = 0; i < BUFFERS; i++) {
+        if (!slot->used[i])
+            continue;
+        uint64_t half = sizes[i] / 2u;
+        CHECK_EQ(t->b.copy(t->b.user, t->staging, staging_base + t->staging_at[i], t->device[i], 0, sizes[i]),
+                 MK_GPU_OK);
+        if (half != 0u) /* overwrites the first half in the same batch: write after write */
+            CHECK_EQ(t->b.copy(t->b.user, t->staging, staging_base + t->staging_at[i] + sizes[i], t->device[i], 0,
+                               half),
+                     MK_GPU_OK);
+    }
+    slot->fence_count = 0;
+    if (frame % 2u == 1u) { /* uploads and readbacks in two submits */
+        CHECK_EQ(t->b.submit(t->b.user, &slot->fences[slot->fence_count]), MK_GPU_OK);
+        mk_gpu_result_t r = t->b.fence_signaled(t->b.user, slot->fences[slot->fence_count]);
+        CHECK(r == MK_GPU_OK || r == MK_GPU_TIMEOUT);
+        slot->fence_count++;
+    }
+    for (unsigned i = 0; i < BUFFERS; i++)
+        if (slot->used[i]) /* read after write, in this batch or from the previous one */
+            CHECK_EQ(t->b.copy(t->b.user, t->device[i], 0, t->readback, readback_base + t->readback_at[i], sizes[i]),
+                     MK_GPU_OK);
+    CHECK_EQ(t->b.submit(t->b.user, &slot->fences[slot->fence_count]), MK_GPU_OK);
+    mk_gpu_result_t r = t->b.fence_wait(t->b.user, slot->fences[slot->fence_count], 0); /* a poll */
+    CHECK(r == MK_GPU_OK || r == MK_GPU_TIMEOUT);
+    slot->fence_count++;
+}
+
+static void test_transfers(mk_gpu_backend_t b, const mk_gpu_device_info_t *d)
+{
+    transfer_test_t t;
+    memset(&t, 0, sizeof t);
+    t.b = b;
+    t.d = *d;
+    uint64_t atom = d->non_coherent_atom_size;
+
+    /* the device block: twelve buffers bound one after the other, each at its alignment */
+    uint32_t device_usage = VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT |
+                            VK_BUFFER_USAGE_VERTEX_BUFFER_BIT | VK_BUFFER_USAGE_INDEX_BUFFER_BIT |
+                            VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
+    mk_gpu_requirements_t req[BUFFERS];
+    uint64_t device_at[BUFFERS], device_size = 0;
+    uint32_t device_bits = UINT32_MAX;
+    for (unsigned i = 0; i < BUFFERS; i++) {
+        CHECK_EQ(b.create_buffer(b.user, sizes[i], device_usage, &t.device[i], &req[i]), MK_GPU_OK);
+        CHECK(req[i].size >= sizes[i]);
+        CHECK(req[i].alignment != 0u && (req[i].alignment & (req[i].alignment - 1u)) == 0u);
+        device_bits &= req[i].memory_type_bits;
+        device_at[i] = align_up(device_size, req[i].alignment);
+        device_size = device_at[i] + req[i].size;
+    }
+    int device_type = mk__gpu_memory_type(d->type_flags, d->type_count, device_bits, device_local, NULL);
+    CHECK(device_type >= 0);
+
+    /* per slot: each buffer's bytes plus its half, and each buffer's bytes back */
+    for (unsigned i = 0; i < BUFFERS; i++) {
+        t.staging_at[i] = t.staging_slot;
+        t.staging_slot = align_up(t.staging_slot + sizes[i] + sizes[i] / 2u, 16);
+        t.readback_at[i] = t.readback_slot;
+        t.readback_slot = align_up(t.readback_slot + sizes[i], 16);
+    }
+    t.staging_slot = align_up(t.staging_slot, atom);
+    t.readback_slot = align_up(t.readback_slot, atom);
+    mk_gpu_requirements_t staging_req, readback_req;
+    CHECK_EQ(b.create_buffer(b.user, SLOTS * t.staging_slot, VK_BUFFER_USAGE_TRANSFER_SRC_BIT, &t.staging,
+                             &staging_req),
+             MK_GPU_OK);
+    CHECK_EQ(b.create_buffer(b.user, SLOTS * t.readback_slot, VK_BUFFER_USAGE_TRANSFER_DST_BIT, &t.readback,
+                             &readback_req),
+             MK_GPU_OK);
+    int host_type = mk__gpu_memory_type(d->type_flags, d->type_count,
+                                        staging_req.memory_type_bits & readback_req.memory_type_bits, upload, NULL);
+    CHECK(host_type >= 0);
+    if (device_type < 0 || host_type < 0)
+        return;
+    printf("memory types: device-local heap -> type %d (flags 0x%x), upload heap -> type %d (flags 0x%x)\n",
+           device_type, d->type_flags[device_type], host_type, d->type_flags[host_type]);
+    CHECK((d->type_flags[host_type] & HV) != 0u);
+    t.host_coherent = (d->type_flags[host_type] & HC) != 0u;
+    /* the readback buffer after the staging one, on an atom so its invalidate ranges are aligned */
+    uint64_t readback_align = readback_req.alignment > atom ? readback_req.alignment : atom;
+    t.readback_base = align_up(staging_req.size, readback_align);
+    uint64_t host_size = t.readback_base + readback_req.size;
+
+    CHECK_EQ(b.allocate(b.user, (uint32_t)device_type, device_size, &t.device_mem), MK_GPU_OK);
+    CHECK_EQ(b.allocate(b.user, (uint32_t)host_type, host_size, &t.host_mem), MK_GPU_OK);
+    if (t.device_mem == 0u || t.host_mem == 0u) {
+        b.free(b.user, t.device_mem);
+        b.free(b.user, t.host_mem);
+        for (unsigned i = 0; i < BUFFERS; i++)
+            b.destroy_buffer(b.user, t.device[i]);
+        b.destroy_buffer(b.user, t.staging);
+        b.destroy_buffer(b.user, t.readback);
+        return;
+    }
+    for (unsigned i = 0; i < BUFFERS; i++)
+        CHECK_EQ(b.bind_buffer(b.user, t.device[i], t.device_mem, device_at[i]), MK_GPU_OK);
+    CHECK_EQ(b.bind_buffer(b.user, t.staging, t.host_mem, 0), MK_GPU_OK);
+    CHECK_EQ(b.bind_buffer(b.user, t.readback, t.host_mem, t.readback_base), MK_GPU_OK);
+    void *ptr = NULL;
+    CHECK_EQ(b.map(b.user, t.host_mem, &ptr), MK_GPU_OK);
+    CHECK(ptr != NULL && (uintptr_t)ptr % 64u == 0u);
+    t.host = ptr;
+    if (t.host != NULL) {
+        memset(t.host + t.readback_base, 0xEE, (size_t)(SLOTS * t.readback_slot)); /* stale bytes show up */
+        for (unsigned f = 0; f < FRAMES; f++)
+            run_frame(&t, f);
+        for (unsigned f = FRAMES; f < FRAMES + SLOTS; f++)
+            finish_slot(&t, f % SLOTS);
+        b.unmap(b.user, t.host_mem);
+    }
+    CHECK_EQ(t.mismatches, 0);
+    uint64_t expected = 0;
+    for (unsigned f = 0; f < FRAMES; f++)
+        for (unsigned i = 0; i < BUFFERS; i++)
+            if ((i + f) % 3u != 0u)
+                expected += sizes[i];
+    CHECK_EQ(t.bytes_verified, expected);
+    printf("transfers: %u frames over %u slots, %u buffers (%llu device bytes), %lu bytes read back and verified\n",
+           FRAMES, SLOTS, BUFFERS, (unsigned long long)device_size, t.bytes_verified);
+
+    /* an empty batch: a fence alone */
+    mk_gpu_fence_t fence = 0;
+    CHECK_EQ(b.submit(b.user, &fence), MK_GPU_OK);
+    CHECK(fence != 0u);
+    CHECK_EQ(b.fence_wait(b.user, fence, WAIT_NS), MK_GPU_OK);
+    b.fence_release(b.user, fence);
+    b.fence_release(b.user, 0);
+
+    for (unsigned i = 0; i < BUFFERS; i++)
+        b.destroy_buffer(b.user, t.device[i]);
+    b.destroy_buffer(b.user, t.staging);
+    b.destroy_buffer(b.user, t.readback);
+    b.destroy_buffer(b.user, 0);
+    b.free(b.user, t.device_mem);
+    b.free(b.user, t.host_mem);
+    b.free(b.user, 0);
+}
+
+/* More batches than fence + command buffer pairs: TOO_MANY_OBJECTS until one is released. */
+static void test_batch_pool(const mk_gpu_vulkan_config_t *base)
+{
+    mk_gpu_vulkan_config_t config = *base;
+    config.max_pending_batches = 2;
+    mk_gpu_backend_t b;
+    CHECK_EQ(mk_gpu_vulkan_create(&config, &b), MK_GPU_OK);
+    mk_gpu_fence_t f[3] = {0, 0, 0};
+    CHECK_EQ(b.submit(b.user, &f[0]), MK_GPU_OK);
+    CHECK_EQ(b.submit(b.user, &f[1]), MK_GPU_OK);
+    CHECK_EQ(b.submit(b.user, &f[2]), MK_GPU_TOO_MANY_OBJECTS);
+    CHECK_EQ(b.fence_wait(b.user, f[0], WAIT_NS), MK_GPU_OK);
+    b.fence_release(b.user, f[0]);
+    CHECK_EQ(b.submit(b.user, &f[2]), MK_GPU_OK);
+    CHECK(f[2] == f[0]); /* the recycled fence */
+    CHECK_EQ(b.fence_wait(b.user, f[2], WAIT_NS), MK_GPU_OK);
+    b.fence_release(b.user, f[2]);
+    /* f[1] left pending: destroy waits for it and counts it */
+    CHECK_EQ(mk_gpu_vulkan_destroy(&b), 1);
+    CHECK(b.user == NULL);
+    CHECK_EQ(mk_gpu_vulkan_destroy(&b), 0);
+
+    config = *base;
+    config.functions = NULL;
+    CHECK_EQ(mk_gpu_vulkan_create(&config, &b), MK_GPU_FAILED);
+    config = *base;
+    config.max_pending_batches = MK_GPU_VULKAN_MAX_PENDING_BATCHES + 1u;
+    CHECK_EQ(mk_gpu_vulkan_create(&config, &b), MK_GPU_FAILED);
+}
+
+static void test_backend(const mk_gpu_vulkan_config_t *config)
+{
+    mk_gpu_backend_t b;
+    CHECK_EQ(mk_gpu_vulkan_create(config, &b), MK_GPU_OK);
+    if (b.user == NULL)
+        return;
+    mk_gpu_device_info_t d;
+    CHECK_EQ(b.device_info(b.user, &d), MK_GPU_OK);
+    CHECK(d.type_count >= 1u && d.type_count <= MK_GPU_MAX_MEMORY_TYPES);
+    CHECK(d.heap_count >= 1u && d.heap_count <= MK_GPU_MAX_MEMORY_HEAPS);
+    bool any_dl = false, any_hv = false;
+    for (uint32_t i = 0; i < d.type_count; i++) {
+        CHECK(d.type_heap[i] < d.heap_count);
+        any_dl = any_dl || (d.type_flags[i] & DL) != 0u;
+        any_hv = any_hv || (d.type_flags[i] & (HV | HC)) == (HV | HC); /* the spec guarantees one */
+    }
+    CHECK(any_dl);
+    CHECK(any_hv);
+    for (uint32_t i = 0; i < d.heap_count; i++)
+        CHECK(d.heap_size[i] > 0u);
+    CHECK(d.non_coherent_atom_size != 0u && (d.non_coherent_atom_size & (d.non_coherent_atom_size - 1u)) == 0u);
+    CHECK(d.buffer_image_granularity != 0u &&
+          (d.buffer_image_granularity & (d.buffer_image_granularity - 1u)) == 0u);
+    CHECK(d.max_memory_allocation_count >= 4096u); /* the spec's minimum */
+    CHECK_EQ(d.has_memory_budget, config->memory_budget);
+    printf("device: %u memory types, %u heaps (heap 0: %llu MiB), atom %llu, granularity %llu, "
+           "%u allocations, budget %s\n",
+           d.type_count, d.heap_count, (unsigned long long)(d.heap_size[0] >> 20),
+           (unsigned long long)d.non_coherent_atom_size, (unsigned long long)d.buffer_image_granularity,
+           d.max_memory_allocation_count, d.has_memory_budget ? "yes" : "no");
+    uint64_t usage = 0, budget = 0;
+    if (d.has_memory_budget) {
+        CHECK_EQ(b.heap_budget(b.user, 0, &usage, &budget), MK_GPU_OK);
+        CHECK(budget > 0u);
+        CHECK_EQ(b.heap_budget(b.user, d.heap_count, &usage, &budget), MK_GPU_FAILED);
+    } else {
+        CHECK_EQ(b.heap_budget(b.user, 0, &usage, &budget), MK_GPU_FAILED);
+    }
+
+    test_transfers(b, &d);
+    CHECK_EQ(mk_gpu_vulkan_destroy(&b), 0);
+    test_batch_pool(config);
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IONBF, 0);
+    choose_driver();
+    const char *allow = getenv("MK_ALLOW_NO_VALIDATION");
+    bool allow_no_validation = allow != NULL && strcmp(allow, "1") == 0;
+    const char *validation = "VK_LAYER_KHRONOS_validation";
+    bool layer = has_layer(validation);
+    if (!layer) {
+        fprintf(stderr, "\n**********************************************************************\n"
+                        "*** NO VALIDATION: %s is not installed (vulkan-validationlayers)\n"
+                        "*** %s\n"
+                        "**********************************************************************\n\n",
+                validation,
+                allow_no_validation ? "MK_ALLOW_NO_VALIDATION=1: running unvalidated"
+                                    : "counted as a failure; MK_ALLOW_NO_VALIDATION=1 runs unvalidated");
+        if (!allow_no_validation)
+            g_failed++;
+    }
+    bool debug_utils = has_instance_extension(NULL, VK_EXT_DEBUG_UTILS_EXTENSION_NAME) ||
+                       (layer && has_instance_extension(validation, VK_EXT_DEBUG_UTILS_EXTENSION_NAME));
+    bool features = layer && has_instance_extension(validation, VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME);
+    if (layer && !debug_utils) {
+        fprintf(stderr, "*** %s missing: validation messages cannot be counted\n", VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
+        g_failed++;
+    }
+    if (layer && !features) {
+        fprintf(stderr, "*** %s missing: synchronization validation is off\n",
+                VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME);
+        g_failed++;
+    }
+
+    const char *extensions[2];
+    uint32_t extension_count = 0;
+    if (debug_utils)
+        extensions[extension_count++] = VK_EXT_DEBUG_UTILS_EXTENSION_NAME;
+    if (features)
+        extensions[extension_count++] = VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME;
+
+    VkDebugUtilsMessengerCreateInfoEXT messenger_info;
+    memset(&messenger_info, 0, sizeof messenger_info);
+    messenger_info.sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT;
+    messenger_info.messageSeverity =
+        VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT;
+    messenger_info.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT |
+                                 VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT |
+                                 VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT;
+    messenger_info.pfnUserCallback = on_message;
+
+    VkValidationFeatureEnableEXT enables[] = {VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT};
+    VkValidationFeaturesEXT validation_features;
+    memset(&validation_features, 0, sizeof validation_features);
+    validation_features.sType = VK_STRUCTURE_TYPE_VALIDATION_FEATURES_EXT;
+    validation_features.enabledValidationFeatureCount = 1;
+    validation_features.pEnabledValidationFeatures = enables;
+
+    const void *chain = NULL;
+    if (features) {
+        validation_features.pNext = chain;
+        chain = &validation_features;
+    }
+    if (debug_utils) { /* also covers vkCreateInstance and vkDestroyInstance */
+        messenger_info.pNext = chain;
+        chain = &messenger_info;
+    }
+
+    VkApplicationInfo app;
+    memset(&app, 0, sizeof app);
+    app.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO;
+    app.pApplicationName = "memkit test_backend_vulkan";
+    app.apiVersion = VK_API_VERSION_1_1;
+    VkInstanceCreateInfo instance_info;
+    memset(&instance_info, 0, sizeof instance_info);
+    instance_info.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO;
+    instance_info.pNext = chain;
+    instance_info.pApplicationInfo = &app;
+    instance_info.enabledLayerCount = layer ? 1u : 0u;
+    instance_info.ppEnabledLayerNames = &validation;
+    instance_info.enabledExtensionCount = extension_count;
+    instance_info.ppEnabledExtensionNames = extensions;
+    VkInstance instance = VK_NULL_HANDLE;
+    VkResult r = vkCreateInstance(&instance_info, NULL, &instance);
+    if (r == VK_ERROR_INCOMPATIBLE_DRIVER)
+        skip("vkCreateInstance: VK_ERROR_INCOMPATIBLE_DRIVER");
+    if (r != VK_SUCCESS) {
+        fprintf(stderr, "vkCreateInstance failed: %d\n", (int)r);
+        return 1;
+    }
+
+    VkDebugUtilsMessengerEXT messenger = VK_NULL_HANDLE;
+    PFN_vkCreateDebugUtilsMessengerEXT create_messenger =
+        (PFN_vkCreateDebugUtilsMessengerEXT)vkGetInstanceProcAddr(instance, "vkCreateDebugUtilsMessengerEXT");
+    PFN_vkDestroyDebugUtilsMessengerEXT destroy_messenger =
+        (PFN_vkDestroyDebugUtilsMessengerEXT)vkGetInstanceProcAddr(instance, "vkDestroyDebugUtilsMessengerEXT");
+    if (debug_utils) {
+        messenger_info.pNext = NULL;
+        CHECK(create_messenger != NULL && destroy_messenger != NULL);
+        if (create_messenger != NULL)
+            CHECK_EQ(create_messenger(instance, &messenger_info, NULL, &messenger), VK_SUCCESS);
+    }
+
+    uint32_t gpu_count = 1;
+    VkPhysicalDevice gpu = VK_NULL_HANDLE;
+    r = vkEnumeratePhysicalDevices(instance, &gpu_count, &gpu);
+    if ((r != VK_SUCCESS && r != VK_INCOMPLETE) || gpu_count == 0u) {
+        if (messenger != VK_NULL_HANDLE)
+            destroy_messenger(instance, messenger, NULL);
+        vkDestroyInstance(instance, NULL);
+        skip("vkEnumeratePhysicalDevices: no physical device");
+    }
+    VkPhysicalDeviceProperties properties;
+    vkGetPhysicalDeviceProperties(gpu, &properties);
+    printf("device: %s (Vulkan %u.%u.%u)\n", properties.deviceName, VK_API_VERSION_MAJOR(properties.apiVersion),
+           VK_API_VERSION_MINOR(properties.apiVersion), VK_API_VERSION_PATCH(properties.apiVersion));
+    uint32_t family = transfer_family(gpu);
+    CHECK(family != UINT32_MAX);
+
+    bool budget = properties.apiVersion >= VK_API_VERSION_1_1 &&
+                  has_device_extension(gpu, VK_EXT_MEMORY_BUDGET_EXTENSION_NAME);
+    const char *device_extensions[] = {VK_EXT_MEMORY_BUDGET_EXTENSION_NAME};
+    float priority = 1.0f;
+    VkDeviceQueueCreateInfo queue_info;
+    memset(&queue_info, 0, sizeof queue_info);
+    queue_info.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO;
+    queue_info.queueFamilyIndex = family;
+    queue_info.queueCount = 1;
+    queue_info.pQueuePriorities = &priority;
+    VkDeviceCreateInfo device_info;
+    memset(&device_info, 0, sizeof device_info);
+    device_info.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO;
+    device_info.queueCreateInfoCount = 1;
+    device_info.pQueueCreateInfos = &queue_info;
+    device_info.enabledExtensionCount = budget ? 1u : 0u;
+    device_info.ppEnabledExtensionNames = device_extensions;
+    VkDevice device = VK_NULL_HANDLE;
+    if (family != UINT32_MAX)
+        CHECK_EQ(vkCreateDevice(gpu, &device_info, NULL, &device), VK_SUCCESS);
+    if (device != VK_NULL_HANDLE) {
+        VkQueue queue = VK_NULL_HANDLE;
+        vkGetDeviceQueue(device, family, 0, &queue);
+        mk_gpu_vulkan_functions_t functions;
+        CHECK_EQ(mk_gpu_vulkan_functions_load(instance, device, vkGetInstanceProcAddr, &functions), MK_GPU_OK);
+        mk_gpu_vulkan_config_t config;
+        memset(&config, 0, sizeof config);
+        config.instance = instance;
+        config.physical_device = gpu;
+        config.device = device;
+        config.queue = queue;
+        config.queue_family_index = family;
+        config.functions = &functions;
+        config.memory_budget = budget;
+        test_backend(&config);
+        vkDestroyDevice(device, NULL); /* the layer reports objects the backend leaked */
+    }
+    if (messenger != VK_NULL_HANDLE)
+        destroy_messenger(instance, messenger, NULL);
+    vkDestroyInstance(instance, NULL);
+
+    printf("validation: %s, %lu errors, %lu warnings\n",
+           layer ? (features ? "on, synchronization validation on" : "on, without synchronization validation")
+                 : "OFF",
+           g_vk_errors, g_vk_warnings);
+    CHECK_EQ(g_vk_errors, 0);
+    printf("%lu checks passed, %lu failed\n", g_passed, g_failed);
+    return g_failed == 0u ? 0 : 1;
+}
