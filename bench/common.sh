@@ -120,8 +120,8 @@ bench_find_python() {
 bench_build() {
     local gen="$1" bin="$2" src="$3"
     shift 3
-    "$CC" "${bench_cflags[@]}" -Iruntime/include -Iasync/include -Iruntime/src -I"$gen" -o "$bin" \
-        "$src" runtime/src/*.c runtime/src/prim/*.c async/src/*.c "$gen/memkit_config.c" -lpthread "$@"
+    "$CC" "${bench_cflags[@]}" -Iruntime/include -Iasync/include -Igpu/include -Iruntime/src -Igpu/src -I"$gen" -o "$bin" \
+        "$src" runtime/src/*.c runtime/src/prim/*.c async/src/*.c gpu/src/{tlsf,linear_ring,memtype,gpu}.c "$gen/memkit_config.c" -lpthread "$@"
 }
 
 # bench_run BIN [ARG...]: prints the machine line and runs BIN, a benchmark

@@ -35,7 +35,15 @@ file(GLOB MEMKIT_GENERATOR_SOURCES CONFIGURE_DEPENDS
 option(MEMKIT_SENTINEL "Build memkit runtimes in sentinel (hardened debug) mode" OFF)
 
 file(GLOB MEMKIT_RUNTIME_SOURCES CONFIGURE_DEPENDS
-     "${MEMKIT_ROOT}/runtime/src/*.c" "${MEMKIT_ROOT}/runtime/src/prim/*.c" "${MEMKIT_ROOT}/async/src/*.c")
+     "${MEMKIT_ROOT}/runtime/src/*.c" "${MEMKIT_ROOT}/runtime/src/prim/*.c" "${MEMKIT_ROOT}/async/src/*.c"
+     "${MEMKIT_ROOT}/gpu/src/*.c")
+# The GPU backends are not part of the runtime library: backend_mock.c is a
+# test device, and backend_vulkan.c needs <vulkan/vulkan.h>. A program that
+# drives a real GPU adds MEMKIT_GPU_VULKAN_SOURCES to its own target, with
+# MEMKIT_GPU_BACKEND_INCLUDE_DIR on its include path (gpu/README.md).
+list(FILTER MEMKIT_RUNTIME_SOURCES EXCLUDE REGEX "/gpu/src/backend_[^/]*\\.c$")
+set(MEMKIT_GPU_VULKAN_SOURCES "${MEMKIT_ROOT}/gpu/src/backend_vulkan.c")
+set(MEMKIT_GPU_BACKEND_INCLUDE_DIR "${MEMKIT_ROOT}/gpu/src")
 
 function(memkit_add_runtime)
   cmake_parse_arguments(MK "FAULT_INJECTION;VALGRIND" "TARGET;GENERATED_DIR" "" ${ARGN})
@@ -44,8 +52,9 @@ function(memkit_add_runtime)
   endif()
   add_library(${MK_TARGET} STATIC ${MEMKIT_RUNTIME_SOURCES} "${MK_GENERATED_DIR}/memkit_config.c")
   target_include_directories(${MK_TARGET}
-    PUBLIC "${MEMKIT_ROOT}/runtime/include" "${MEMKIT_ROOT}/async/include" "${MK_GENERATED_DIR}"
-    PRIVATE "${MEMKIT_ROOT}/runtime/src")
+    PUBLIC "${MEMKIT_ROOT}/runtime/include" "${MEMKIT_ROOT}/async/include" "${MEMKIT_ROOT}/gpu/include"
+           "${MK_GENERATED_DIR}"
+    PRIVATE "${MEMKIT_ROOT}/runtime/src" "${MEMKIT_ROOT}/gpu/src")
   set_target_properties(${MK_TARGET} PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
   target_link_libraries(${MK_TARGET} PUBLIC Threads::Threads)
   if(MEMKIT_SENTINEL)

@@ -12,8 +12,9 @@ for case_dir in "$root"/tests/golden/*/; do
   case_name=$(basename "$case_dir")
   for cc in gcc clang; do
     exe="$out/${case_name}_$cc"
-    if ! "$cc" "${flags[@]}" -I"$root/runtime/include" -I"$root/async/include" -I"$root/runtime/src" -I"$case_dir" \
-        "$root"/runtime/src/*.c "$root"/runtime/src/prim/*.c "$root"/async/src/*.c "$case_dir/memkit_config.c" \
+    if ! "$cc" "${flags[@]}" -I"$root/runtime/include" -I"$root/async/include" -I"$root/gpu/include" -I"$root/runtime/src" \
+        -I"$root/gpu/src" -I"$case_dir" "$root"/runtime/src/*.c "$root"/runtime/src/prim/*.c "$root"/async/src/*.c \
+        "$root"/gpu/src/{tlsf,linear_ring,memtype,gpu}.c "$case_dir/memkit_config.c" \
         "$root/tests/golden_smoke.c" -o "$exe" -lpthread; then
       echo "FAIL: $case_name does not compile with $cc"; status=1; continue
     fi

@@ -19,6 +19,12 @@
 
 #include <stdint.h>
 
+/* Inside a runtime the generated config comes first, for its [memkit] prefix
+ * (as in suballoc.h); tests and backends built alone define MK__GPU_STANDALONE. */
+#ifndef MK__GPU_STANDALONE
+#include "memkit_config.h"
+#endif
+
 /* VkMemoryPropertyFlagBits, by value. */
 #define MK_GPU_MEMORY_DEVICE_LOCAL 0x01u
 #define MK_GPU_MEMORY_HOST_VISIBLE 0x02u

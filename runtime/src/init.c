@@ -128,6 +128,7 @@ size_t mk_shutdown(void)
 {
     if (!mk__rt.initialised)
         return 0;
+    size_t gpu_leaks = mk__gpu_fini(); /* the GPU tier, if the user left it up */
     mk__scratch_fini();
     mk__deferred_fini();
 #if MK_SENTINEL
@@ -135,7 +136,7 @@ size_t mk_shutdown(void)
 #else
     size_t leaks = mk__stats_live_blocks();
 #endif
-    leaks += mk__async_live_blocks();
+    leaks += mk__async_live_blocks() + gpu_leaks;
     mk__shared_fini();
     mk__handles_fini();
     mk_thread_detach();

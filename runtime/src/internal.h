@@ -335,6 +335,10 @@ bool mk__shared_validate(FILE *report);
 bool mk__scratch_validate(FILE *report);
 bool mk__async_validate(FILE *report);
 
+/* ---- gpu/src: the GPU tier (memkit/gpu.h) ---- */
+/* mk_gpu_shutdown for mk_shutdown: the buffers still live; 0 when the tier is down. */
+size_t mk__gpu_fini(void);
+
 /* ---- async/src: the async tier (memkit/async.h) ---- */
 mk_status_t mk__async_init(void);
 void mk__async_fini(void);

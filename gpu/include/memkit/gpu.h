@@ -1,0 +1,184 @@
+/* memkit/gpu.h — the GPU tier: buffers sub-allocated inside a few large blocks
+ * of device memory, per-frame linear heaps, a staging ring for uploads, and
+ * fence-driven reclamation, all laid out by memkit.toml's [gpu.heap.*] and
+ * [gpu.intent.*] sections (docs/config.md).
+ *
+ * The tier calls a device through a backend (gpu/src/backend.h): the Vulkan
+ * backend (gpu/src/backend_vulkan.h, compiled into your program, not into the
+ * runtime library: see gpu/README.md) or the mock used by the tests.
+ *
+ * The frame model, kept simple on purpose. Frames are numbered from 1; frame
+ * f uses slot f % frames_in_flight ([gpu] frames_in_flight).
+ *   mk_gpu_begin_frame  waits for the fence of the frame that used this slot
+ *                       last (frames_in_flight frames ago) and reclaims what it
+ *                       held: deferred buffer destroys, the slot's linear
+ *                       blocks, the staging ring's space. Frames whose fence
+ *                       has already signalled are reclaimed too, without
+ *                       waiting.
+ *   mk_gpu_end_frame    submits the frame's transfer batch (every
+ *                       mk_gpu_upload since begin) with one fence, which now
+ *                       guards everything the frame used, and moves to the
+ *                       next frame.
+ * A buffer is "used" in the frame it was created in and in every frame that
+ * uploads into it; the tier cannot see your own command buffers, so it treats
+ * the current frame as in flight until its fence signals. A destroy while the
+ * buffer's last frame is not yet known complete is deferred to that frame's
+ * fence.
+ *
+ * Linear heaps ([gpu.heap.NAME] kind = "linear") hold frames_in_flight
+ * blocks, one per frame slot, all allocated at init (max_blocks must be at
+ * least frames_in_flight). Buffers created in one are valid for the frame
+ * they were created in; destroy them before that frame's slot comes round
+ * again: the slot's block is reset then whatever is still live.
+ *
+ * The staging ring: the first kind = "ring" heap, one block, one backend
+ * buffer over the whole block (usage TRANSFER_SRC). Uploads copy into it at
+ * the current frame's tag; when it is full, mk_gpu_upload waits for the
+ * oldest submitted frame's fence and reclaims it (the "wait" policy), and
+ * fails with MK_ENOMEM when only the current frame's uploads fill it.
+ *
+ * Thread-safety: every function takes the tier's one lock; call from any
+ * thread, but mk_gpu_init / mk_gpu_shutdown not concurrently with anything.
+ * Complexity: create and destroy are O(1) in the number of live buffers
+ * (TLSF) plus O(blocks of the heap) to find a block with room.
+ */
+#ifndef MEMKIT_GPU_H
+#define MEMKIT_GPU_H
+
+#include <memkit/memkit.h>
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Repeated from gpu/src/backend.h (identical typedefs, allowed by C11) so
+ * that this header needs no Vulkan and no private header. */
+typedef struct mk_gpu_backend mk_gpu_backend_t;
+typedef uint64_t mk_gpu_memory_t; /* a VkDeviceMemory */
+typedef uint64_t mk_gpu_buffer_t; /* a VkBuffer */
+
+/* A buffer of the tier: (generation << 32) | (slot + 1); 0 is none. Stale
+ * ids are refused with MK_EINVAL. */
+typedef uint64_t mk_gpu_buffer_id_t;
+
+/* What mk_gpu_buffer_create hands back. */
+typedef struct mk_gpu_buffer_info {
+    mk_gpu_buffer_id_t id;  /* for upload and destroy */
+    mk_gpu_buffer_t buffer; /* the backend's buffer (a VkBuffer), bound */
+    mk_gpu_memory_t memory; /* the memory it is bound to (a block, or its dedicated allocation) */
+    uint64_t offset;        /* bind offset in `memory`, a multiple of the buffer's alignment */
+    uint64_t size;          /* the size asked for */
+    void *mapped;           /* host pointer to the buffer's first byte in a mapped heap, else NULL */
+} mk_gpu_buffer_info_t;
+
+/* Starts the tier on `backend` (copied; its `user` must outlive the tier).
+ * Call after mk_init. Reads the device, picks a memory type per heap by
+ * cost among the types a probe buffer of the heap's usage allows (the union
+ * of its intents' usage; every type when no intent uses the heap), allocates
+ * each heap's min_blocks (linear heaps: frames_in_flight blocks), maps the
+ * host-visible ones for good and creates the staging buffer.
+ * Returns MK_OK; MK_ESTATE (mk_init not called, or the tier is already up);
+ * MK_EINVAL (backend NULL or incomplete, no memory type has a heap's required
+ * flags, a linear heap with fewer than frames_in_flight max_blocks, a ring
+ * heap whose blocks cannot be mapped); MK_ENOMEM (the device refused a block
+ * or a map); MK_ESYSTEM (no host memory for the tier's tables). A failed init
+ * leaves nothing allocated on the device. */
+mk_status_t mk_gpu_init(const mk_gpu_backend_t *backend);
+
+/* Waits for every submitted frame, runs the deferred destroys, destroys the
+ * buffers still live (each one a leak: the count is returned), frees every
+ * block. No-op returning 0 when the tier is down. mk_shutdown calls it when
+ * the tier is still up. */
+size_t mk_gpu_shutdown(void);
+
+/* A buffer of `size` > 0 bytes with the intent's usage flags, bound inside
+ * the intent's heap: TLSF heaps place it in the first block with room, then
+ * in a new block (up to max_blocks), and give requests above half a block a
+ * dedicated allocation; linear heaps bump-allocate in the current frame
+ * slot's block. Charged requirements.size bytes to the heap's, the intent's
+ * and the [gpu] budget. Fills *out.
+ * Returns MK_OK; MK_ESTATE (tier down); MK_EINVAL (bad intent, size 0, out
+ * NULL, or no memory type of the heap fits the buffer); MK_EBUDGET (a budget
+ * would be exceeded, after the intent's on_exhausted: panic aborts, callback
+ * asks the handler of mk_gpu_set_oom_handler and retries once when it returns
+ * non-zero); MK_ENOMEM (no room, max_blocks reached, the device's allocation
+ * count reached, or a backend call failed). On failure nothing is left. */
+mk_status_t mk_gpu_buffer_create(mk_gpu_intent_id_t intent, uint64_t size, mk_gpu_buffer_info_t *out);
+
+/* Destroys a buffer now, or when the fence of the frame it was last used in
+ * signals. MK_OK, MK_ESTATE (tier down), MK_EINVAL (a stale or unknown id). */
+mk_status_t mk_gpu_buffer_destroy(mk_gpu_buffer_id_t buffer);
+
+/* Copies `size` > 0 bytes from `src` into the staging ring, flushes them
+ * (non-coherent memory: the range rounded out to nonCoherentAtomSize) and
+ * records a copy to [offset, offset + size) of `buffer` in the current
+ * frame's batch; the data lands when that frame's fence signals.
+ * Returns MK_OK; MK_ESTATE (tier down); MK_EINVAL (stale id, range outside
+ * the buffer, src NULL, no ring heap, larger than the ring); MK_ENOMEM (the
+ * current frame's uploads fill the ring, or the backend failed: a flush, a
+ * copy, a fence wait). On MK_ENOMEM from the copy the ring space is kept
+ * until the frame ends (nothing leaks). */
+mk_status_t mk_gpu_upload(mk_gpu_buffer_id_t buffer, uint64_t offset, const void *src, uint64_t size);
+
+/* Frames (the model above). begin: MK_OK, MK_ESTATE (tier down, or a frame
+ * already begun), MK_ENOMEM (the wait for the slot's fence failed; the frame
+ * is not begun, retry). end: MK_OK, MK_ESTATE (no frame begun), MK_ENOMEM (the
+ * submit failed: the batch stays recorded and the frame open, retry). */
+mk_status_t mk_gpu_begin_frame(void);
+mk_status_t mk_gpu_end_frame(void);
+
+/* Called when a GPU intent with on_exhausted = "callback" is refused: return
+ * non-zero to retry once (after freeing something). NULL removes it. */
+typedef int (*mk_gpu_oom_handler_t)(mk_gpu_intent_id_t intent, uint64_t size, mk_status_t reason, void *user);
+void mk_gpu_set_oom_handler(mk_gpu_oom_handler_t handler, void *user);
+
+/* ---- statistics ---------------------------------------------------------------- */
+
+#define MK_GPU_STATS_HEAPS (MKG_GPU_HEAP_COUNT > 0 ? MKG_GPU_HEAP_COUNT : 1)
+#define MK_GPU_STATS_INTENTS (MKG_GPU_INTENT_COUNT > 0 ? MKG_GPU_INTENT_COUNT : 1)
+
+typedef struct mk_gpu_heap_stats {
+    const char *name;
+    int32_t memory_type;      /* the type chosen at init */
+    uint32_t memory_flags;    /* its VkMemoryPropertyFlags */
+    uint32_t memory_cost;     /* its cost (0: every preferred flag, no unwanted one) */
+    uint32_t blocks;          /* blocks allocated now */
+    uint32_t dedicated;       /* dedicated allocations live */
+    uint64_t block_bytes;     /* bytes of the blocks and dedicated allocations */
+    uint64_t bytes_used;      /* bytes charged to buffers (requirements' sizes) */
+    uint64_t bytes_free;      /* free bytes in the blocks */
+    uint64_t largest_free;    /* the largest free range of any block */
+    uint64_t allocations;     /* live buffers */
+    uint64_t failures;        /* refused creates (budget, space, device) */
+} mk_gpu_heap_stats_t;
+
+typedef struct mk_gpu_intent_stats {
+    const char *name;
+    uint64_t bytes;           /* charged now */
+    uint64_t allocations;     /* live buffers */
+    uint64_t total_allocations;
+    uint64_t failures;
+} mk_gpu_intent_stats_t;
+
+typedef struct mk_gpu_stats {
+    uint32_t heap_count, intent_count;
+    mk_gpu_heap_stats_t heaps[MK_GPU_STATS_HEAPS];
+    mk_gpu_intent_stats_t intents[MK_GPU_STATS_INTENTS];
+    uint64_t bytes;            /* charged to the [gpu] budget now */
+    uint64_t frame;            /* the current frame number */
+    uint64_t completed_frame;  /* every frame up to this one has been reclaimed */
+    uint32_t device_allocations; /* live device memory allocations (blocks + dedicated) */
+    uint64_t deferred;         /* destroys waiting for a fence */
+    uint64_t ring_used;        /* staging ring bytes in flight */
+} mk_gpu_stats_t;
+
+/* A snapshot. MK_OK, MK_ESTATE (tier down), MK_EINVAL (out NULL). O(heaps x blocks). */
+mk_status_t mk_gpu_stats_get(mk_gpu_stats_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MEMKIT_GPU_H */
