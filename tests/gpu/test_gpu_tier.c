@@ -1,0 +1,435 @@
+/* test_gpu_tier.c — the GPU tier's runtime (memkit/gpu.h) on the mock GPU
+ * (gpu/src/backend_mock.h), against tests/configs/gpu.toml: memory type
+ * choice per simulated GPU, blocks at init, placement without overlap and
+ * with the driver's alignment, dedicated allocations, max_blocks and the
+ * device's allocation count, budgets (heap, intent, total, callback),
+ * destroys deferred to their frame's fence, uploads through the staging
+ * ring (data, non-coherent flushes), and an OOM loop over every backend
+ * call. Every run ends with no mock error and no leak. */
+#include <memkit/gpu.h>
+#include <memkit/memkit.h>
+
+#include "backend_mock.h"
+
+#include "../unit_check.h"
+
+#include <string.h>
+
+#define KIB 1024u
+
+typedef struct rig {
+    mk_gpu_mock_t *mock;
+    mk_gpu_backend_t backend;
+} rig_t;
+
+static bool rig_up(rig_t *r, mk_gpu_mock_config_t config)
+{
+    r->mock = mk_gpu_mock_create(&config);
+    CHECK(r->mock != NULL);
+    if (r->mock == NULL)
+        return false;
+    r->backend = mk_gpu_mock_backend(r->mock);
+    mk_status_t status = mk_gpu_init(&r->backend);
+    CHECK_EQ(status, MK_OK);
+    return status == MK_OK;
+}
+
+/* Shuts the tier down, expecting `leaks` live buffers, no misuse, no leak on the device. */
+static void rig_down(rig_t *r, size_t leaks)
+{
+    CHECK_EQ(mk_gpu_shutdown(), leaks);
+    CHECK_EQ(r->mock->errors, 0);
+    if (r->mock->errors != 0)
+        fprintf(stderr, "mock: %s\n", r->mock->last_error);
+    CHECK_EQ(mk_gpu_mock_destroy(r->mock), 0);
+}
+
+static mk_gpu_stats_t stats(void)
+{
+    mk_gpu_stats_t s;
+    CHECK_EQ(mk_gpu_stats_get(&s), MK_OK);
+    return s;
+}
+
+/* Two frames: every frame submitted so far is reclaimed (fences signal at once). */
+static void settle(void)
+{
+    for (int i = 0; i < 2; i++) {
+        CHECK_EQ(mk_gpu_begin_frame(), MK_OK);
+        CHECK_EQ(mk_gpu_end_frame(), MK_OK);
+    }
+}
+
+typedef struct preset {
+    const char *name;
+    mk_gpu_mock_config_t (*make)(void);
+    int32_t types[MKG_GPU_HEAP_COUNT]; /* expected type per heap: device, frame, readback, staging */
+} preset_t;
+
+static const preset_t presets[] = {
+    {"discrete", mk_gpu_mock_discrete, {0, 3, 2, 1}}, /* DL only; DL|HV|HC window; HV|CACHED; HV|HC */
+    {"uma", mk_gpu_mock_uma, {0, 1, 2, 1}},
+    {"lavapipe", mk_gpu_mock_lavapipe, {0, 0, 0, 0}},
+};
+
+static void test_type_choice_and_min_blocks(const preset_t *p)
+{
+    rig_t r;
+    if (!rig_up(&r, p->make()))
+        return;
+    mk_gpu_stats_t s = stats();
+    CHECK_EQ(s.heap_count, MKG_GPU_HEAP_COUNT);
+    for (unsigned i = 0; i < MKG_GPU_HEAP_COUNT; i++) {
+        if (s.heaps[i].memory_type != p->types[i])
+            fprintf(stderr, "%s: heap %s chose type %d\n", p->name, s.heaps[i].name, s.heaps[i].memory_type);
+        CHECK_EQ(s.heaps[i].memory_type, p->types[i]);
+    }
+    CHECK_EQ(s.heaps[MK_GPU_HEAP_DEVICE].blocks, 1);   /* min_blocks */
+    CHECK_EQ(s.heaps[MK_GPU_HEAP_FRAME].blocks, 2);    /* one per frame in flight */
+    CHECK_EQ(s.heaps[MK_GPU_HEAP_READBACK].blocks, 0); /* none until needed */
+    CHECK_EQ(s.heaps[MK_GPU_HEAP_STAGING].blocks, 1);
+    CHECK_EQ(s.device_allocations, 4);
+    CHECK_EQ(r.mock->live_allocations, 4);
+    CHECK_EQ(s.heaps[MK_GPU_HEAP_DEVICE].bytes_free, 256 * KIB);
+    CHECK_EQ(s.heaps[MK_GPU_HEAP_DEVICE].largest_free, 256 * KIB);
+    CHECK(s.heaps[MK_GPU_HEAP_FRAME].memory_flags & MK_GPU_MEMORY_HOST_VISIBLE);
+    CHECK_EQ(mk_gpu_init(&r.backend), MK_ESTATE); /* once */
+    rig_down(&r, 0);
+}
+
+static uint64_t next_rand(uint64_t *state)
+{
+    *state = *state * 6364136223846793005ull + 1442695040888963407ull;
+    return *state >> 33;
+}
+
+static void test_placement(const preset_t *p)
+{
+    rig_t r;
+    mk_gpu_mock_config_t config = p->make();
+    if (!rig_up(&r, config))
+        return;
+    enum { N = 40 };
+    mk_gpu_buffer_info_t b[N];
+    uint64_t seed = 42;
+    unsigned made = 0;
+    for (unsigned i = 0; i < N; i++) {
+        uint64_t size = 1 + next_rand(&seed) % (24 * KIB);
+        if (mk_gpu_buffer_create(MK_GPU_INTENT_PARTICLES, size, &b[made]) == MK_OK)
+            made++;
+    }
+    CHECK_EQ(made, N); /* 40 x 12 KiB on average fit in 3 blocks */
+    for (unsigned i = 0; i < made; i++) {
+        CHECK_EQ(b[i].offset % config.buffer_alignment, 0);
+        CHECK(b[i].mapped == NULL); /* device-local heap: not mapped */
+        uint64_t end_i = b[i].offset + b[i].size;
+        CHECK(end_i <= 256 * KIB);
+        for (unsigned j = 0; j < i; j++)
+            if (b[j].memory == b[i].memory)
+                CHECK(end_i <= b[j].offset || b[j].offset + b[j].size <= b[i].offset);
+    }
+    mk_gpu_stats_t s = stats();
+    CHECK_EQ(s.heaps[MK_GPU_HEAP_DEVICE].allocations, made);
+    CHECK_EQ(s.intents[MK_GPU_INTENT_PARTICLES].allocations, made);
+    for (unsigned i = 0; i < made; i++)
+        CHECK_EQ(mk_gpu_buffer_destroy(b[i].id), MK_OK);
+    CHECK_EQ(mk_gpu_buffer_destroy(b[0].id), MK_EINVAL); /* twice */
+    CHECK_EQ(stats().deferred, made);                     /* created in the current frame */
+    settle();
+    s = stats();
+    CHECK_EQ(s.deferred, 0);
+    CHECK_EQ(s.heaps[MK_GPU_HEAP_DEVICE].bytes_used, 0);
+    CHECK_EQ(s.heaps[MK_GPU_HEAP_DEVICE].bytes_free, (uint64_t)s.heaps[MK_GPU_HEAP_DEVICE].blocks * 256 * KIB);
+    CHECK_EQ(s.bytes, 0);
+    rig_down(&r, 0);
+}
+
+static void test_dedicated_and_blocks(void)
+{
+    rig_t r;
+    if (!rig_up(&r, mk_gpu_mock_discrete()))
+        return;
+    mk_gpu_buffer_info_t half, big, b[7];
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_PARTICLES, 128 * KIB, &half), MK_OK); /* half a block: in it */
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_PARTICLES, 200 * KIB, &big), MK_OK);  /* above: its own */
+    mk_gpu_stats_t s = stats();
+    CHECK_EQ(s.heaps[MK_GPU_HEAP_DEVICE].dedicated, 1);
+    CHECK_EQ(s.heaps[MK_GPU_HEAP_DEVICE].blocks, 1);
+    CHECK_EQ(big.offset, 0);
+    CHECK(big.memory != half.memory);
+    CHECK_EQ(mk_gpu_buffer_destroy(half.id), MK_OK);
+    CHECK_EQ(mk_gpu_buffer_destroy(big.id), MK_OK);
+    settle();
+    CHECK_EQ(stats().heaps[MK_GPU_HEAP_DEVICE].dedicated, 0);
+    CHECK_EQ(r.mock->live_allocations, 4);
+    /* 100 KiB buffers: two per block, three blocks at most */
+    for (unsigned i = 0; i < 6; i++)
+        CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_PARTICLES, 100 * KIB, &b[i]), MK_OK);
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_PARTICLES, 100 * KIB, &b[6]), MK_ENOMEM);
+    s = stats();
+    CHECK_EQ(s.heaps[MK_GPU_HEAP_DEVICE].blocks, 3);
+    CHECK_EQ(s.heaps[MK_GPU_HEAP_DEVICE].failures, 1);
+    CHECK_EQ(s.intents[MK_GPU_INTENT_PARTICLES].failures, 1);
+    for (unsigned i = 0; i < 6; i++)
+        CHECK_EQ(mk_gpu_buffer_destroy(b[i].id), MK_OK);
+    settle();
+    CHECK_EQ(stats().heaps[MK_GPU_HEAP_DEVICE].blocks, 3); /* blocks are kept */
+    rig_down(&r, 0);
+}
+
+static void test_allocation_count_cap(void)
+{
+    rig_t r;
+    mk_gpu_mock_config_t config = mk_gpu_mock_discrete();
+    config.device.max_memory_allocation_count = 5; /* the 4 blocks of init and one more */
+    if (!rig_up(&r, config))
+        return;
+    mk_gpu_buffer_info_t a, b, c;
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_PARTICLES, 200 * KIB, &a), MK_OK);
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_PARTICLES, 200 * KIB, &b), MK_ENOMEM); /* dedicated */
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_PARTICLES, 100 * KIB, &b), MK_OK);
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_PARTICLES, 100 * KIB, &c), MK_OK);
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_PARTICLES, 100 * KIB, &c), MK_ENOMEM); /* a new block */
+    CHECK(r.mock->live_allocations <= 5);
+    CHECK_EQ(r.mock->calls[0], 5); /* the tier counted: it never asked for a sixth */
+    rig_down(&r, 3);               /* left live on purpose: shutdown reclaims them */
+}
+
+static int callback_calls;
+static int refuse(mk_gpu_intent_id_t intent, uint64_t size, mk_status_t reason, void *user)
+{
+    (void)user;
+    CHECK_EQ(intent, MK_GPU_INTENT_STREAMING);
+    CHECK_EQ(size, 32 * KIB);
+    CHECK_EQ(reason, MK_EBUDGET);
+    callback_calls++;
+    return 1; /* retry: still over, so refused */
+}
+
+static void test_budgets(void)
+{
+    rig_t r;
+    if (!rig_up(&r, mk_gpu_mock_discrete()))
+        return;
+    mk_gpu_buffer_info_t m[4], p[6], sb[6], st[3];
+    /* intent: meshes 384 KiB */
+    for (unsigned i = 0; i < 3; i++)
+        CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_MESHES, 128 * KIB, &m[i]), MK_OK);
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_MESHES, 1, &m[3]), MK_EBUDGET);
+    CHECK_EQ(stats().intents[MK_GPU_INTENT_MESHES].bytes, 384 * KIB);
+    /* heap: device 1 MiB (384 KiB in meshes; dedicated particles of 200 KiB) */
+    unsigned n = 0;
+    while (n < 6 && mk_gpu_buffer_create(MK_GPU_INTENT_PARTICLES, 200 * KIB, &p[n]) == MK_OK)
+        n++;
+    CHECK_EQ(n, 3); /* 384 + 600 = 984 KiB; one more would pass 1024 */
+    mk_gpu_stats_t s = stats();
+    CHECK(s.heaps[MK_GPU_HEAP_DEVICE].bytes_used <= 1024 * KIB);
+    CHECK_EQ(s.heaps[MK_GPU_HEAP_DEVICE].failures, 2);
+    /* total: 1536 KiB over device and readback (984 KiB used) */
+    n = 0;
+    while (n < 6 && mk_gpu_buffer_create(MK_GPU_INTENT_SCREENSHOTS, 100 * KIB, &sb[n]) == MK_OK)
+        n++;
+    CHECK_EQ(n, 5); /* 984 + 500 = 1484; one more would pass 1536 */
+    s = stats();
+    CHECK(s.bytes <= 1536 * KIB);
+    CHECK_EQ(s.intents[MK_GPU_INTENT_SCREENSHOTS].failures, 1);
+    for (unsigned i = 0; i < 5; i++) {
+        CHECK(sb[i].mapped != NULL); /* the readback heap is host-visible */
+        CHECK_EQ(mk_gpu_buffer_destroy(sb[i].id), MK_OK);
+    }
+    for (unsigned i = 0; i < 3; i++)
+        CHECK_EQ(mk_gpu_buffer_destroy(p[i].id), MK_OK);
+    settle();
+    /* callback: streaming 64 KiB; the handler is asked, the retry still refused */
+    mk_gpu_set_oom_handler(refuse, NULL);
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_STREAMING, 32 * KIB, &st[0]), MK_OK);
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_STREAMING, 32 * KIB, &st[1]), MK_OK);
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_STREAMING, 32 * KIB, &st[2]), MK_EBUDGET);
+    CHECK_EQ(callback_calls, 1);
+    mk_gpu_set_oom_handler(NULL, NULL);
+    CHECK(stats().intents[MK_GPU_INTENT_STREAMING].bytes <= 64 * KIB);
+    for (unsigned i = 0; i < 2; i++)
+        CHECK_EQ(mk_gpu_buffer_destroy(st[i].id), MK_OK);
+    for (unsigned i = 0; i < 3; i++)
+        CHECK_EQ(mk_gpu_buffer_destroy(m[i].id), MK_OK);
+    rig_down(&r, 0); /* deferred destroys run at shutdown */
+}
+
+static void test_deferred_destroy(void)
+{
+    rig_t r;
+    mk_gpu_mock_config_t config = mk_gpu_mock_discrete();
+    config.deferred_fences = true; /* fences signal only on mk_gpu_mock_advance or a wait */
+    if (!rig_up(&r, config))
+        return;
+    mk_gpu_buffer_info_t b;
+    unsigned char data[256];
+    memset(data, 0x5a, sizeof data);
+    CHECK_EQ(mk_gpu_begin_frame(), MK_OK); /* frame 1 */
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_MESHES, 4 * KIB, &b), MK_OK);
+    CHECK_EQ(mk_gpu_upload(b.id, 0, data, sizeof data), MK_OK);
+    CHECK_EQ(mk_gpu_end_frame(), MK_OK);
+    CHECK_EQ(mk_gpu_begin_frame(), MK_OK); /* frame 2: frame 1 still running */
+    CHECK_EQ(mk_gpu_buffer_destroy(b.id), MK_OK);
+    mk_gpu_stats_t s = stats();
+    CHECK_EQ(s.deferred, 1);
+    CHECK_EQ(s.completed_frame, 0);
+    CHECK_EQ(s.heaps[MK_GPU_HEAP_DEVICE].bytes_used, 4 * KIB);
+    CHECK_EQ(mk_gpu_end_frame(), MK_OK);
+    CHECK_EQ(stats().deferred, 1); /* frame 1's fence has not signalled */
+    CHECK(mk_gpu_mock_advance(r.mock)); /* frame 1 completes */
+    CHECK_EQ(mk_gpu_begin_frame(), MK_OK); /* frame 3: reclaims frame 1 */
+    s = stats();
+    CHECK_EQ(s.deferred, 0);
+    CHECK(s.completed_frame >= 1);
+    CHECK_EQ(s.heaps[MK_GPU_HEAP_DEVICE].bytes_used, 0);
+    CHECK_EQ(mk_gpu_end_frame(), MK_OK);
+    rig_down(&r, 0); /* waits for frames 2 and 3 */
+}
+
+static void test_upload(const preset_t *p)
+{
+    rig_t r;
+    if (!rig_up(&r, p->make()))
+        return;
+    enum { SIZE = 3000 };
+    unsigned char data[SIZE];
+    for (unsigned i = 0; i < SIZE; i++)
+        data[i] = (unsigned char)(i * 7u + 1u);
+    mk_gpu_buffer_info_t target, mesh;
+    CHECK_EQ(mk_gpu_begin_frame(), MK_OK);
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_PER_FRAME, SIZE, &target), MK_OK);
+    CHECK(target.mapped != NULL);
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_MESHES, 64 * KIB, &mesh), MK_OK);
+    CHECK_EQ(mk_gpu_upload(target.id, 0, data, 1000), MK_OK);
+    CHECK_EQ(mk_gpu_upload(target.id, 1000, data + 1000, SIZE - 1000), MK_OK);
+    CHECK_EQ(mk_gpu_upload(target.id, 1, data, SIZE), MK_EINVAL); /* past the end */
+    for (unsigned i = 0; i < 16; i++) /* 16 x 4 KiB: the 64 KiB ring fills in one frame */
+        if (mk_gpu_upload(mesh.id, i * 4u * KIB, data, 4 * KIB) != MK_OK) {
+            CHECK(i >= 14); /* what is left after 3000 bytes and alignment */
+            CHECK_EQ(mk_gpu_upload(mesh.id, i * 4u * KIB, data, 4 * KIB), MK_ENOMEM);
+            break;
+        }
+    CHECK(stats().ring_used > 60 * KIB);
+    CHECK_EQ(mk_gpu_end_frame(), MK_OK); /* the mock runs the copies */
+    CHECK(memcmp(target.mapped, data, SIZE) == 0);
+    CHECK_EQ(mk_gpu_buffer_destroy(target.id), MK_OK);
+    /* the next frames reuse the ring: waits reclaim it */
+    for (unsigned f = 0; f < 6; f++) {
+        CHECK_EQ(mk_gpu_begin_frame(), MK_OK);
+        for (unsigned i = 0; i < 8; i++)
+            CHECK_EQ(mk_gpu_upload(mesh.id, i * 4u * KIB, data, 4 * KIB), MK_OK);
+        CHECK_EQ(mk_gpu_end_frame(), MK_OK);
+    }
+    CHECK_EQ(mk_gpu_buffer_destroy(mesh.id), MK_OK);
+    settle();
+    mk_gpu_stats_t s = stats();
+    CHECK_EQ(s.ring_used, 0);
+    CHECK_EQ(s.bytes, 0);
+    CHECK_EQ(r.mock->needless_flushes, 0); /* coherent staging: never flushed */
+    rig_down(&r, 0);
+}
+
+static void test_noncoherent_flush(void)
+{
+    rig_t r;
+    mk_gpu_mock_config_t config = mk_gpu_mock_discrete();
+    config.buffer_type_bits = 0x5u; /* types 0 (DL) and 2 (HV|CACHED, not coherent) only */
+    if (!rig_up(&r, config))
+        return;
+    mk_gpu_stats_t s = stats();
+    CHECK_EQ(s.heaps[MK_GPU_HEAP_STAGING].memory_type, 2);
+    CHECK_EQ(s.heaps[MK_GPU_HEAP_DEVICE].memory_type, 0);
+    unsigned char data[777];
+    memset(data, 0x33, sizeof data);
+    mk_gpu_buffer_info_t b;
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_MESHES, 32 * KIB, &b), MK_OK);
+    for (unsigned f = 0; f < 4; f++) {
+        CHECK_EQ(mk_gpu_begin_frame(), MK_OK);
+        for (unsigned i = 0; i < 20; i++) /* odd sizes at odd offsets, wrapping the ring */
+            CHECK_EQ(mk_gpu_upload(b.id, i * 13u + f, data, 1 + (i * 37u + f * 11u) % sizeof data), MK_OK);
+        CHECK_EQ(mk_gpu_end_frame(), MK_OK);
+    }
+    CHECK(r.mock->calls[2] >= 80); /* a flush per upload */
+    CHECK_EQ(mk_gpu_buffer_destroy(b.id), MK_OK);
+    rig_down(&r, 0); /* the mock checked every flush range against the atom */
+}
+
+/* Everything once, each step's failure tolerated: for the OOM loop. */
+static void scenario(void)
+{
+    unsigned char data[512];
+    memset(data, 1, sizeof data);
+    mk_gpu_buffer_info_t b[4];
+    bool made[4];
+    (void)mk_gpu_begin_frame();
+    made[0] = mk_gpu_buffer_create(MK_GPU_INTENT_MESHES, 10 * KIB, &b[0]) == MK_OK;
+    made[1] = mk_gpu_buffer_create(MK_GPU_INTENT_PARTICLES, 200 * KIB, &b[1]) == MK_OK;
+    made[2] = mk_gpu_buffer_create(MK_GPU_INTENT_PER_FRAME, 1 * KIB, &b[2]) == MK_OK;
+    made[3] = mk_gpu_buffer_create(MK_GPU_INTENT_SCREENSHOTS, 200 * KIB, &b[3]) == MK_OK;
+    for (unsigned i = 0; i < 4; i++)
+        if (made[i])
+            (void)mk_gpu_upload(b[i].id, 0, data, sizeof data);
+    (void)mk_gpu_end_frame();
+    (void)mk_gpu_begin_frame();
+    for (unsigned i = 0; i < 4; i += 2)
+        if (made[i])
+            (void)mk_gpu_buffer_destroy(b[i].id);
+    (void)mk_gpu_end_frame();
+    (void)mk_gpu_begin_frame();
+    (void)mk_gpu_end_frame(); /* buffers 1 and 3 are left to shutdown */
+}
+
+static void test_oom_loop(void)
+{
+    unsigned long n = 1;
+    for (; n < 10000; n++) {
+        mk_gpu_mock_config_t config = mk_gpu_mock_discrete();
+        config.deferred_fences = n % 2 == 0; /* both ways of signalling */
+        mk_gpu_mock_t *mock = mk_gpu_mock_create(&config);
+        CHECK(mock != NULL);
+        if (mock == NULL)
+            return;
+        mk_gpu_backend_t backend = mk_gpu_mock_backend(mock);
+        mk_gpu_mock_fail_at(mock, (1u << MK_GPU_MOCK_KIND_COUNT) - 1u, n);
+        if (mk_gpu_init(&backend) == MK_OK) {
+            scenario();
+            (void)mk_gpu_shutdown();
+        }
+        unsigned long injected = mock->injected;
+        if (mock->errors != 0) {
+            fprintf(stderr, "oom loop n=%lu: %s\n", n, mock->last_error);
+            CHECK_EQ(mock->errors, 0);
+        }
+        unsigned long leaks = mk_gpu_mock_destroy(mock);
+        if (leaks != 0)
+            fprintf(stderr, "oom loop n=%lu: %lu leaks\n", n, leaks);
+        CHECK_EQ(leaks, 0);
+        if (injected == 0)
+            break; /* the run completed without reaching call n */
+    }
+    CHECK(n > 20 && n < 10000);
+    printf("oom loop: %lu failure points\n", n - 1);
+}
+
+int main(void)
+{
+    CHECK_EQ(mk_init(&mkg_config), MK_OK);
+    mk_gpu_backend_t none = {0};
+    CHECK_EQ(mk_gpu_init(&none), MK_EINVAL);
+    mk_gpu_buffer_info_t info;
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_MESHES, 1, &info), MK_ESTATE);
+    for (unsigned i = 0; i < sizeof presets / sizeof presets[0]; i++) {
+        test_type_choice_and_min_blocks(&presets[i]);
+        test_placement(&presets[i]);
+        test_upload(&presets[i]);
+    }
+    test_dedicated_and_blocks();
+    test_allocation_count_cap();
+    test_budgets();
+    test_deferred_destroy();
+    test_noncoherent_flush();
+    test_oom_loop();
+    CHECK_EQ(mk_shutdown(), 0);
+    return unit_check_finish("test_gpu_tier");
+}
