@@ -293,8 +293,8 @@ static void test_upload(const preset_t *p)
     if (!rig_up(&r, p->make()))
         return;
     enum { SIZE = 3000 };
-    unsigned char data[SIZE];
-    for (unsigned i = 0; i < SIZE; i++)
+    unsigned char data[4 * KIB]; /* SIZE bytes to the per-frame buffer, 4 KiB to the mesh */
+    for (unsigned i = 0; i < sizeof data; i++)
         data[i] = (unsigned char)(i * 7u + 1u);
     mk_gpu_buffer_info_t target, mesh;
     CHECK_EQ(mk_gpu_begin_frame(), MK_OK);
