@@ -61,6 +61,7 @@ typedef enum mk_handle_table_id {
 #define MKG_ASYNC_POOL_COUNT 1
 #define MKG_ASYNC_CHANNEL_COUNT 1
 #define MKG_ASYNC_ARENA_COUNT 1
+#define MKG_ASYNC_INTENT_COUNT 2 /* intents mk_alloc refuses */
 
 typedef enum mk_async_pool_id {
     MK_ASYNC_POOL_REQUESTS = 0

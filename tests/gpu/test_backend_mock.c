@@ -11,6 +11,7 @@
  */
 #include "backend_mock.h"
 #include "../unit_check.h"
+#include "wants.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -25,16 +26,9 @@
         }                                                                                                          \
     } while (0)
 
-enum { DL = MK_GPU_MEMORY_DEVICE_LOCAL, HV = MK_GPU_MEMORY_HOST_VISIBLE, HC = MK_GPU_MEMORY_HOST_COHERENT,
-       CACHED = MK_GPU_MEMORY_HOST_CACHED };
 #define MIB ((uint64_t)1 << 20)
 #define GIB ((uint64_t)1 << 30)
 
-/* The heaps' kinds as wants, as in test_memtype.c (what the generator's model emits). */
-static const mk_gpu_memory_want_t device_local = {0, DL, HV};
-static const mk_gpu_memory_want_t upload = {HV, HC, CACHED | DL};
-static const mk_gpu_memory_want_t readback = {HV, CACHED, DL};
-static const mk_gpu_memory_want_t unified = {HV, DL | HC, 0};
 
 /* The types on the discrete preset. */
 enum { DISCRETE_DL, DISCRETE_UPLOAD, DISCRETE_READBACK, DISCRETE_BAR };

@@ -24,7 +24,8 @@
  */
 #define _POSIX_C_SOURCE 200809L /* setenv */
 #include "backend_vulkan.h"
-#include "memtype.h"
+#include "../unit_check.h"
+#include "wants.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,35 +34,6 @@
 #ifndef MK_LAVAPIPE_ICD
 #define MK_LAVAPIPE_ICD "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json"
 #endif
-
-static unsigned long g_passed, g_failed;
-
-#define CHECK(expr)                                                                                                \
-    do {                                                                                                           \
-        if (expr)                                                                                                  \
-            g_passed++;                                                                                            \
-        else {                                                                                                     \
-            g_failed++;                                                                                            \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #expr);                               \
-        }                                                                                                          \
-    } while (0)
-
-#define CHECK_EQ(a, b)                                                                                             \
-    do {                                                                                                           \
-        unsigned long long check_a_ = (unsigned long long)(a), check_b_ = (unsigned long long)(b);                 \
-        if (check_a_ == check_b_)                                                                                  \
-            g_passed++;                                                                                            \
-        else {                                                                                                     \
-            g_failed++;                                                                                            \
-            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%llu != %llu)\n", __FILE__, __LINE__, #a, #b,          \
-                    check_a_, check_b_);                                                                           \
-        }                                                                                                          \
-    } while (0)
-
-enum { DL = MK_GPU_MEMORY_DEVICE_LOCAL, HV = MK_GPU_MEMORY_HOST_VISIBLE, HC = MK_GPU_MEMORY_HOST_COHERENT,
-       CACHED = MK_GPU_MEMORY_HOST_CACHED };
-static const mk_gpu_memory_want_t device_local = {0, DL, HV};
-static const mk_gpu_memory_want_t upload = {HV, HC, CACHED | DL};
 
 /* ---- the messenger ----------------------------------------------------------- */
 
@@ -640,6 +612,5 @@ int main(void)
                  : "OFF",
            g_vk_errors, g_vk_warnings);
     CHECK_EQ(g_vk_errors, 0);
-    printf("%lu checks passed, %lu failed\n", g_passed, g_failed);
-    return g_failed == 0u ? 0 : 1;
+    return unit_check_finish("test_backend_vulkan");
 }

@@ -2,7 +2,7 @@
  * and without a host-visible window into device memory), an integrated (UMA)
  * GPU and lavapipe's single unified type, for the four kinds of heap the
  * generator's model describes (device_local, upload, readback, unified). */
-#include "../../gpu/src/memtype.h"
+#include "wants.h"
 
 #include <stdio.h>
 
@@ -19,14 +19,7 @@ static int failures;
         }                                                                                                       \
     } while (0)
 
-enum { DL = MK_GPU_MEMORY_DEVICE_LOCAL, HV = MK_GPU_MEMORY_HOST_VISIBLE, HC = MK_GPU_MEMORY_HOST_COHERENT,
-       CACHED = MK_GPU_MEMORY_HOST_CACHED };
 
-/* How the heaps' kinds read as wants (what the generator's model emits). */
-static const mk_gpu_memory_want_t device_local = {0, DL, HV};
-static const mk_gpu_memory_want_t upload = {HV, HC, CACHED | DL};
-static const mk_gpu_memory_want_t readback = {HV, CACHED, DL};
-static const mk_gpu_memory_want_t unified = {HV, DL | HC, 0};
 
 #define ALL 0xFFFFFFFFu
 

@@ -617,8 +617,10 @@ MK__INLINE void *mk__alloc_fast(mk_intent_t intent, size_t size)
     case MK_TIER_POOL:
         return mk__pool_alloc(intent, mkg_routes[intent].pool, size);
 #endif
+#if MKG_ASYNC_INTENT_COUNT > 0 /* a config without async intents pays no compare */
     case MK_TIER_ASYNC: /* served by memkit/async.h's pools and task arenas only */
         return mk__bad_intent();
+#endif
     default:
         return mk__heap_alloc_fast(intent, size);
     }

@@ -55,6 +55,7 @@ typedef enum mk_handle_table_id {
 #define MKG_ASYNC_POOL_COUNT 0
 #define MKG_ASYNC_CHANNEL_COUNT 0
 #define MKG_ASYNC_ARENA_COUNT 0
+#define MKG_ASYNC_INTENT_COUNT 0 /* intents mk_alloc refuses */
 
 typedef unsigned mk_async_pool_id_t; /* no [async.pool.*] */
 
