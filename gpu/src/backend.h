@@ -29,11 +29,11 @@
 
 #include "memtype.h" /* MK_GPU_MEMORY_*: memory property flags */
 
+#include <memkit/gpu_types.h> /* mk_gpu_memory_t, mk_gpu_buffer_t, mk_gpu_requirements_t */
+
 #include <stdbool.h>
 #include <stdint.h>
 
-typedef uint64_t mk_gpu_memory_t; /* a VkDeviceMemory: one allocation of device memory */
-typedef uint64_t mk_gpu_buffer_t; /* a VkBuffer */
 typedef uint64_t mk_gpu_fence_t;  /* a VkFence, signalled when its submission has completed */
 
 /* Every call's outcome; one value per VkResult the Vulkan backend can meet. */
@@ -65,13 +65,6 @@ typedef struct mk_gpu_device_info {
     uint32_t max_memory_allocation_count;            /* live allocations the device allows */
     bool has_memory_budget;                          /* VK_EXT_memory_budget: heap_budget answers */
 } mk_gpu_device_info_t;
-
-/* VkMemoryRequirements of a buffer (or of an image the user created). */
-typedef struct mk_gpu_requirements {
-    uint64_t size;             /* bytes the resource occupies in memory (>= the size asked) */
-    uint64_t alignment;        /* a power of two; the bind offset is a multiple of it */
-    uint32_t memory_type_bits; /* bit i set: memory type i may hold the resource */
-} mk_gpu_requirements_t;
 
 /* The functions, each taking the backend's `user` first. Unless said
  * otherwise a failed call changes nothing and leaves its outputs unwritten. */

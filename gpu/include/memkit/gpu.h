@@ -45,28 +45,28 @@
 #ifndef MEMKIT_GPU_H
 #define MEMKIT_GPU_H
 
+#include <memkit/gpu_types.h>
 #include <memkit/memkit.h>
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* Repeated from gpu/src/backend.h (identical typedefs, allowed by C11) so
- * that this header needs no Vulkan and no private header. */
+/* Repeated from gpu/src/backend.h (an identical typedef, allowed by C11) so
+ * that this header needs no private header. */
 typedef struct mk_gpu_backend mk_gpu_backend_t;
-typedef uint64_t mk_gpu_memory_t; /* a VkDeviceMemory */
-typedef uint64_t mk_gpu_buffer_t; /* a VkBuffer */
 
-/* A buffer of the tier: (generation << 32) | (slot + 1); 0 is none. Stale
- * ids are refused with MK_EINVAL. */
+/* A buffer or an image allocation of the tier: (generation << 32) | (slot + 1);
+ * 0 is none. Stale ids are refused with MK_EINVAL. */
 typedef uint64_t mk_gpu_buffer_id_t;
 
-/* What mk_gpu_buffer_create hands back. */
+/* What mk_gpu_buffer_create and mk_gpu_alloc hand back. */
 typedef struct mk_gpu_buffer_info {
-    mk_gpu_buffer_id_t id;  /* for upload and destroy */
-    mk_gpu_buffer_t buffer; /* the backend's buffer (a VkBuffer), bound */
+    mk_gpu_buffer_id_t id;  /* for upload, download, read, destroy / free */
+    mk_gpu_buffer_t buffer; /* the backend's buffer (a VkBuffer), bound; 0 for mk_gpu_alloc */
     mk_gpu_memory_t memory; /* the memory it is bound to (a block, or its dedicated allocation) */
     uint64_t offset;        /* bind offset in `memory`, a multiple of the buffer's alignment */
     uint64_t size;          /* the size asked for */
@@ -122,6 +122,58 @@ mk_status_t mk_gpu_buffer_destroy(mk_gpu_buffer_id_t buffer);
  * until the frame ends (nothing leaks). */
 mk_status_t mk_gpu_upload(mk_gpu_buffer_id_t buffer, uint64_t offset, const void *src, uint64_t size);
 
+/* Records a copy of [src_offset, src_offset + size) of `src` into
+ * [dst_offset, dst_offset + size) of `dst` in the current frame's batch, after
+ * the uploads recorded before it: the usual `dst` is a buffer of a "readback"
+ * heap, read with mk_gpu_read once the frame's fence has signalled. `src` needs
+ * the transfer_src usage and `dst` transfer_dst (the Vulkan validation layers
+ * say so; the tier does not check usage).
+ * Returns MK_OK; MK_ESTATE (tier down); MK_EINVAL (stale id, a range outside
+ * its buffer, src == dst); MK_ENOMEM (the backend failed to record it). */
+mk_status_t mk_gpu_download(mk_gpu_buffer_id_t src, uint64_t src_offset, mk_gpu_buffer_id_t dst, uint64_t dst_offset,
+                            uint64_t size);
+
+/* Copies [offset, offset + size) of a mapped buffer (a host-visible heap) into
+ * `out`, after invalidating the range on non-coherent memory (rounded out to
+ * nonCoherentAtomSize). Only once every frame that used the buffer has
+ * signalled its fence: until then MK_PENDING (poll again after
+ * mk_gpu_begin_frame or mk_gpu_wait_idle), so a read never races the GPU.
+ * Returns MK_OK; MK_PENDING; MK_ESTATE (tier down); MK_EINVAL (stale id,
+ * range outside the buffer, out NULL, the buffer not mapped); MK_ENOMEM (the
+ * invalidate failed). Reading uncached device-local memory is warning ML303. */
+mk_status_t mk_gpu_read(mk_gpu_buffer_id_t buffer, uint64_t offset, void *out, uint64_t size);
+
+/* Host writes through mk_gpu_buffer_info_t.mapped on non-coherent memory
+ * become visible to the device after mk_gpu_flush of the range; device
+ * writes become visible to host reads after mk_gpu_invalidate (mk_gpu_read
+ * does it for you). Both round the range out to nonCoherentAtomSize inside
+ * the buffer's block and do nothing on coherent memory. Touching a buffer
+ * whose frame is still in flight is warning ML302 (the GPU may be reading or
+ * writing it). MK_OK; MK_ESTATE; MK_EINVAL (stale id, range outside the
+ * buffer, not mapped); MK_ENOMEM (the backend failed). */
+mk_status_t mk_gpu_flush(mk_gpu_buffer_id_t buffer, uint64_t offset, uint64_t size);
+mk_status_t mk_gpu_invalidate(mk_gpu_buffer_id_t buffer, uint64_t offset, uint64_t size);
+
+/* Memory for a resource the caller creates and binds itself, usually a
+ * VkImage: `requirements` are its VkMemoryRequirements. `optimal_tiling`
+ * says it is an image of VK_IMAGE_TILING_OPTIMAL, kept bufferImageGranularity
+ * away from linear resources (buffers, linear images) of the same block.
+ * Placed like a buffer in the intent's heap (TLSF heaps only; dedicated above
+ * half a block), charged requirements->size. out->buffer is 0; bind your
+ * resource at (out->memory, out->offset). Free with mk_gpu_free (deferred to
+ * the fence of the frame it was allocated in, like a buffer).
+ * Returns as mk_gpu_buffer_create, and MK_EINVAL for a linear heap, a
+ * requirement with no type of the heap, or an alignment not a power of two. */
+mk_status_t mk_gpu_alloc(mk_gpu_intent_id_t intent, const mk_gpu_requirements_t *requirements, int optimal_tiling,
+                         mk_gpu_buffer_info_t *out);
+/* MK_OK, MK_ESTATE (tier down), MK_EINVAL (stale id, or a buffer's id). */
+mk_status_t mk_gpu_free(mk_gpu_buffer_id_t allocation);
+
+/* Waits until every submitted frame's fence has signalled and reclaims them.
+ * Uploads and downloads recorded in the open frame are not submitted (end the
+ * frame first). MK_OK, MK_ESTATE (tier down), MK_ENOMEM (a wait failed). */
+mk_status_t mk_gpu_wait_idle(void);
+
 /* Frames (the model above). begin: MK_OK, MK_ESTATE (tier down, or a frame
  * already begun), MK_ENOMEM (the wait for the slot's fence failed; the frame
  * is not begun, retry). end: MK_OK, MK_ESTATE (no frame begun), MK_ENOMEM (the
@@ -176,6 +228,20 @@ typedef struct mk_gpu_stats {
 
 /* A snapshot. MK_OK, MK_ESTATE (tier down), MK_EINVAL (out NULL). O(heaps x blocks). */
 mk_status_t mk_gpu_stats_get(mk_gpu_stats_t *out);
+
+/* The tier as JSON in the schema of Vulkan Memory Allocator's
+ * vmaBuildStatsString (detailed map: "General", "Total", "MemoryInfo",
+ * "DefaultPools", "CustomPools" with one pool per heap, every block and every
+ * allocation), so tools written for VMA dumps (GpuMemDumpVis.py) read it.
+ * Writes at most `capacity` bytes including the terminating NUL into `buf`
+ * (buf may be NULL when capacity is 0) and returns the length of the whole
+ * dump, as snprintf does: a return >= capacity means it was cut short and
+ * needs a buffer of return + 1 bytes. Returns 0 when the tier is down. */
+size_t mk_gpu_stats_json(char *buf, size_t capacity);
+
+/* Prints the GPU heap and intent tables (mk_stats_print calls it when the
+ * tier is up). */
+void mk_gpu_stats_print(FILE *out);
 
 #ifdef __cplusplus
 }
