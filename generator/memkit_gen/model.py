@@ -261,6 +261,7 @@ class GpuHeap:
     not_preferred: int
     mapped: bool              # host-visible: its blocks are mapped persistently
     intents: Tuple[str, ...]  # gpu intents whose buffers live here
+    backpressure: str         # rings: wait | fail when an upload finds the ring full
 
 
 @dataclass(frozen=True)
@@ -755,6 +756,11 @@ class _Builder:
                          "set memory = \"upload\" (\"unified\" on a UMA GPU); downloads land in a readback heap of "
                          "kind \"tlsf\" or \"linear\"", value=True)
                 ok = False
+            if "backpressure" in t and h["kind"] != "ring":
+                self.err(path + ("backpressure",), f"{ctx}: backpressure applies to kind = \"ring\" only, not "
+                         f"kind = \"{h['kind']}\"", "a full tlsf or linear heap fails the create (its intents' "
+                         "on_exhausted says what then): remove backpressure", value=False)
+                ok = False
             if total and h["budget"] > total:
                 self.err(path + ("budget",), f"{ctx}: budget {fmt_size(h['budget'])} exceeds [gpu] budget "
                          f"{fmt_size(total)}", "lower the heap budget or raise [gpu] budget", value=True)
@@ -961,7 +967,7 @@ def _finish(parts: Dict[str, Any], platform: str, normalized: str) -> Model:
         gpu_heaps.append(GpuHeap(name, i, h["memory"], h["kind"], h["block"], h["min_blocks"], h["max_blocks"],
                                  h["budget"], required, preferred, not_preferred,
                                  bool(required & GPU_HOST_VISIBLE),
-                                 tuple(g.name for g in gpu_intents if g.heap == name)))
+                                 tuple(g.name for g in gpu_intents if g.heap == name), h["backpressure"]))
 
     frame = heap = None
     if parts["frame"] is not None:

@@ -201,6 +201,7 @@ SECTIONS: Dict[str, Tuple[bool, Dict[str, Key]]] = {  # name -> (named tables?, 
         "max_blocks": Key("int", lo=1, hi=MAX_GPU_BLOCKS),   # default: enough for the budget, else 64
         "kind": Key("enum", "tlsf", choices=GPU_HEAP_KINDS),
         "budget": Key("size", lo=1),
+        "backpressure": Key("enum", "wait", choices=BACKPRESSURES[:2]),   # rings only
     }),
     "gpu.intent": (True, {
         "heap": Key("name", required=True, missing_hint="add heap = \"NAME\" (a [gpu.heap.NAME] its buffers live in)"),

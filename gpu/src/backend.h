@@ -64,6 +64,9 @@ typedef struct mk_gpu_device_info {
     uint64_t buffer_image_granularity;               /* linear/optimal resources closer than this alias */
     uint32_t max_memory_allocation_count;            /* live allocations the device allows */
     bool has_memory_budget;                          /* VK_EXT_memory_budget: heap_budget answers */
+    char name[256];                                  /* VkPhysicalDeviceProperties::deviceName, for dumps */
+    uint32_t api_version;                            /* its apiVersion (VK_MAKE_API_VERSION), for dumps */
+    uint32_t device_type;                            /* its VkPhysicalDeviceType, for dumps */
 } mk_gpu_device_info_t;
 
 /* The functions, each taking the backend's `user` first. Unless said

@@ -66,10 +66,14 @@ static void mock_add_heap(mk_gpu_device_info_t *d, uint64_t size, uint32_t flags
     d->heap_count++;
 }
 
-static mk_gpu_mock_config_t mock_config(uint64_t atom, uint64_t granularity, uint32_t max_allocations, bool budget)
+static mk_gpu_mock_config_t mock_config(const char *name, uint32_t device_type, uint64_t atom, uint64_t granularity,
+                                        uint32_t max_allocations, bool budget)
 {
     mk_gpu_mock_config_t c;
     memset(&c, 0, sizeof c);
+    snprintf(c.device.name, sizeof c.device.name, "%s", name);
+    c.device.api_version = (1u << 22) | (3u << 12); /* Vulkan 1.3 */
+    c.device.device_type = device_type;
     c.device.non_coherent_atom_size = atom;
     c.device.buffer_image_granularity = granularity;
     c.device.max_memory_allocation_count = max_allocations;
@@ -80,7 +84,7 @@ static mk_gpu_mock_config_t mock_config(uint64_t atom, uint64_t granularity, uin
 
 mk_gpu_mock_config_t mk_gpu_mock_discrete(void)
 {
-    mk_gpu_mock_config_t c = mock_config(64, 1024, 4096, true);
+    mk_gpu_mock_config_t c = mock_config("memkit mock: discrete GPU", 2u /* DISCRETE_GPU */, 64, 1024, 4096, true);
     mock_add_heap(&c.device, 8 * GIB, MK_GPU_HEAP_DEVICE_LOCAL);
     mock_add_heap(&c.device, 16 * GIB, 0);
     mock_add_heap(&c.device, 256 * MIB, MK_GPU_HEAP_DEVICE_LOCAL); /* the BAR window without ReBAR */
@@ -93,7 +97,7 @@ mk_gpu_mock_config_t mk_gpu_mock_discrete(void)
 
 mk_gpu_mock_config_t mk_gpu_mock_uma(void)
 {
-    mk_gpu_mock_config_t c = mock_config(64, 64, 4096, true);
+    mk_gpu_mock_config_t c = mock_config("memkit mock: integrated GPU", 1u /* INTEGRATED_GPU */, 64, 64, 4096, true);
     c.buffer_alignment = 64;
     mock_add_heap(&c.device, 4 * GIB, MK_GPU_HEAP_DEVICE_LOCAL);
     mock_add_type(&c.device, DL, 0);
@@ -104,7 +108,7 @@ mk_gpu_mock_config_t mk_gpu_mock_uma(void)
 
 mk_gpu_mock_config_t mk_gpu_mock_lavapipe(void)
 {
-    mk_gpu_mock_config_t c = mock_config(64, 64, UINT32_MAX, false);
+    mk_gpu_mock_config_t c = mock_config("memkit mock: lavapipe", 4u /* CPU */, 64, 64, UINT32_MAX, false);
     c.buffer_alignment = 64;
     mock_add_heap(&c.device, 2 * GIB, MK_GPU_HEAP_DEVICE_LOCAL);
     mock_add_type(&c.device, DL | HV | HC | CACHED, 0);

@@ -181,6 +181,11 @@ static mk_gpu_result_t vk_device_info(void *user, mk_gpu_device_info_t *out)
     d.buffer_image_granularity = properties.limits.bufferImageGranularity;
     d.max_memory_allocation_count = properties.limits.maxMemoryAllocationCount;
     d.has_memory_budget = b->config.memory_budget;
+    memcpy(d.name, properties.deviceName, sizeof d.name < sizeof properties.deviceName ? sizeof d.name
+                                                                                       : sizeof properties.deviceName);
+    d.name[sizeof d.name - 1] = '\0';
+    d.api_version = properties.apiVersion;
+    d.device_type = (uint32_t)properties.deviceType;
     *out = d;
     return MK_GPU_OK;
 }

@@ -182,6 +182,13 @@ static inline uint32_t mk__gpu_tlsf_count(const mk__gpu_tlsf_t *t) { return t->c
  * for tests, fuzzing and mk_validate(). */
 bool mk__gpu_tlsf_validate(const mk__gpu_tlsf_t *t);
 
+/* Calls visit(user, offset, size, handle) for every range of the block in
+ * offset order: allocations with their handle (and *kind their
+ * mk__gpu_kind_t), free ranges with MK__GPU_TLSF_NIL. They tile [0, size).
+ * For dumps (mk_gpu_stats_json); O(ranges). */
+typedef void (*mk__gpu_tlsf_visit_t)(void *user, uint64_t offset, uint64_t size, uint32_t handle, mk__gpu_kind_t kind);
+void mk__gpu_tlsf_walk(const mk__gpu_tlsf_t *t, mk__gpu_tlsf_visit_t visit, void *user);
+
 /* ==== linear: per-frame heaps ============================================= */
 
 /* A bump allocator over [0, size): allocations are never freed one by one;

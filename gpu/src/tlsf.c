@@ -406,3 +406,11 @@ bool mk__gpu_tlsf_validate(const mk__gpu_tlsf_t *t) {
     uint32_t free_ranges = 0;
     return chain_ok(t, &free_ranges) && lists_ok(t, free_ranges) && spares_ok(t);
 }
+
+void mk__gpu_tlsf_walk(const mk__gpu_tlsf_t *t, mk__gpu_tlsf_visit_t visit, void *user) {
+    for (uint32_t i = 0; i != NIL; i = t->nodes[i].next_phys) {
+        const mk__gpu_tlsf_node_t *n = &t->nodes[i];
+        bool used = n->state == NODE_USED;
+        visit(user, n->offset, n->size, used ? i : NIL, used ? (mk__gpu_kind_t)n->kind : MK__GPU_KIND_LINEAR);
+    }
+}

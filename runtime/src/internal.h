@@ -338,6 +338,10 @@ bool mk__async_validate(FILE *report);
 /* ---- gpu/src: the GPU tier (memkit/gpu.h) ---- */
 /* mk_gpu_shutdown for mk_shutdown: the buffers still live; 0 when the tier is down. */
 size_t mk__gpu_fini(void);
+/* stats.c: "12.5 MiB", "3.0 KiB", "17 B", as the stats tables print sizes. */
+void mk__format_bytes(char *buf, size_t len, uint64_t bytes);
+/* gpu/src/gpu_stats.c: the GPU heap and intent tables, when the tier is up. */
+void mk__gpu_print(FILE *out);
 
 /* ---- async/src: the async tier (memkit/async.h) ---- */
 mk_status_t mk__async_init(void);
@@ -363,6 +367,7 @@ void mk__frame_advance(void);
 typedef enum mk__diag {
     MK__ML101, MK__ML102, MK__ML103, MK__ML104, MK__ML105, MK__ML106,
     MK__ML201, MK__ML202,
+    MK__ML301, MK__ML302, MK__ML303, MK__ML304, MK__ML305,
     MK__ML401, MK__ML402, MK__ML403,
     MK__ML501, MK__ML502,
     MK__ML601, MK__ML602, MK__ML603, MK__ML604, MK__ML605, MK__ML606, MK__ML607, MK__ML608,

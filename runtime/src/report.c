@@ -5,7 +5,8 @@
  * code's severity is fixed here, in one place. The handler and its user
  * pointer are published like the OOM handler (user first, handler with
  * release), so a report that sees a handler sees its user. Compiled in every
- * build; release builds report only ML502 (an intent scope nested too deep),
+ * build; release builds report ML502 (an intent scope nested too deep) and the GPU
+ * tier's ML3xx checks (off the fast path: flush, read, upload, frames),
  * sentinel builds every hazard they find.
  */
 #include "internal.h"
@@ -21,6 +22,9 @@ static const struct {
     [MK__ML103] = {"ML103", MK_SEVERITY_ERROR},   [MK__ML104] = {"ML104", MK_SEVERITY_WARNING},
     [MK__ML105] = {"ML105", MK_SEVERITY_WARNING}, [MK__ML106] = {"ML106", MK_SEVERITY_WARNING},
     [MK__ML201] = {"ML201", MK_SEVERITY_ERROR},   [MK__ML202] = {"ML202", MK_SEVERITY_ERROR},
+    [MK__ML301] = {"ML301", MK_SEVERITY_ERROR},   [MK__ML302] = {"ML302", MK_SEVERITY_ERROR},
+    [MK__ML303] = {"ML303", MK_SEVERITY_ERROR},   [MK__ML304] = {"ML304", MK_SEVERITY_WARNING},
+    [MK__ML305] = {"ML305", MK_SEVERITY_WARNING},
     [MK__ML401] = {"ML401", MK_SEVERITY_INFO},    [MK__ML402] = {"ML402", MK_SEVERITY_WARNING},
     [MK__ML403] = {"ML403", MK_SEVERITY_INFO},    [MK__ML501] = {"ML501", MK_SEVERITY_WARNING},
     [MK__ML502] = {"ML502", MK_SEVERITY_WARNING}, [MK__ML601] = {"ML601", MK_SEVERITY_ERROR},

@@ -4,8 +4,12 @@
  * with the driver's alignment, dedicated allocations, max_blocks and the
  * device's allocation count, budgets (heap, intent, total, callback),
  * destroys deferred to their frame's fence, uploads through the staging
- * ring (data, non-coherent flushes), and an OOM loop over every backend
- * call. Every run ends with no mock error and no leak. */
+ * ring (data, non-coherent flushes), downloads and reads, host flush and
+ * invalidate ranges, image memory and bufferImageGranularity, empty-block
+ * trimming, the device budget (VK_EXT_memory_budget and the 80 % rule), the
+ * ML3xx reports, the stats table and the VMA-schema JSON dump, and an OOM
+ * loop over every backend call. Every run ends with no mock error and no
+ * leak. */
 #include <memkit/gpu.h>
 #include <memkit/memkit.h>
 
@@ -13,9 +17,21 @@
 
 #include "../unit_check.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define KIB 1024u
+
+/* ML3xx reports land here instead of stderr (errors would abort by default). */
+static unsigned long reported[6]; /* [n]: ML30n */
+static void count_report(const mk_report_t *report, void *user)
+{
+    (void)user;
+    if (strncmp(report->code, "ML30", 4) == 0 && report->code[4] >= '1' && report->code[4] <= '5')
+        reported[report->code[4] - '0']++;
+    else
+        fprintf(stderr, "unexpected report %s: %s\n", report->code, report->message);
+}
 
 typedef struct rig {
     mk_gpu_mock_t *mock;
@@ -134,7 +150,7 @@ static void test_placement(const preset_t *p)
     for (unsigned i = 0; i < made; i++)
         CHECK_EQ(mk_gpu_buffer_destroy(b[i].id), MK_OK);
     CHECK_EQ(mk_gpu_buffer_destroy(b[0].id), MK_EINVAL); /* twice */
-    CHECK_EQ(stats().deferred, made);                     /* created in the current frame */
+    CHECK_EQ(stats().deferred, 0); /* made and destroyed between frames, never used by one: at once */
     settle();
     s = stats();
     CHECK_EQ(s.deferred, 0);
@@ -173,7 +189,9 @@ static void test_dedicated_and_blocks(void)
     for (unsigned i = 0; i < 6; i++)
         CHECK_EQ(mk_gpu_buffer_destroy(b[i].id), MK_OK);
     settle();
-    CHECK_EQ(stats().heaps[MK_GPU_HEAP_DEVICE].blocks, 3); /* blocks are kept */
+    /* emptied blocks beyond min_blocks are freed, but one empty block is kept as a spare */
+    CHECK_EQ(stats().heaps[MK_GPU_HEAP_DEVICE].blocks, 1);
+    CHECK_EQ(stats().device_allocations, r.mock->live_allocations);
     rig_down(&r, 0);
 }
 
@@ -279,6 +297,12 @@ static void test_deferred_destroy(void)
     CHECK_EQ(stats().deferred, 1); /* frame 1's fence has not signalled */
     CHECK(mk_gpu_mock_advance(r.mock)); /* frame 1 completes */
     CHECK_EQ(mk_gpu_begin_frame(), MK_OK); /* frame 3: reclaims frame 1 */
+    /* destroyed while frame 2 was being recorded: frame 2's own command buffers may draw with it */
+    CHECK_EQ(stats().deferred, 1);
+    CHECK_EQ(stats().completed_frame, 1);
+    CHECK_EQ(mk_gpu_end_frame(), MK_OK);
+    CHECK(mk_gpu_mock_advance(r.mock)); /* frame 2 completes */
+    CHECK_EQ(mk_gpu_begin_frame(), MK_OK); /* frame 4: reclaims frame 2 */
     s = stats();
     CHECK_EQ(s.deferred, 0);
     CHECK(s.completed_frame >= 1);
@@ -355,6 +379,241 @@ static void test_noncoherent_flush(void)
     rig_down(&r, 0); /* the mock checked every flush range against the atom */
 }
 
+/* Upload into a device-local mesh, download into a readback buffer, read it
+ * back once the frame's fence has signalled: MK_PENDING before. */
+static void test_download_and_read(const preset_t *p)
+{
+    rig_t r;
+    mk_gpu_mock_config_t config = p->make();
+    config.deferred_fences = true;
+    if (!rig_up(&r, config))
+        return;
+    unsigned char data[5000], back[5000];
+    for (unsigned i = 0; i < sizeof data; i++)
+        data[i] = (unsigned char)(i * 13u + 5u);
+    mk_gpu_buffer_info_t mesh, shot;
+    CHECK_EQ(mk_gpu_begin_frame(), MK_OK);
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_MESHES, 8 * KIB, &mesh), MK_OK);
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_SCREENSHOTS, 8 * KIB, &shot), MK_OK);
+    CHECK(shot.mapped != NULL);
+    CHECK_EQ(mk_gpu_upload(mesh.id, 100, data, sizeof data), MK_OK);
+    CHECK_EQ(mk_gpu_download(mesh.id, 100, shot.id, 3, sizeof data), MK_OK);
+    CHECK_EQ(mk_gpu_download(mesh.id, 0, mesh.id, 0, 16), MK_EINVAL);           /* onto itself */
+    CHECK_EQ(mk_gpu_download(mesh.id, 8 * KIB - 8, shot.id, 0, 16), MK_EINVAL); /* past the source */
+    CHECK_EQ(mk_gpu_download(mesh.id, 0, shot.id, 8 * KIB - 8, 16), MK_EINVAL); /* past the target */
+    CHECK_EQ(mk_gpu_read(shot.id, 3, back, sizeof data), MK_PENDING);           /* not submitted */
+    CHECK_EQ(mk_gpu_end_frame(), MK_OK);
+    CHECK_EQ(mk_gpu_read(shot.id, 3, back, sizeof data), MK_PENDING); /* submitted, fence not signalled */
+    CHECK_EQ(mk_gpu_read(shot.id, 8 * KIB - 2, back, 4), MK_EINVAL);
+    CHECK_EQ(mk_gpu_read(mesh.id, 0, back, 4), MK_EINVAL); /* device-local: not mapped */
+    CHECK_EQ(mk_gpu_wait_idle(), MK_OK);
+    memset(back, 0, sizeof back);
+    CHECK_EQ(mk_gpu_read(shot.id, 3, back, sizeof data), MK_OK);
+    CHECK(memcmp(back, data, sizeof data) == 0);
+    CHECK_EQ(mk_gpu_buffer_destroy(mesh.id), MK_OK);
+    CHECK_EQ(mk_gpu_buffer_destroy(shot.id), MK_OK);
+    CHECK_EQ(mk_gpu_read(shot.id, 0, back, 1), MK_EINVAL); /* stale */
+    CHECK_EQ(stats().deferred, 0); /* nothing in flight after wait_idle */
+    rig_down(&r, 0);
+}
+
+/* Host flush and invalidate on the discrete GPU's non-coherent readback type:
+ * the mock refuses ranges that are not rounded to the atom (64). */
+static void test_host_ranges(void)
+{
+    rig_t r;
+    if (!rig_up(&r, mk_gpu_mock_discrete()))
+        return;
+    mk_gpu_buffer_info_t a, b;
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_SCREENSHOTS, 100, &a), MK_OK);
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_SCREENSHOTS, 1000, &b), MK_OK);
+    CHECK_EQ(mk_gpu_flush(a.id, 1, 3), MK_OK);
+    CHECK_EQ(mk_gpu_flush(b.id, 999, 1), MK_OK);
+    CHECK_EQ(mk_gpu_invalidate(b.id, 17, 500), MK_OK);
+    CHECK_EQ(mk_gpu_flush(b.id, 999, 2), MK_EINVAL);
+    CHECK_EQ(mk_gpu_flush(b.id, 0, 0), MK_EINVAL);
+    mk_gpu_buffer_info_t mesh;
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_MESHES, 1000, &mesh), MK_OK);
+    CHECK_EQ(mk_gpu_flush(mesh.id, 0, 4), MK_EINVAL); /* device-local: not mapped */
+    CHECK_EQ(mk_gpu_buffer_destroy(a.id), MK_OK);
+    CHECK_EQ(mk_gpu_buffer_destroy(b.id), MK_OK);
+    CHECK_EQ(mk_gpu_buffer_destroy(mesh.id), MK_OK);
+    rig_down(&r, 0); /* the mock checked each range: offset and size multiples of the atom, or the end */
+}
+
+/* Memory for images: optimal images keep bufferImageGranularity (1024 on the
+ * discrete mock) from buffers; no image memory in a linear heap. */
+static void test_image_memory(void)
+{
+    rig_t r;
+    if (!rig_up(&r, mk_gpu_mock_discrete()))
+        return;
+    mk_gpu_buffer_info_t buf, img, lin;
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_MESHES, 100, &buf), MK_OK);
+    mk_gpu_requirements_t req = {4096, 256, 1u << 0};
+    CHECK_EQ(mk_gpu_alloc(MK_GPU_INTENT_MESHES, &req, 1, &img), MK_OK);
+    CHECK_EQ(img.buffer, 0);
+    CHECK_EQ(img.memory, buf.memory);
+    CHECK_EQ(img.offset % 256, 0);
+    CHECK((buf.offset + 100 - 1) / 1024 != img.offset / 1024); /* not on the buffer's granularity page */
+    CHECK_EQ(mk_gpu_alloc(MK_GPU_INTENT_MESHES, &req, 0, &lin), MK_OK); /* linear: may share pages */
+    CHECK_EQ(stats().heaps[MK_GPU_HEAP_DEVICE].bytes_used, 256 + 4096 + 4096); /* the mock rounds buffers to 256 */
+    mk_gpu_requirements_t other_type = {4096, 256, 1u << 2};
+    CHECK_EQ(mk_gpu_alloc(MK_GPU_INTENT_MESHES, &other_type, 1, &lin), MK_EINVAL);
+    mk_gpu_requirements_t bad_alignment = {4096, 48, 1u << 0};
+    CHECK_EQ(mk_gpu_alloc(MK_GPU_INTENT_MESHES, &bad_alignment, 1, &lin), MK_EINVAL);
+    mk_gpu_requirements_t any = {4096, 256, UINT32_MAX};
+    CHECK_EQ(mk_gpu_alloc(MK_GPU_INTENT_PER_FRAME, &any, 1, &lin), MK_EINVAL); /* linear heap */
+    mk_gpu_requirements_t large = {200 * KIB, 4096, 1u << 0};
+    mk_gpu_buffer_info_t big;
+    CHECK_EQ(mk_gpu_alloc(MK_GPU_INTENT_PARTICLES, &large, 1, &big), MK_OK); /* above half a block */
+    CHECK_EQ(stats().heaps[MK_GPU_HEAP_DEVICE].dedicated, 1);
+    CHECK_EQ(mk_gpu_free(buf.id), MK_EINVAL);          /* a buffer: mk_gpu_buffer_destroy */
+    CHECK_EQ(mk_gpu_buffer_destroy(img.id), MK_EINVAL); /* image memory: mk_gpu_free */
+    CHECK_EQ(mk_gpu_upload(img.id, 0, &req, 8), MK_EINVAL); /* no buffer to copy into */
+    CHECK_EQ(mk_gpu_free(img.id), MK_OK);
+    CHECK_EQ(mk_gpu_free(big.id), MK_OK);
+    CHECK_EQ(mk_gpu_buffer_destroy(buf.id), MK_OK);
+    CHECK_EQ(stats().heaps[MK_GPU_HEAP_DEVICE].allocations, 1); /* lin is left: shutdown counts it */
+    rig_down(&r, 1);
+}
+
+/* The device's own budget caps the tier below its configured ones:
+ * VK_EXT_memory_budget's answer when the device has it, else 80 % of the
+ * heap. Dedicated 200 KiB allocations on a 1 MiB device-local heap. */
+static void test_device_budget(bool extension)
+{
+    rig_t r;
+    mk_gpu_mock_config_t config = mk_gpu_mock_lavapipe();
+    config.device.heap_size[0] = 2048 * KIB;
+    config.device.has_memory_budget = extension;
+    config.heap_budget[0] = 1200 * KIB;
+    if (!rig_up(&r, config))
+        return;
+    uint64_t cap = extension ? 1200 * KIB : 2048 * KIB / 10 * 8;
+    uint64_t base = r.mock->heap_used[0]; /* the blocks of init */
+    mk_gpu_buffer_info_t b[8];
+    unsigned made = 0;
+    while (made < 8 && mk_gpu_buffer_create(MK_GPU_INTENT_PARTICLES, 200 * KIB, &b[made]) == MK_OK) {
+        CHECK(r.mock->heap_used[0] <= cap);
+        made++;
+    }
+    CHECK(made < 8);
+    CHECK_EQ(made, (unsigned)((cap - base) / (200 * KIB)));
+    for (unsigned i = 0; i < made; i++)
+        CHECK_EQ(mk_gpu_buffer_destroy(b[i].id), MK_OK);
+    rig_down(&r, 0);
+}
+
+/* The ML3xx checks, each once per intent. */
+static void test_reports(void)
+{
+    rig_t r;
+    mk_gpu_mock_config_t config = mk_gpu_mock_discrete();
+    config.deferred_fences = true;
+    if (!rig_up(&r, config))
+        return;
+    memset(reported, 0, sizeof reported);
+    unsigned char data[64] = {1};
+    mk_gpu_buffer_info_t shot, uniforms, kept;
+    CHECK_EQ(mk_gpu_begin_frame(), MK_OK); /* frame 1 */
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_SCREENSHOTS, 256, &shot), MK_OK);
+    CHECK_EQ(mk_gpu_upload(shot.id, 0, data, sizeof data), MK_OK); /* mapped: ML305 */
+    CHECK_EQ(reported[5], 1);
+    CHECK_EQ(mk_gpu_upload(shot.id, 0, data, sizeof data), MK_OK); /* once per intent */
+    CHECK_EQ(reported[5], 1);
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_PER_FRAME, 256, &uniforms), MK_OK);
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_PER_FRAME, 256, &kept), MK_OK);
+    CHECK_EQ(mk_gpu_flush(uniforms.id, 0, 256), MK_OK); /* written this frame, not submitted: fine */
+    CHECK_EQ(reported[2], 0);
+    CHECK_EQ(mk_gpu_end_frame(), MK_OK);
+    CHECK_EQ(mk_gpu_invalidate(shot.id, 0, 64), MK_OK); /* frame 1 still in flight: ML302 */
+    CHECK_EQ(reported[2], 1);
+    CHECK_EQ(mk_gpu_buffer_destroy(uniforms.id), MK_OK);
+    CHECK_EQ(mk_gpu_wait_idle(), MK_OK);
+    unsigned char back[64];
+    CHECK_EQ(mk_gpu_read(kept.id, 0, back, sizeof back), MK_OK); /* DL|HV|HC, not cached: ML303 */
+    CHECK_EQ(reported[3], 1);
+    CHECK_EQ(mk_gpu_read(shot.id, 0, back, sizeof back), MK_OK); /* HV|CACHED: fine */
+    CHECK_EQ(reported[3], 1);
+    CHECK(memcmp(back, data, sizeof back) == 0);
+    /* `kept` outlives its frame: frame 3 reuses frame 1's block (2 in flight) */
+    for (unsigned f = 2; f <= 3; f++) {
+        CHECK_EQ(mk_gpu_begin_frame(), MK_OK);
+        mk_gpu_buffer_info_t u;
+        CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_PER_FRAME, 256, &u), MK_OK);
+        CHECK_EQ(mk_gpu_buffer_destroy(u.id), MK_OK);
+        CHECK_EQ(reported[1], f == 3 ? 1u : 0u);
+        CHECK_EQ(mk_gpu_end_frame(), MK_OK);
+        CHECK(mk_gpu_mock_advance(r.mock));
+    }
+    CHECK_EQ(mk_gpu_buffer_destroy(kept.id), MK_EINVAL); /* freed by the reset: its id is stale */
+    CHECK_EQ(mk_gpu_buffer_destroy(shot.id), MK_OK);
+    CHECK_EQ(reported[4], 0); /* ML304: the backend puts barriers between the tier's copies */
+    rig_down(&r, 0);
+}
+
+/* mk_stats_print shows the GPU tables; the JSON dump has VMA's shape and
+ * is cut short like snprintf. MK_GPU_JSON_OUT=path writes it for
+ * tests/gpu/check_vma_json.py. */
+static void test_stats_print_and_json(void)
+{
+    rig_t r;
+    if (!rig_up(&r, mk_gpu_mock_discrete()))
+        return;
+    mk_gpu_buffer_info_t a, b, big, img;
+    CHECK_EQ(mk_gpu_begin_frame(), MK_OK);
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_MESHES, 3000, &a), MK_OK);
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_PARTICLES, 7000, &b), MK_OK);
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_PARTICLES, 200 * KIB, &big), MK_OK);
+    mk_gpu_requirements_t req = {8192, 1024, 1u << 0};
+    CHECK_EQ(mk_gpu_alloc(MK_GPU_INTENT_MESHES, &req, 1, &img), MK_OK);
+    mk_gpu_buffer_info_t u;
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_PER_FRAME, 512, &u), MK_OK);
+    FILE *f = tmpfile();
+    CHECK(f != NULL);
+    if (f != NULL) {
+        mk_stats_print(f);
+        char text[8192];
+        rewind(f);
+        size_t n = fread(text, 1, sizeof text - 1, f);
+        text[n] = '\0';
+        fclose(f);
+        CHECK(strstr(text, "gpu heap") != NULL);
+        CHECK(strstr(text, "readback") != NULL);
+        CHECK(strstr(text, "particles") != NULL);
+    }
+    size_t len = mk_gpu_stats_json(NULL, 0);
+    CHECK(len > 500);
+    char *json = malloc(len + 1);
+    CHECK(json != NULL);
+    if (json != NULL) {
+        CHECK_EQ(mk_gpu_stats_json(json, len + 1), len);
+        CHECK_EQ(strlen(json), len);
+        CHECK(strstr(json, "\"CustomPools\"") != NULL);
+        CHECK(strstr(json, "\"IMAGE_OPTIMAL\"") != NULL);
+        CHECK(strstr(json, "\"DedicatedAllocations\": [{\"Type\": \"BUFFER\", \"Size\": 204800") != NULL);
+        char small[64];
+        CHECK_EQ(mk_gpu_stats_json(small, sizeof small), len); /* cut short, NUL-terminated */
+        CHECK_EQ(strlen(small), sizeof small - 1);
+        CHECK(strncmp(small, json, sizeof small - 1) == 0);
+        const char *out = getenv("MK_GPU_JSON_OUT");
+        FILE *o = out != NULL ? fopen(out, "w") : NULL;
+        if (o != NULL) {
+            fputs(json, o);
+            fclose(o);
+        }
+        free(json);
+    }
+    CHECK_EQ(mk_gpu_end_frame(), MK_OK);
+    CHECK_EQ(mk_gpu_buffer_destroy(a.id), MK_OK);
+    CHECK_EQ(mk_gpu_buffer_destroy(b.id), MK_OK);
+    CHECK_EQ(mk_gpu_buffer_destroy(big.id), MK_OK);
+    CHECK_EQ(mk_gpu_buffer_destroy(u.id), MK_OK);
+    CHECK_EQ(mk_gpu_free(img.id), MK_OK);
+    rig_down(&r, 0);
+}
+
 /* Everything once, each step's failure tolerated: for the OOM loop. */
 static void scenario(void)
 {
@@ -415,6 +674,8 @@ static void test_oom_loop(void)
 int main(void)
 {
     CHECK_EQ(mk_init(&mkg_config), MK_OK);
+    mk_set_report_handler(count_report, NULL);
+    CHECK_EQ(mk_gpu_stats_json(NULL, 0), 0); /* tier down */
     mk_gpu_backend_t none = {0};
     CHECK_EQ(mk_gpu_init(&none), MK_EINVAL);
     mk_gpu_buffer_info_t info;
@@ -423,7 +684,14 @@ int main(void)
         test_type_choice_and_min_blocks(&presets[i]);
         test_placement(&presets[i]);
         test_upload(&presets[i]);
+        test_download_and_read(&presets[i]);
     }
+    test_host_ranges();
+    test_image_memory();
+    test_device_budget(true);
+    test_device_budget(false);
+    test_reports();
+    test_stats_print_and_json();
     test_dedicated_and_blocks();
     test_allocation_count_cap();
     test_budgets();

@@ -213,6 +213,7 @@ typedef struct mk_gpu_heap_layout {
     uint32_t max_blocks;     /* >= min_blocks, >= 1 */
     uint8_t kind;            /* mk_gpu_heap_kind_t */
     uint8_t mapped;          /* 1: host-visible, its blocks are mapped persistently */
+    uint8_t backpressure;    /* rings: MK_BACKPRESSURE_WAIT or _FAIL when an upload finds the ring full */
 } mk_gpu_heap_layout_t;
 
 /* One GPU intent ([gpu.intent.NAME]): the buffers of one usage in one heap. */
