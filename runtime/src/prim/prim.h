@@ -13,7 +13,9 @@
 #include <stdint.h>
 
 /* Maps `bytes` of zeroed, readable and writable memory, aligned to at least
- * 4096. NULL when the OS refuses. Called only by mk_init. */
+ * 4096. NULL when the OS refuses. Called by mk_init (and what it starts: pools,
+ * the heap, async pools) and by the GPU tier for its tables (mk_gpu_init, and
+ * a TLSF block's metadata when the block is created), never on a fast path. */
 void *mk__prim_reserve(size_t bytes);
 
 /* Unmaps a mk__prim_reserve mapping. */
