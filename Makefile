@@ -78,7 +78,7 @@ test-tsan:
 	ctest --test-dir $(BUILD)/tsan -L runtime --output-on-failure -j $(JOBS)
 
 bench: deps
-	@$(FIND_PYTHON); PYTHON="$$py" bash bench/run.sh
+	@$(FIND_PYTHON); PYTHON="$$py" bash bench/run.sh && PYTHON="$$py" bash bench/run_gpu.sh
 
 bench-mt: deps
 	@$(FIND_PYTHON); PYTHON="$$py" bash bench/run_mt.sh

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # bench/common.sh — shell pieces shared by bench/run.sh, bench/run_mt.sh,
-# bench/run_async.sh and bench/whole/run.sh. Sourced, not run: each script
-# sets `root` (the repository root) and then does
+# bench/run_async.sh, bench/run_gpu.sh and bench/whole/run.sh. Sourced, not
+# run: each script sets `root` (the repository root) and then does
 #
 #   . "$root/bench/common.sh"
 #
@@ -115,13 +115,23 @@ bench_find_python() {
     fi
 }
 
-# bench_build GEN BIN SRC [LIB...]: compiles SRC with memkit's runtime and the
-# configuration generated into GEN (by memkit-gen) into BIN.
+# bench_build GEN BIN SRC [ARG...]: compiles SRC with memkit's runtime and the
+# configuration generated into GEN (by memkit-gen) into BIN; ARGs (more
+# sources, -D flags, libraries) go last on the compiler's command line.
 bench_build() {
-    local gen="$1" bin="$2" src="$3"
+    local gen="$1" bin="$2" src="$3" f
     shift 3
+    # the GPU tier's runtime: gpu/src/*.c less the backends, as the library
+    # globs it (cmake/memkit.cmake); a backend is added by the caller
+    local gpu_srcs=()
+    for f in gpu/src/*.c; do
+        case "${f##*/}" in
+        backend_*.c) ;;
+        *) gpu_srcs+=("$f") ;;
+        esac
+    done
     "$CC" "${bench_cflags[@]}" -Iruntime/include -Iasync/include -Igpu/include -Iruntime/src -Igpu/src -I"$gen" -o "$bin" \
-        "$src" runtime/src/*.c runtime/src/prim/*.c async/src/*.c gpu/src/{tlsf,linear_ring,memtype,gpu}.c "$gen/memkit_config.c" -lpthread "$@"
+        "$src" runtime/src/*.c runtime/src/prim/*.c async/src/*.c "${gpu_srcs[@]}" "$gen/memkit_config.c" -lpthread "$@"
 }
 
 # bench_run BIN [ARG...]: prints the machine line and runs BIN, a benchmark
