@@ -262,6 +262,7 @@ class GpuHeap:
     mapped: bool              # host-visible: its blocks are mapped persistently
     intents: Tuple[str, ...]  # gpu intents whose buffers live here
     backpressure: str         # rings: wait | fail when an upload finds the ring full
+    images: bool              # tlsf: holds image memory too, so every buffer gets a VkBuffer of its own
 
 
 @dataclass(frozen=True)
@@ -761,6 +762,11 @@ class _Builder:
                          f"kind = \"{h['kind']}\"", "a full tlsf or linear heap fails the create (its intents' "
                          "on_exhausted says what then): remove backpressure", value=False)
                 ok = False
+            if h["images"] is True and h["kind"] != "tlsf":
+                self.err(path + ("images",), f"{ctx}: images = true needs kind = \"tlsf\", not kind = "
+                         f"\"{h['kind']}\"", "image memory keeps bufferImageGranularity from buffers, which only "
+                         "the tlsf sub-allocator tracks: put images in a tlsf heap", value=True)
+                ok = False
             if total and h["budget"] > total:
                 self.err(path + ("budget",), f"{ctx}: budget {fmt_size(h['budget'])} exceeds [gpu] budget "
                          f"{fmt_size(total)}", "lower the heap budget or raise [gpu] budget", value=True)
@@ -967,7 +973,8 @@ def _finish(parts: Dict[str, Any], platform: str, normalized: str) -> Model:
         gpu_heaps.append(GpuHeap(name, i, h["memory"], h["kind"], h["block"], h["min_blocks"], h["max_blocks"],
                                  h["budget"], required, preferred, not_preferred,
                                  bool(required & GPU_HOST_VISIBLE),
-                                 tuple(g.name for g in gpu_intents if g.heap == name), h["backpressure"]))
+                                 tuple(g.name for g in gpu_intents if g.heap == name), h["backpressure"],
+                                 h["images"]))
 
     frame = heap = None
     if parts["frame"] is not None:

@@ -202,6 +202,7 @@ SECTIONS: Dict[str, Tuple[bool, Dict[str, Key]]] = {  # name -> (named tables?, 
         "kind": Key("enum", "tlsf", choices=GPU_HEAP_KINDS),
         "budget": Key("size", lo=1),
         "backpressure": Key("enum", "wait", choices=BACKPRESSURES[:2]),   # rings only
+        "images": Key("bool", False),                                     # tlsf heaps only
     }),
     "gpu.intent": (True, {
         "heap": Key("name", required=True, missing_hint="add heap = \"NAME\" (a [gpu.heap.NAME] its buffers live in)"),

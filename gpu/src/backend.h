@@ -63,6 +63,8 @@ typedef struct mk_gpu_device_info {
     uint64_t non_coherent_atom_size;                 /* flush/invalidate granule on non-coherent types */
     uint64_t buffer_image_granularity;               /* linear/optimal resources closer than this alias */
     uint32_t max_memory_allocation_count;            /* live allocations the device allows */
+    uint64_t min_uniform_offset_alignment;           /* minUniformBufferOffsetAlignment (<= 256) */
+    uint64_t min_storage_offset_alignment;           /* minStorageBufferOffsetAlignment (<= 256) */
     bool has_memory_budget;                          /* VK_EXT_memory_budget: heap_budget answers */
     char name[256];                                  /* VkPhysicalDeviceProperties::deviceName, for dumps */
     uint32_t api_version;                            /* its apiVersion (VK_MAKE_API_VERSION), for dumps */

@@ -79,6 +79,8 @@ static mk_gpu_mock_config_t mock_config(const char *name, uint32_t device_type, 
     c.device.max_memory_allocation_count = max_allocations;
     c.device.has_memory_budget = budget;
     c.buffer_alignment = 256; /* minStorageBufferOffsetAlignment on many GPUs */
+    c.device.min_uniform_offset_alignment = 256;
+    c.device.min_storage_offset_alignment = 32;
     return c;
 }
 

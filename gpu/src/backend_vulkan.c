@@ -180,6 +180,8 @@ static mk_gpu_result_t vk_device_info(void *user, mk_gpu_device_info_t *out)
     d.non_coherent_atom_size = properties.limits.nonCoherentAtomSize;
     d.buffer_image_granularity = properties.limits.bufferImageGranularity;
     d.max_memory_allocation_count = properties.limits.maxMemoryAllocationCount;
+    d.min_uniform_offset_alignment = properties.limits.minUniformBufferOffsetAlignment;
+    d.min_storage_offset_alignment = properties.limits.minStorageBufferOffsetAlignment;
     d.has_memory_budget = b->config.memory_budget;
     memcpy(d.name, properties.deviceName, sizeof d.name < sizeof properties.deviceName ? sizeof d.name
                                                                                        : sizeof properties.deviceName);

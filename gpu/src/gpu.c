@@ -138,6 +138,22 @@ static mk_status_t mk__gpu_block_create(mk__gpu_heap_t *h, uint32_t index)
     mk_status_t status = mk__gpu_memory_allocate(h, size, &b->memory, &b->mapped);
     if (status != MK_OK)
         return status;
+    if (h->shared) { /* one VkBuffer over the block: a create is then a range of it, no driver call */
+        mk_gpu_requirements_t req;
+        mk_gpu_buffer_t buf = 0;
+        status = mk__gpu.be.create_buffer(mk__gpu.be.user, size, h->usage, &buf, &req) != MK_GPU_OK ? MK_ENOMEM
+                 : (req.memory_type_bits & (1u << h->type)) == 0 || req.size > size             ? MK_EINVAL
+                 : mk__gpu.be.bind_buffer(mk__gpu.be.user, buf, b->memory, 0) != MK_GPU_OK       ? MK_ENOMEM
+                                                                                                  : MK_OK;
+        if (status != MK_OK) {
+            mk__gpu.be.destroy_buffer(mk__gpu.be.user, buf);
+            mk__gpu_memory_free(h, b->memory, b->mapped != NULL, size);
+            b->memory = 0;
+            b->mapped = NULL;
+            return status;
+        }
+        b->buffer = buf;
+    }
     if (h->layout->kind == MK_GPU_HEAP_KIND_TLSF)
         (void)mk__gpu_tlsf_init(&b->tlsf, size, mk__gpu.dev.buffer_image_granularity, b->nodes, MK__GPU_BLOCK_NODES);
     else
@@ -154,6 +170,8 @@ static mk_status_t mk__gpu_block_create(mk__gpu_heap_t *h, uint32_t index)
 static void mk__gpu_block_free(mk__gpu_heap_t *h, mk__gpu_block_t *b)
 {
     if (b->memory != 0) {
+        mk__gpu.be.destroy_buffer(mk__gpu.be.user, b->buffer);
+        b->buffer = 0;
         mk__gpu_memory_free(h, b->memory, b->mapped != NULL, h->layout->block);
         b->memory = 0;
         b->mapped = NULL;
@@ -203,7 +221,8 @@ static void mk__gpu_release(mk__gpu_rec_t *rec)
 {
     mk__gpu_heap_t *h = &mk__gpu.heaps[rec->heap];
     mk__gpu_intent_t *in = &mk__gpu.intents[rec->intent];
-    mk__gpu.be.destroy_buffer(mk__gpu.be.user, rec->buffer);
+    if (rec->own_buffer)
+        mk__gpu.be.destroy_buffer(mk__gpu.be.user, rec->buffer);
     if (rec->block == MK__GPU_DEDICATED) {
         mk__gpu_memory_free(h, rec->memory, rec->mapped != NULL, rec->charged);
         h->dedicated--;
@@ -353,9 +372,7 @@ static size_t mk__gpu_teardown(void)
         mk__prim_release(mk__gpu.recs, mk__gpu_recs_bytes());
         mk__gpu.recs = NULL;
     }
-    if (mk__gpu.ring_buffer != 0)
-        mk__gpu.be.destroy_buffer(mk__gpu.be.user, mk__gpu.ring_buffer);
-    mk__gpu.ring_buffer = 0;
+    mk__gpu.ring_buffer = 0; /* the ring block's buffer: freed with the block */
     for (unsigned i = 0; i < mk__gpu_heap_count(); i++) {
         mk__gpu_heap_t *h = &mk__gpu.heaps[i];
         if (h->blocks == NULL)
@@ -380,30 +397,46 @@ static uint32_t mk__gpu_heap_usage(unsigned heap)
     return usage;
 }
 
+/* The alignment of a shared heap's ranges: the block buffer's, what descriptor
+ * offsets of its usage need (VkPhysicalDeviceLimits), and at least 16. */
+static uint64_t mk__gpu_range_alignment(uint32_t usage, uint64_t buffer_alignment)
+{
+    uint64_t a = buffer_alignment > MK__GPU_RANGE_ALIGNMENT ? buffer_alignment : MK__GPU_RANGE_ALIGNMENT;
+    if ((usage & MK__GPU_USAGE_UNIFORM) != 0 && mk__gpu.dev.min_uniform_offset_alignment > a)
+        a = mk__gpu.dev.min_uniform_offset_alignment;
+    if ((usage & MK__GPU_USAGE_STORAGE) != 0 && mk__gpu.dev.min_storage_offset_alignment > a)
+        a = mk__gpu.dev.min_storage_offset_alignment;
+    return a;
+}
+
 /* Picks heap i's memory type, maps its tables, allocates its first blocks. */
 static mk_status_t mk__gpu_heap_init(unsigned i)
 {
     const mk_gpu_heap_layout_t *layout = &mk__rt.config->gpu_heaps[i];
     mk__gpu_heap_t *h = &mk__gpu.heaps[i];
     h->layout = layout;
-    uint32_t usage = layout->kind == MK_GPU_HEAP_KIND_RING ? MK__GPU_USAGE_TRANSFER_SRC : mk__gpu_heap_usage(i);
+    h->usage = layout->kind == MK_GPU_HEAP_KIND_RING ? MK__GPU_USAGE_TRANSFER_SRC : mk__gpu_heap_usage(i);
     uint32_t bits = UINT32_MAX;
-    if (usage != 0) { /* a probe buffer says which types its kind of buffer may live in */
+    uint64_t alignment = 1;
+    if (h->usage != 0) { /* a probe buffer says which types its kind of buffer may live in */
         mk_gpu_buffer_t probe = 0;
         mk_gpu_requirements_t req;
-        if (mk__gpu.be.create_buffer(mk__gpu.be.user, 4096u, usage, &probe, &req) != MK_GPU_OK)
+        if (mk__gpu.be.create_buffer(mk__gpu.be.user, 4096u, h->usage, &probe, &req) != MK_GPU_OK)
             return MK_ENOMEM;
         mk__gpu.be.destroy_buffer(mk__gpu.be.user, probe);
         bits = req.memory_type_bits;
+        alignment = req.alignment;
     }
     mk_gpu_memory_want_t want = {layout->required, layout->preferred, layout->not_preferred};
     int type = mk__gpu_memory_type(mk__gpu.dev.type_flags, mk__gpu.dev.type_count, bits, want, &h->cost);
-    if (type < 0)
+    if (type < 0 || !mk__gpu_is_pow2(alignment))
         return MK_EINVAL;
     h->type = type;
     h->type_flags = mk__gpu.dev.type_flags[type];
     h->mapped = layout->mapped && (h->type_flags & MK_GPU_MEMORY_HOST_VISIBLE) != 0;
     h->coherent = (h->type_flags & MK_GPU_MEMORY_HOST_COHERENT) != 0;
+    h->shared = h->usage != 0 && !layout->images;
+    h->sub_alignment = mk__gpu_range_alignment(h->usage, alignment);
     uint32_t first = layout->min_blocks;
     if (layout->kind == MK_GPU_HEAP_KIND_LINEAR) {
         if (layout->max_blocks < mk__gpu.frames)
@@ -423,15 +456,8 @@ static mk_status_t mk__gpu_heap_init(unsigned i)
             return status;
     }
     if (layout->kind == MK_GPU_HEAP_KIND_RING && mk__gpu.ring_heap == MK__GPU_NONE) {
-        mk_gpu_requirements_t req;
-        if (mk__gpu.be.create_buffer(mk__gpu.be.user, layout->block, MK__GPU_USAGE_TRANSFER_SRC, &mk__gpu.ring_buffer,
-                                     &req) != MK_GPU_OK)
-            return MK_ENOMEM;
-        if ((req.memory_type_bits & (1u << type)) == 0 || req.size > layout->block)
-            return MK_EINVAL;
-        if (mk__gpu.be.bind_buffer(mk__gpu.be.user, mk__gpu.ring_buffer, h->blocks[0].memory, 0) != MK_GPU_OK)
-            return MK_ENOMEM;
         (void)mk__gpu_ring_init(&mk__gpu.ring, layout->block, mk__gpu.marks, mk__gpu.frames + 1u);
+        mk__gpu.ring_buffer = h->blocks[0].buffer;
         mk__gpu.ring_heap = i;
     }
     return MK_OK;
@@ -606,10 +632,18 @@ static mk_status_t mk__gpu_create(unsigned intent, uint64_t size, const mk_gpu_r
     uint32_t index = mk__gpu.rec_free;
     if (index == MK__GPU_NONE && mk__gpu.rec_touched == MK_GPU_MAX_BUFFERS)
         return MK_EFULL;
+    if (image != NULL && !h->layout->images)
+        return MK_EINVAL; /* its buffers are ranges of one VkBuffer per block: no room for images */
+    /* A range of the block's buffer, except above half a block: a dedicated allocation and buffer. */
+    bool shared = image == NULL && h->shared &&
+                  (h->layout->kind == MK_GPU_HEAP_KIND_LINEAR || size <= h->layout->block / 2u);
     mk_gpu_buffer_t buf = 0;
     mk_gpu_requirements_t req;
     if (image != NULL)
         req = *image;
+    else if (shared)
+        req = (mk_gpu_requirements_t){mk__gpu_align_up(size, MK__GPU_RANGE_ALIGNMENT), h->sub_alignment,
+                                      1u << h->type};
     else if (mk__gpu.be.create_buffer(mk__gpu.be.user, size, il->usage, &buf, &req) != MK_GPU_OK)
         return MK_ENOMEM;
     *charge = req.size;
@@ -637,7 +671,8 @@ static mk_status_t mk__gpu_create(unsigned intent, uint64_t size, const mk_gpu_r
     mk__gpu_rec_t *rec = &mk__gpu.recs[index];
     if (at.block != MK__GPU_DEDICATED && h->layout->kind == MK_GPU_HEAP_KIND_TLSF)
         h->blocks[at.block].owners[at.sub] = index;
-    rec->buffer = buf;
+    rec->buffer = shared ? h->blocks[at.block].buffer : buf;
+    rec->own_buffer = buf != 0;
     rec->memory = at.memory;
     rec->mapped = at.mapped != NULL ? at.mapped + at.offset : NULL;
     rec->offset = at.offset;
@@ -657,7 +692,8 @@ static mk_status_t mk__gpu_create(unsigned intent, uint64_t size, const mk_gpu_r
     in->total++;
     mk__gpu.charged += req.size;
     out->id = (uint64_t)rec->generation << 32 | (uint64_t)(index + 1u);
-    out->buffer = buf;
+    out->buffer = rec->buffer;
+    out->buffer_offset = mk__gpu_buffer_offset(rec);
     out->memory = at.memory;
     out->offset = at.offset;
     out->size = rec->size;
@@ -898,7 +934,8 @@ static mk_status_t mk__gpu_upload(mk__gpu_rec_t *rec, uint64_t offset, const voi
             return MK_ENOMEM;
     }
     mk_status_t status =
-        mk__gpu_status(mk__gpu.be.copy(mk__gpu.be.user, mk__gpu.ring_buffer, at, rec->buffer, offset, size));
+        mk__gpu_status(mk__gpu.be.copy(mk__gpu.be.user, mk__gpu.ring_buffer, at, rec->buffer,
+                                       mk__gpu_buffer_offset(rec) + offset, size));
     if (status == MK_OK) {
         mk__gpu.batch_copies++;
         rec->last_frame = mk__gpu.frame;
@@ -945,7 +982,8 @@ mk_status_t mk_gpu_download(mk_gpu_buffer_id_t src, uint64_t src_offset, mk_gpu_
         status = MK_EINVAL;
     else
         status = mk__gpu_status(
-            mk__gpu.be.copy(mk__gpu.be.user, from->buffer, src_offset, to->buffer, dst_offset, size));
+            mk__gpu.be.copy(mk__gpu.be.user, from->buffer, mk__gpu_buffer_offset(from) + src_offset, to->buffer,
+                            mk__gpu_buffer_offset(to) + dst_offset, size));
     if (status == MK_OK) {
         mk__gpu.batch_copies++;
         from->last_frame = to->last_frame = mk__gpu.frame;

@@ -24,10 +24,14 @@
 #define MK__GPU_DEDICATED UINT32_MAX /* a record's block: its own allocation */
 #define MK__GPU_NONE UINT32_MAX
 #define MK__GPU_USAGE_TRANSFER_SRC 0x1u /* VK_BUFFER_USAGE_TRANSFER_SRC_BIT */
+#define MK__GPU_USAGE_UNIFORM 0x10u     /* VK_BUFFER_USAGE_UNIFORM_BUFFER_BIT */
+#define MK__GPU_USAGE_STORAGE 0x20u     /* VK_BUFFER_USAGE_STORAGE_BUFFER_BIT */
+#define MK__GPU_RANGE_ALIGNMENT 16u     /* shared ranges: index and indirect offsets need 4, copies like 16 */
 
 typedef struct mk__gpu_block {
     mk_gpu_memory_t memory; /* 0: not allocated */
     unsigned char *mapped;  /* persistent map, or NULL */
+    mk_gpu_buffer_t buffer; /* heaps that share: one VkBuffer over the whole block, bound at 0 */
     uint32_t id;            /* for dumps: numbered per heap as created, like VMA's block ids */
     uint32_t live;          /* records placed in it */
     uint64_t frame;         /* linear heaps: the frame whose buffers the block holds */
@@ -42,6 +46,9 @@ typedef struct mk__gpu_heap {
     int32_t type;
     uint32_t type_flags, cost;
     bool mapped, coherent;
+    bool shared;             /* buffers are ranges of their block's VkBuffer (no images, not dedicated) */
+    uint32_t usage;          /* the union of its intents' usage flags (the ring: TRANSFER_SRC) */
+    uint64_t sub_alignment;  /* shared heaps: every range starts at a multiple of it */
     mk__gpu_block_t *blocks; /* [layout->max_blocks]; allocated ones have memory != 0 */
     uint32_t block_top;      /* blocks [block_top, max_blocks) are not allocated */
     uint32_t block_count;    /* allocated blocks */
@@ -70,7 +77,11 @@ typedef struct mk__gpu_rec {
     uint32_t sub;           /* TLSF handle */
     uint8_t heap, intent, state;
     uint8_t kind;           /* mk__gpu_kind_t: buffers and linear images, optimal images */
+    uint8_t own_buffer;     /* 1: `buffer` is its own VkBuffer (destroyed with it); 0: its block's, or none */
 } mk__gpu_rec_t;
+
+/* Where the record's bytes start inside rec->buffer. */
+static inline uint64_t mk__gpu_buffer_offset(const mk__gpu_rec_t *rec) { return rec->own_buffer ? 0 : rec->offset; }
 
 typedef struct mk__gpu_state {
     mk__lock_t lock;
@@ -91,7 +102,7 @@ typedef struct mk__gpu_state {
     uint32_t ring_heap; /* MK__GPU_NONE: no ring */
     mk__gpu_ring_t ring;
     mk__gpu_ring_mark_t marks[MK__GPU_MAX_FRAMES + 1];
-    mk_gpu_buffer_t ring_buffer;
+    mk_gpu_buffer_t ring_buffer; /* the ring block's VkBuffer */
     /* buffer records */
     mk__gpu_rec_t *recs;
     uint32_t rec_touched, rec_free, deferred_head;

@@ -81,13 +81,13 @@ static void settle(void)
 typedef struct preset {
     const char *name;
     mk_gpu_mock_config_t (*make)(void);
-    int32_t types[MKG_GPU_HEAP_COUNT]; /* expected type per heap: device, frame, readback, staging */
+    int32_t types[MKG_GPU_HEAP_COUNT]; /* expected type per heap: device, frame, readback, staging, textures */
 } preset_t;
 
 static const preset_t presets[] = {
-    {"discrete", mk_gpu_mock_discrete, {0, 3, 2, 1}}, /* DL only; DL|HV|HC window; HV|CACHED; HV|HC */
-    {"uma", mk_gpu_mock_uma, {0, 1, 2, 1}},
-    {"lavapipe", mk_gpu_mock_lavapipe, {0, 0, 0, 0}},
+    {"discrete", mk_gpu_mock_discrete, {0, 3, 2, 1, 0}}, /* DL only; DL|HV|HC window; HV|CACHED; HV|HC; DL */
+    {"uma", mk_gpu_mock_uma, {0, 1, 2, 1, 0}},
+    {"lavapipe", mk_gpu_mock_lavapipe, {0, 0, 0, 0, 0}},
 };
 
 static void test_type_choice_and_min_blocks(const preset_t *p)
@@ -142,9 +142,14 @@ static void test_placement(const preset_t *p)
         CHECK(b[i].mapped == NULL); /* device-local heap: not mapped */
         uint64_t end_i = b[i].offset + b[i].size;
         CHECK(end_i <= 256 * KIB);
-        for (unsigned j = 0; j < i; j++)
+        /* the heap shares one VkBuffer per block: a range of it, at its memory offset */
+        CHECK(b[i].buffer != 0);
+        CHECK_EQ(b[i].buffer_offset, b[i].offset);
+        for (unsigned j = 0; j < i; j++) {
             if (b[j].memory == b[i].memory)
                 CHECK(end_i <= b[j].offset || b[j].offset + b[j].size <= b[i].offset);
+            CHECK((b[j].memory == b[i].memory) == (b[j].buffer == b[i].buffer));
+        }
     }
     mk_gpu_stats_t s = stats();
     CHECK_EQ(s.heaps[MK_GPU_HEAP_DEVICE].allocations, made);
@@ -175,6 +180,8 @@ static void test_dedicated_and_blocks(void)
     CHECK_EQ(s.heaps[MK_GPU_HEAP_DEVICE].blocks, 1);
     CHECK_EQ(big.offset, 0);
     CHECK(big.memory != half.memory);
+    CHECK(big.buffer != half.buffer); /* dedicated: a VkBuffer of its own */
+    CHECK_EQ(big.buffer_offset, 0);
     CHECK_EQ(mk_gpu_buffer_destroy(half.id), MK_OK);
     CHECK_EQ(mk_gpu_buffer_destroy(big.id), MK_OK);
     settle();
@@ -451,32 +458,33 @@ static void test_image_memory(void)
     if (!rig_up(&r, mk_gpu_mock_discrete()))
         return;
     mk_gpu_buffer_info_t buf, img, lin;
-    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_MESHES, 100, &buf), MK_OK);
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_TEXTURES, 100, &buf), MK_OK);
     mk_gpu_requirements_t req = {4096, 256, 1u << 0};
-    CHECK_EQ(mk_gpu_alloc(MK_GPU_INTENT_MESHES, &req, 1, &img), MK_OK);
+    CHECK_EQ(mk_gpu_alloc(MK_GPU_INTENT_TEXTURES, &req, 1, &img), MK_OK);
     CHECK_EQ(img.buffer, 0);
     CHECK_EQ(img.memory, buf.memory);
     CHECK_EQ(img.offset % 256, 0);
     CHECK((buf.offset + 100 - 1) / 1024 != img.offset / 1024); /* not on the buffer's granularity page */
-    CHECK_EQ(mk_gpu_alloc(MK_GPU_INTENT_MESHES, &req, 0, &lin), MK_OK); /* linear: may share pages */
-    CHECK_EQ(stats().heaps[MK_GPU_HEAP_DEVICE].bytes_used, 256 + 4096 + 4096); /* the mock rounds buffers to 256 */
+    CHECK_EQ(mk_gpu_alloc(MK_GPU_INTENT_TEXTURES, &req, 0, &lin), MK_OK); /* linear: may share pages */
+    CHECK_EQ(stats().heaps[MK_GPU_HEAP_TEXTURES].bytes_used, 256 + 4096 + 4096); /* the mock rounds buffers to 256 */
     mk_gpu_requirements_t other_type = {4096, 256, 1u << 2};
-    CHECK_EQ(mk_gpu_alloc(MK_GPU_INTENT_MESHES, &other_type, 1, &lin), MK_EINVAL);
+    CHECK_EQ(mk_gpu_alloc(MK_GPU_INTENT_TEXTURES, &other_type, 1, &lin), MK_EINVAL);
     mk_gpu_requirements_t bad_alignment = {4096, 48, 1u << 0};
-    CHECK_EQ(mk_gpu_alloc(MK_GPU_INTENT_MESHES, &bad_alignment, 1, &lin), MK_EINVAL);
+    CHECK_EQ(mk_gpu_alloc(MK_GPU_INTENT_TEXTURES, &bad_alignment, 1, &lin), MK_EINVAL);
     mk_gpu_requirements_t any = {4096, 256, UINT32_MAX};
     CHECK_EQ(mk_gpu_alloc(MK_GPU_INTENT_PER_FRAME, &any, 1, &lin), MK_EINVAL); /* linear heap */
     mk_gpu_requirements_t large = {200 * KIB, 4096, 1u << 0};
     mk_gpu_buffer_info_t big;
-    CHECK_EQ(mk_gpu_alloc(MK_GPU_INTENT_PARTICLES, &large, 1, &big), MK_OK); /* above half a block */
-    CHECK_EQ(stats().heaps[MK_GPU_HEAP_DEVICE].dedicated, 1);
+    CHECK_EQ(mk_gpu_alloc(MK_GPU_INTENT_TEXTURES, &large, 1, &big), MK_OK); /* above half a block */
+    CHECK_EQ(stats().heaps[MK_GPU_HEAP_TEXTURES].dedicated, 1);
+    CHECK_EQ(mk_gpu_alloc(MK_GPU_INTENT_MESHES, &req, 1, &lin), MK_EINVAL); /* heap without images = true */
     CHECK_EQ(mk_gpu_free(buf.id), MK_EINVAL);          /* a buffer: mk_gpu_buffer_destroy */
     CHECK_EQ(mk_gpu_buffer_destroy(img.id), MK_EINVAL); /* image memory: mk_gpu_free */
     CHECK_EQ(mk_gpu_upload(img.id, 0, &req, 8), MK_EINVAL); /* no buffer to copy into */
     CHECK_EQ(mk_gpu_free(img.id), MK_OK);
     CHECK_EQ(mk_gpu_free(big.id), MK_OK);
     CHECK_EQ(mk_gpu_buffer_destroy(buf.id), MK_OK);
-    CHECK_EQ(stats().heaps[MK_GPU_HEAP_DEVICE].allocations, 1); /* lin is left: shutdown counts it */
+    CHECK_EQ(stats().heaps[MK_GPU_HEAP_TEXTURES].allocations, 1); /* lin is left: shutdown counts it */
     rig_down(&r, 1);
 }
 
@@ -570,7 +578,7 @@ static void test_stats_print_and_json(void)
     CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_PARTICLES, 7000, &b), MK_OK);
     CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_PARTICLES, 200 * KIB, &big), MK_OK);
     mk_gpu_requirements_t req = {8192, 1024, 1u << 0};
-    CHECK_EQ(mk_gpu_alloc(MK_GPU_INTENT_MESHES, &req, 1, &img), MK_OK);
+    CHECK_EQ(mk_gpu_alloc(MK_GPU_INTENT_TEXTURES, &req, 1, &img), MK_OK);
     mk_gpu_buffer_info_t u;
     CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_PER_FRAME, 512, &u), MK_OK);
     FILE *f = tmpfile();

@@ -66,9 +66,12 @@ typedef uint64_t mk_gpu_buffer_id_t;
 /* What mk_gpu_buffer_create and mk_gpu_alloc hand back. */
 typedef struct mk_gpu_buffer_info {
     mk_gpu_buffer_id_t id;  /* for upload, download, read, destroy / free */
-    mk_gpu_buffer_t buffer; /* the backend's buffer (a VkBuffer), bound; 0 for mk_gpu_alloc */
+    mk_gpu_buffer_t buffer; /* the VkBuffer holding it (bound); 0 for mk_gpu_alloc */
+    uint64_t buffer_offset; /* where its bytes start in `buffer`: bind and copy with (buffer, buffer_offset).
+                               0 when the buffer is its own (dedicated, or a heap with images = true);
+                               else `buffer` is its block's, shared by the block's buffers */
     mk_gpu_memory_t memory; /* the memory it is bound to (a block, or its dedicated allocation) */
-    uint64_t offset;        /* bind offset in `memory`, a multiple of the buffer's alignment */
+    uint64_t offset;        /* its offset in `memory`, a multiple of its alignment */
     uint64_t size;          /* the size asked for */
     void *mapped;           /* host pointer to the buffer's first byte in a mapped heap, else NULL */
 } mk_gpu_buffer_info_t;
@@ -93,18 +96,25 @@ mk_status_t mk_gpu_init(const mk_gpu_backend_t *backend);
  * the tier is still up. */
 size_t mk_gpu_shutdown(void);
 
-/* A buffer of `size` > 0 bytes with the intent's usage flags, bound inside
- * the intent's heap: TLSF heaps place it in the first block with room, then
- * in a new block (up to max_blocks), and give requests above half a block a
+/* A buffer of `size` > 0 bytes with the intent's usage flags, inside the
+ * intent's heap: TLSF heaps place it in the first block with room, then in
+ * a new block (up to max_blocks), and give requests above half a block a
  * dedicated allocation; linear heaps bump-allocate in the current frame
- * slot's block. Charged requirements.size bytes to the heap's, the intent's
- * and the [gpu] budget. Fills *out.
+ * slot's block. In a heap without `images = true` the buffer is a range of
+ * its block's one VkBuffer (created with the union of the heap's intents'
+ * usage flags, aligned for uniform and storage descriptors): no driver call,
+ * O(1). Otherwise (images = true, or dedicated) it is a VkBuffer of its own,
+ * bound at its offset. Either way use (out->buffer, out->buffer_offset).
+ * Charged requirements.size bytes (a range: size rounded up to 16) to the
+ * heap's, the intent's and the [gpu] budget. Fills *out.
  * Returns MK_OK; MK_ESTATE (tier down); MK_EINVAL (bad intent, size 0, out
  * NULL, or no memory type of the heap fits the buffer); MK_EBUDGET (a budget
- * would be exceeded, after the intent's on_exhausted: panic aborts, callback
- * asks the handler of mk_gpu_set_oom_handler and retries once when it returns
- * non-zero); MK_ENOMEM (no room, max_blocks reached, the device's allocation
- * count reached, or a backend call failed). On failure nothing is left. */
+ * would be exceeded); MK_ENOMEM (no room, max_blocks reached, the device's
+ * allocation count or its memory budget reached, or a backend call failed);
+ * MK_EFULL (MK_GPU_MAX_BUFFERS live). On MK_EBUDGET and MK_ENOMEM the
+ * intent's on_exhausted runs first: panic aborts, callback asks the handler
+ * of mk_gpu_set_oom_handler and retries once when it returns non-zero. On
+ * failure nothing is left. */
 mk_status_t mk_gpu_buffer_create(mk_gpu_intent_id_t intent, uint64_t size, mk_gpu_buffer_info_t *out);
 
 /* Destroys a buffer now, or when the fence of the frame it was last used in
@@ -158,12 +168,13 @@ mk_status_t mk_gpu_invalidate(mk_gpu_buffer_id_t buffer, uint64_t offset, uint64
  * VkImage: `requirements` are its VkMemoryRequirements. `optimal_tiling`
  * says it is an image of VK_IMAGE_TILING_OPTIMAL, kept bufferImageGranularity
  * away from linear resources (buffers, linear images) of the same block.
- * Placed like a buffer in the intent's heap (TLSF heaps only; dedicated above
- * half a block), charged requirements->size. out->buffer is 0; bind your
+ * Placed like a buffer in the intent's heap, which must say `images = true`
+ * (a TLSF heap; dedicated above half a block), charged requirements->size. out->buffer is 0; bind your
  * resource at (out->memory, out->offset). Free with mk_gpu_free (deferred to
  * the fence of the frame it was allocated in, like a buffer).
- * Returns as mk_gpu_buffer_create, and MK_EINVAL for a linear heap, a
- * requirement with no type of the heap, or an alignment not a power of two. */
+ * Returns as mk_gpu_buffer_create, and MK_EINVAL for a heap without
+ * images = true, a requirement with no type of the heap, or an alignment not
+ * a power of two. */
 mk_status_t mk_gpu_alloc(mk_gpu_intent_id_t intent, const mk_gpu_requirements_t *requirements, int optimal_tiling,
                          mk_gpu_buffer_info_t *out);
 /* MK_OK, MK_ESTATE (tier down), MK_EINVAL (stale id, or a buffer's id). */

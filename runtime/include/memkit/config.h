@@ -214,6 +214,8 @@ typedef struct mk_gpu_heap_layout {
     uint8_t kind;            /* mk_gpu_heap_kind_t */
     uint8_t mapped;          /* 1: host-visible, its blocks are mapped persistently */
     uint8_t backpressure;    /* rings: MK_BACKPRESSURE_WAIT or _FAIL when an upload finds the ring full */
+    uint8_t images;          /* tlsf: 1 holds image memory (mk_gpu_alloc) and gives each buffer its own
+                                VkBuffer; 0: the buffers are ranges of one VkBuffer per block */
 } mk_gpu_heap_layout_t;
 
 /* One GPU intent ([gpu.intent.NAME]): the buffers of one usage in one heap. */

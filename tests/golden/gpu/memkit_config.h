@@ -72,10 +72,10 @@ MK_GENERATED_TABLE mk_route_t mkg_routes[MKG_INTENT_COUNT] = {
 };
 
 MK_GENERATED_TABLE mk_gpu_heap_layout_t mkg_gpu_heaps[MKG_GPU_HEAP_COUNT] = {
-    /* device_local */ { "device", 67108864u, 1073741824u, 0x0u, 0x1u, 0x2u, 1u, 16u, MK_GPU_HEAP_KIND_TLSF, 0, MK_BACKPRESSURE_WAIT },
-    /* unified */ { "frame", 4194304u, 0u, 0x2u, 0x5u, 0x0u, 3u, 3u, MK_GPU_HEAP_KIND_LINEAR, 1, MK_BACKPRESSURE_WAIT },
-    /* readback */ { "readback", 1048576u, 0u, 0x2u, 0x8u, 0x1u, 0u, 1536u, MK_GPU_HEAP_KIND_TLSF, 1, MK_BACKPRESSURE_WAIT },
-    /* upload */ { "staging", 16777216u, 0u, 0x2u, 0x4u, 0x9u, 1u, 1u, MK_GPU_HEAP_KIND_RING, 1, MK_BACKPRESSURE_WAIT }
+    /* device_local */ { "device", 67108864u, 1073741824u, 0x0u, 0x1u, 0x2u, 1u, 16u, MK_GPU_HEAP_KIND_TLSF, 0, MK_BACKPRESSURE_WAIT, 0 },
+    /* unified */ { "frame", 4194304u, 0u, 0x2u, 0x5u, 0x0u, 3u, 3u, MK_GPU_HEAP_KIND_LINEAR, 1, MK_BACKPRESSURE_WAIT, 0 },
+    /* readback */ { "readback", 1048576u, 0u, 0x2u, 0x8u, 0x1u, 0u, 1536u, MK_GPU_HEAP_KIND_TLSF, 1, MK_BACKPRESSURE_WAIT, 0 },
+    /* upload */ { "staging", 16777216u, 0u, 0x2u, 0x4u, 0x9u, 1u, 1u, MK_GPU_HEAP_KIND_RING, 1, MK_BACKPRESSURE_WAIT, 0 }
 };
 
 MK_GENERATED_TABLE mk_gpu_intent_layout_t mkg_gpu_intents[MKG_GPU_INTENT_COUNT] = {
