@@ -737,6 +737,8 @@ class _Builder:
         """[gpu], and every well-formed [gpu.heap.NAME] and [gpu.intent.NAME] with its defaults."""
         g = self.c.get("gpu", {})
         heaps, intents = self.c.get("gpu.heap", {}), self.c.get("gpu.intent", {})
+        gpu_frames = g.get("frames_in_flight", frames)
+        gpu_frames = gpu_frames if isinstance(gpu_frames, int) and not isinstance(gpu_frames, bool) else 1
         total = g.get("budget", 0)
         total = 0 if total is INVALID else total
         for section, tables, limit in (("gpu.heap", heaps, MAX_GPU_HEAPS), ("gpu.intent", intents, MAX_GPU_INTENTS)):
@@ -744,6 +746,11 @@ class _Builder:
                 self.err(section_path(section), f"too many {TABLE_NOUNS[section]}s: {len(tables)}, the limit is {limit}")
         heaps_out: Dict[str, Dict[str, Any]] = {}
         kept = 0  # bytes of the blocks that init allocates and keeps
+        rings = [n for n in sorted(heaps) if isinstance(heaps[n], dict) and heaps[n].get("kind") == "ring"]
+        for extra in rings[1:]:
+            self.err(("gpu", "heap", extra, "kind"), f"gpu heap '{extra}': a second staging ring (gpu heap "
+                     f"'{rings[0]}' is one)", "uploads go through one ring: make it bigger rather than add another",
+                     value=True)
         for name in sorted(heaps):
             t, path, ctx = heaps[name], ("gpu", "heap", name), f"gpu heap '{name}'"
             if not self.require(path, ctx, t, "gpu.heap"):
@@ -774,13 +781,20 @@ class _Builder:
             if h["budget"] and h["min_blocks"] * h["block"] > h["budget"]:
                 self.err(path + ("min_blocks",), f"{ctx}: min_blocks x block is "
                          f"{fmt_size(h['min_blocks'] * h['block'])}, more than its budget {fmt_size(h['budget'])}",
-                         "the blocks init allocates and keeps count against the budget: lower min_blocks or "
-                         "raise the budget", value=True)
+                         "init allocates those blocks and keeps them, more memory than the heap's buffers may "
+                         "ever hold: lower min_blocks or raise the budget", value=True)
                 ok = False
+            # a linear heap holds one block per frame in flight, all allocated by init
+            least = gpu_frames if h["kind"] == "linear" else 1
             if "max_blocks" not in t:
                 cap = h["budget"] or total
-                h["max_blocks"] = max(h["min_blocks"], 1, min(MAX_GPU_BLOCKS, -(-cap // h["block"]))) if cap \
-                    else max(h["min_blocks"], DEFAULT_GPU_MAX_BLOCKS)
+                h["max_blocks"] = max(h["min_blocks"], least, min(MAX_GPU_BLOCKS, -(-cap // h["block"]))) if cap \
+                    else max(h["min_blocks"], least, DEFAULT_GPU_MAX_BLOCKS)
+            elif h["max_blocks"] < least:
+                self.err(path + ("max_blocks",), f"{ctx}: max_blocks {h['max_blocks']} is less than the "
+                         f"{least} frames in flight", "a linear heap holds one block per frame in flight, all "
+                         f"allocated by init: raise max_blocks to {least}", value=True)
+                ok = False
             elif h["max_blocks"] < h["min_blocks"]:
                 self.err(path + ("max_blocks",), f"{ctx}: max_blocks {h['max_blocks']} is less than min_blocks "
                          f"{h['min_blocks']}", f"raise max_blocks to at least {h['min_blocks']}, or lower min_blocks",

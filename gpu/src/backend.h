@@ -17,12 +17,11 @@
  * backend chooses what they encode.
  *
  * Thread-safety, for every backend: the tier calls these functions under its
- * own locks — a heap's lock around allocate/free/map/unmap/flush/invalidate/
- * create_buffer/destroy_buffer/bind_buffer of that heap's objects, the
- * transfer lock around copy and submit — so two calls may run at once only on
- * different objects, and never two copy/submit calls at once (Vulkan's external
- * synchronisation of the command buffer and the queue). device_info,
- * heap_budget and the fence functions may be called from any thread.
+ * one lock, so it never makes two calls at once (which covers Vulkan's
+ * external synchronisation of the command buffer and the queue). A backend
+ * must still allow device_info, heap_budget and the fence functions from any
+ * thread, and copy/submit next to the user's own use of the queue (the
+ * Vulkan backend's lock_queue/unlock_queue).
  */
 #ifndef MEMKIT_GPU_BACKEND_H
 #define MEMKIT_GPU_BACKEND_H

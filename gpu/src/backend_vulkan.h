@@ -85,7 +85,9 @@ mk_gpu_result_t mk_gpu_vulkan_functions_load(VkInstance instance, VkDevice devic
                                              PFN_vkGetInstanceProcAddr get_instance_proc_addr,
                                              mk_gpu_vulkan_functions_t *out);
 
-#define MK_GPU_VULKAN_DEFAULT_PENDING_BATCHES 8u
+/* The GPU tier holds at most [gpu] frames_in_flight (<= 8) submitted batches
+ * plus the one being recorded: 9 pairs are always enough for it. */
+#define MK_GPU_VULKAN_DEFAULT_PENDING_BATCHES 9u
 #define MK_GPU_VULKAN_MAX_PENDING_BATCHES 64u
 
 typedef struct mk_gpu_vulkan_config {
@@ -97,7 +99,8 @@ typedef struct mk_gpu_vulkan_config {
     const mk_gpu_vulkan_functions_t *functions;         /* copied at create */
     const VkAllocationCallbacks *allocation_callbacks; /* passed to every create/allocate; may be NULL */
     bool memory_budget;            /* the user enabled VK_EXT_memory_budget on the device */
-    uint32_t max_pending_batches;  /* command buffer + fence pairs; 0: the default (8), at most 64 */
+    uint32_t max_pending_batches;  /* command buffer + fence pairs; 0: the default (9), at most 64;
+                                      at least frames_in_flight + 1 */
     /* Optional, both or neither: held around vkQueueSubmit when other threads
      * use the queue (Vulkan requires external synchronisation of a queue). */
     void (*lock_queue)(void *queue_lock_user);

@@ -305,31 +305,58 @@ static mk_status_t mk__gpu_slot_ready(void)
     return mk__gpu.frame > mk__gpu.frames ? mk__gpu_poll(mk__gpu.frame - mk__gpu.frames) : MK_OK;
 }
 
-/* The current frame's block of linear heap h, reset when it still holds an
- * older frame's buffers (whose fence has signalled: mk__gpu_slot_ready ran).
- * Buffers still live then were never destroyed: ML301, and they go. */
-static mk__gpu_block_t *mk__gpu_linear_block(mk__gpu_heap_t *h)
+/* The current frame's block of linear heap h in *out, reset when it still
+ * holds an older frame's buffers. Their frame has signalled (mk__gpu_slot_ready
+ * ran), but a later frame may still copy into one of them: that frame is
+ * waited for first, so no pending copy lands in the reused memory. Buffers
+ * still live then were never destroyed: ML301, and they go. */
+static mk_status_t mk__gpu_linear_block(mk__gpu_heap_t *h, mk__gpu_block_t **out)
 {
     uint32_t slot = (uint32_t)(mk__gpu.frame % mk__gpu.frames);
+    uint32_t heap = (uint32_t)(h - mk__gpu.heaps);
     mk__gpu_block_t *b = &h->blocks[slot];
+    *out = b;
     if (b->frame == mk__gpu.frame)
-        return b;
-    if (b->live != 0) {
-        for (uint32_t i = 0; i < mk__gpu.rec_touched && b->live != 0; i++) {
-            mk__gpu_rec_t *rec = &mk__gpu.recs[i];
-            if (rec->state != MK__GPU_REC_LIVE || rec->heap != (uint8_t)(h - mk__gpu.heaps) || rec->block != slot)
-                continue;
-            mk__gpu_warn(MK__ML301, rec->intent,
-                         "GPU intent '%s': a per-frame buffer of heap '%s' (%llu bytes, frame %llu) was not destroyed "
-                         "before its frame's block came round again; it is freed now and its id is stale",
-                         mk__gpu_intent_name(rec->intent), h->layout->name, (unsigned long long)rec->size,
-                         (unsigned long long)b->frame);
-            mk__gpu_release(rec);
+        return MK_OK;
+    uint64_t newest = 0;
+    for (uint32_t i = 0; i < mk__gpu.rec_touched && b->live != 0; i++) {
+        const mk__gpu_rec_t *rec = &mk__gpu.recs[i];
+        if (rec->state != MK__GPU_REC_FREE && rec->heap == heap && rec->block == slot && rec->last_frame > newest)
+            newest = rec->last_frame;
+    }
+    if (newest > mk__gpu.completed) { /* also releases the deferred ones */
+        mk_status_t status = mk__gpu_poll(newest);
+        if (status != MK_OK)
+            return status;
+    }
+    if (newest >= mk__gpu.frame) { /* a copy into it waits in this very frame's batch: no reuse before it runs */
+        for (uint32_t i = 0; i < mk__gpu.rec_touched; i++) {
+            const mk__gpu_rec_t *rec = &mk__gpu.recs[i];
+            if (rec->state == MK__GPU_REC_LIVE && rec->heap == heap && rec->block == slot &&
+                rec->last_frame >= mk__gpu.frame)
+                mk__gpu_warn(MK__ML301, rec->intent,
+                             "GPU intent '%s': a per-frame buffer of heap '%s' from frame %llu is still live and "
+                             "copied into in frame %llu, whose block it occupies: the block cannot be reused "
+                             "this frame",
+                             mk__gpu_intent_name(rec->intent), h->layout->name, (unsigned long long)b->frame,
+                             (unsigned long long)mk__gpu.frame);
         }
+        return MK_ENOMEM;
+    }
+    for (uint32_t i = 0; i < mk__gpu.rec_touched && b->live != 0; i++) {
+        mk__gpu_rec_t *rec = &mk__gpu.recs[i];
+        if (rec->state != MK__GPU_REC_LIVE || rec->heap != heap || rec->block != slot)
+            continue;
+        mk__gpu_warn(MK__ML301, rec->intent,
+                     "GPU intent '%s': a per-frame buffer of heap '%s' (%llu bytes, frame %llu) was not destroyed "
+                     "before its frame's block came round again; it is freed now and its id is stale",
+                     mk__gpu_intent_name(rec->intent), h->layout->name, (unsigned long long)rec->size,
+                     (unsigned long long)b->frame);
+        mk__gpu_release(rec);
     }
     mk__gpu_linear_reset(&b->linear);
     b->frame = mk__gpu.frame;
-    return b;
+    return MK_OK;
 }
 
 /* ---- init and shutdown --------------------------------------------------------- */
@@ -543,7 +570,10 @@ static mk_status_t mk__gpu_place(mk__gpu_heap_t *h, const mk_gpu_requirements_t 
 {
     const mk_gpu_heap_layout_t *layout = h->layout;
     if (layout->kind == MK_GPU_HEAP_KIND_LINEAR) {
-        mk__gpu_block_t *b = mk__gpu_linear_block(h);
+        mk__gpu_block_t *b = NULL;
+        mk_status_t status = mk__gpu_linear_block(h, &b);
+        if (status != MK_OK)
+            return status;
         if (mk__gpu_linear_alloc(&b->linear, req->size, req->alignment, &at->offset) != MK__GPU_OK)
             return MK_ENOMEM;
         at->block = (uint32_t)(b - h->blocks);

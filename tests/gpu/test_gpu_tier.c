@@ -559,6 +559,35 @@ static void test_reports(void)
         CHECK(mk_gpu_mock_advance(r.mock));
     }
     CHECK_EQ(mk_gpu_buffer_destroy(kept.id), MK_EINVAL); /* freed by the reset: its id is stale */
+    /* A per-frame buffer kept past its frame and copied into by a later frame:
+     * reusing its block waits for that frame, so the copy cannot land on the
+     * next buffer; copied into by the frame that reuses the block, it stops the
+     * reuse (MK_ENOMEM). 2 frames in flight: frames 4, 6, 8 share a block. */
+    mk_gpu_buffer_info_t old_u, fresh, late;
+    unsigned char stale[64], fill[64];
+    memset(stale, 0xaa, sizeof stale);
+    memset(fill, 0x11, sizeof fill);
+    CHECK_EQ(mk_gpu_begin_frame(), MK_OK); /* frame 4 */
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_PER_FRAME, 64, &old_u), MK_OK);
+    CHECK_EQ(mk_gpu_end_frame(), MK_OK);
+    CHECK_EQ(mk_gpu_begin_frame(), MK_OK); /* frame 5 copies into it */
+    CHECK_EQ(mk_gpu_upload(old_u.id, 0, stale, sizeof stale), MK_OK);
+    CHECK_EQ(mk_gpu_end_frame(), MK_OK);
+    CHECK(mk_gpu_mock_advance(r.mock)); /* only frame 4 signals */
+    CHECK_EQ(mk_gpu_begin_frame(), MK_OK); /* frame 6: frame 4's block */
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_PER_FRAME, 64, &fresh), MK_OK); /* waits for frame 5 */
+    CHECK_EQ(fresh.offset, old_u.offset); /* the same memory, now free of pending copies */
+    memcpy(fresh.mapped, fill, sizeof fill);
+    CHECK_EQ(mk_gpu_end_frame(), MK_OK);
+    CHECK_EQ(mk_gpu_wait_idle(), MK_OK);
+    CHECK(memcmp(fresh.mapped, fill, sizeof fill) == 0);
+    CHECK_EQ(mk_gpu_begin_frame(), MK_OK); /* frame 7 */
+    CHECK_EQ(mk_gpu_end_frame(), MK_OK);
+    CHECK_EQ(mk_gpu_begin_frame(), MK_OK); /* frame 8: frame 6's block, `fresh` still live */
+    CHECK_EQ(mk_gpu_upload(fresh.id, 0, stale, sizeof stale), MK_OK);
+    CHECK_EQ(mk_gpu_buffer_create(MK_GPU_INTENT_PER_FRAME, 64, &late), MK_ENOMEM);
+    CHECK_EQ(mk_gpu_buffer_destroy(fresh.id), MK_OK);
+    CHECK_EQ(mk_gpu_end_frame(), MK_OK);
     CHECK_EQ(mk_gpu_buffer_destroy(shot.id), MK_OK);
     CHECK_EQ(reported[4], 0); /* ML304: the backend puts barriers between the tier's copies */
     rig_down(&r, 0);

@@ -11,31 +11,35 @@
  * f uses slot f % frames_in_flight ([gpu] frames_in_flight).
  *   mk_gpu_begin_frame  waits for the fence of the frame that used this slot
  *                       last (frames_in_flight frames ago) and reclaims what it
- *                       held: deferred buffer destroys, the slot's linear
- *                       blocks, the staging ring's space. Frames whose fence
- *                       has already signalled are reclaimed too, without
- *                       waiting.
- *   mk_gpu_end_frame    submits the frame's transfer batch (every
- *                       mk_gpu_upload since begin) with one fence, which now
- *                       guards everything the frame used, and moves to the
- *                       next frame.
- * A buffer is "used" in the frame it was created in and in every frame that
- * uploads into it; the tier cannot see your own command buffers, so it treats
- * the current frame as in flight until its fence signals. A destroy while the
- * buffer's last frame is not yet known complete is deferred to that frame's
- * fence.
+ *                       held: deferred destroys, the staging ring's space.
+ *                       Frames whose fence has already signalled are
+ *                       reclaimed too, without waiting.
+ *   mk_gpu_end_frame    submits the frame's transfer batch (every upload and
+ *                       download recorded since the last submit) with one
+ *                       fence, which now guards everything the frame used,
+ *                       and moves to the next frame.
+ * Submit your own command buffers for frame f between its begin and end, on
+ * the backend's queue: the frame's fence then follows them too.
+ * A buffer is "used" by the frame being recorded when it is created, copied
+ * into or out of, or destroyed (between frames: by the frame submitted last);
+ * copies recorded between frames belong to the next frame. The tier cannot
+ * see your own command buffers, so it treats a frame as in flight until its
+ * fence signals: a destroy is deferred to the fence of the newest frame that
+ * used the buffer, and freed at once when that fence has already signalled.
  *
  * Linear heaps ([gpu.heap.NAME] kind = "linear") hold frames_in_flight
- * blocks, one per frame slot, all allocated at init (max_blocks must be at
- * least frames_in_flight). Buffers created in one are valid for the frame
- * they were created in; destroy them before that frame's slot comes round
- * again: the slot's block is reset then whatever is still live.
+ * blocks, one per frame slot, all allocated at init. Buffers created in one
+ * are valid for the frame they were created in; destroy them before that
+ * frame's slot comes round again. The block is reset when the slot's next
+ * frame first creates in it: after waiting for any later frame that still
+ * copies into one of its buffers; buffers still live then are freed (ML301).
  *
- * The staging ring: the first kind = "ring" heap, one block, one backend
- * buffer over the whole block (usage TRANSFER_SRC). Uploads copy into it at
- * the current frame's tag; when it is full, mk_gpu_upload waits for the
- * oldest submitted frame's fence and reclaims it (the "wait" policy), and
- * fails with MK_ENOMEM when only the current frame's uploads fill it.
+ * The staging ring: the kind = "ring" heap (at most one), one block, one
+ * buffer over the whole block (usage TRANSFER_SRC). Uploads copy into it
+ * tagged with the current frame. When it is full of frames still in flight,
+ * mk_gpu_upload waits for the oldest one's fence (backpressure = "wait", the
+ * default) or fails with MK_EFULL ("fail"); it fails with MK_ENOMEM when the
+ * current frame's uploads alone fill it.
  *
  * Thread-safety: every function takes the tier's one lock; call from any
  * thread, but mk_gpu_init / mk_gpu_shutdown not concurrently with anything.
@@ -128,8 +132,10 @@ mk_status_t mk_gpu_buffer_destroy(mk_gpu_buffer_id_t buffer);
  * Returns MK_OK; MK_ESTATE (tier down); MK_EINVAL (stale id, range outside
  * the buffer, src NULL, no ring heap, larger than the ring); MK_ENOMEM (the
  * current frame's uploads fill the ring, or the backend failed: a flush, a
- * copy, a fence wait). On MK_ENOMEM from the copy the ring space is kept
- * until the frame ends (nothing leaks). */
+ * copy, a fence wait); MK_EFULL (backpressure = "fail" and the ring is full
+ * of frames in flight). On MK_ENOMEM from the copy the ring space is kept
+ * until the frame ends (nothing leaks). An upload into a mapped buffer is
+ * warning ML305: write it through `mapped`. */
 mk_status_t mk_gpu_upload(mk_gpu_buffer_id_t buffer, uint64_t offset, const void *src, uint64_t size);
 
 /* Records a copy of [src_offset, src_offset + size) of `src` into
@@ -214,7 +220,7 @@ typedef struct mk_gpu_heap_stats {
     uint64_t bytes_free;      /* free bytes in the blocks */
     uint64_t largest_free;    /* the largest free range of any block */
     uint64_t allocations;     /* live buffers */
-    uint64_t failures;        /* refused creates (budget, space, device) */
+    uint64_t failures;        /* refused creates and allocs, whatever the reason */
 } mk_gpu_heap_stats_t;
 
 typedef struct mk_gpu_intent_stats {
