@@ -41,9 +41,19 @@
  *   meshes             handle table  mesh descriptors
  *   session_keys       heap          secrets, cleared by memkit when freed
  *
+ * and on the GPU (game_loop_gpu.c; memkit/gpu.h, the [gpu] sections), on
+ * lavapipe when a Vulkan driver loads, else on a simulated discrete GPU:
+ *   meshes             GPU heap      the level's geometry, streamed in over the
+ *                      "meshes"      first frames, and each streamed mesh's
+ *                                    vertex data, all through the staging ring;
+ *                                    unloaded meshes go when the GPU is done
+ *   uniforms           GPU heap      camera and per-object constants written in
+ *                      "frame_       place every frame, gone with the frame's
+ *                      uniforms"     fence
+ *
  * The main thread drives mk_begin_frame()/mk_end_frame() and meets the workers
  * at two barriers per frame. Each system runs in a named phase, so
- * mk_stats_print shows where the bytes went. Draw lists built in frame N are
+ * mk_stats_print shows where the bytes went (and the GPU heaps). Draw lists built in frame N are
  * submitted (read) by the main thread during frame N + 1: frames_in_flight = 2
  * keeps them valid. Some frames are deliberately too heavy (a particle burst, a
  * packet flood): the allocations that do not fit in their budgets fail and are
@@ -53,14 +63,21 @@
  * drained, and the run is checked: entity, mesh, texture and upload data
  * intact, every stale handle refused, memkit's per-intent counters equal to the
  * demo's own tally, nothing left in use in the pool and heap intents, no handle,
- * shared buffer or deferred free left, and mk_validate() == MK_OK. Exit status 0
- * if so.
+ * shared buffer or deferred free left, and mk_validate() == MK_OK; on the GPU,
+ * the tier's counters equal to the demo's, every buffer and staging byte back,
+ * device memory back to what mk_gpu_init allocated, no leak (and, with
+ * --validate, no Vulkan validation error). Exit status 0 if so.
  *
- *   game_loop [--frames N] [--workers N]
+ *   game_loop [--frames N] [--workers N] [--gpu auto|vulkan|mock] [--validate]
+ *
+ * --gpu vulkan exits 77 without a Vulkan driver; --validate turns on the
+ * Vulkan validation layers and synchronization validation.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include <memkit/async.h>
+
+#include "game_loop_gpu.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -131,6 +148,7 @@ typedef struct mesh { /* a block of the "meshes" handle table */
     uint32_t vertices;
     uint32_t checksum; /* of the vertex data uploaded */
     uint32_t seal;
+    uint64_t gpu_buffer; /* its vertex buffer on the GPU (game_loop_gpu.c), 0 if refused */
 } mesh_t;
 _Static_assert(sizeof(mesh_t) <= MESH_BLOCK, "a mesh fits a block of the meshes handle table");
 
@@ -1020,6 +1038,8 @@ static void unload_mesh(uint32_t index)
     const mesh_t *m = mk_handle_get(h);
     if (m == NULL || m->seal != mesh_seal(m))
         game.tally.corrupt++;
+    if (m != NULL)
+        demo_gpu_mesh_release(m->gpu_buffer);
     if (mk_handle_free(h) != MK_OK)
         game.tally.corrupt++;
     memmove(&game.meshes[index], &game.meshes[index + 1u], (game.mesh_count - index - 1u) * sizeof game.meshes[0]);
@@ -1057,6 +1077,7 @@ static void stream_mesh(uint64_t *rng)
         m->checksum += data[i];
     }
     m->seal = mesh_seal(m);
+    m->gpu_buffer = demo_gpu_mesh_upload(data, words * sizeof *data); /* through the staging ring */
     game.meshes[game.mesh_count++] = h;
 
     uint64_t before = intent_current(MK_INTENT_ASSETS);
@@ -1170,7 +1191,7 @@ static void unload_section(unsigned frame)
 
 /* ---- the end: free everything, compare, report ------------------------------------ */
 
-static int check_run(void)
+static int check_run(int gpu_ok, const char *gpu_line)
 {
     int ok = 1;
     tally_t sum = game.tally;
@@ -1266,6 +1287,9 @@ static int check_run(void)
     printf("network: %" PRIu64 " packets moved zero-copy to the main thread, %" PRIu64 " of them waited for a request "
            "block (backpressure \"wait\"), %" PRIu64 " dropped; decode jobs handed off %" PRIu64 " task-arena chunks\n",
            sum.allocs[MK_INTENT_NETWORK], waited, dropped, sum.allocs[MK_INTENT_JOBS]);
+    printf("%s\n", gpu_line);
+    if (!gpu_ok)
+        ok = 0;
     printf("%" PRIu64 " allocations refused and handled; %" PRIu64 " frame-end callbacks; mk_validate: %s\n", failures,
            game.frames_ended, mk_status_str(valid));
     printf("%s\n", ok ? "consistent: memkit's counters match the demo's, nothing left in use"
@@ -1275,21 +1299,36 @@ static int check_run(void)
 
 static void usage(const char *argv0)
 {
-    fprintf(stderr, "usage: %s [--frames N] [--workers N (1..%d)]\n", argv0, MAX_WORKERS);
+    fprintf(stderr, "usage: %s [--frames N] [--workers N (1..%d)] [--gpu auto|vulkan|mock] [--validate]\n", argv0,
+            MAX_WORKERS);
 }
 
 int main(int argc, char **argv)
 {
     game.frames = 300;
     game.workers = 3;
+    demo_gpu_mode_t gpu_mode = DEMO_GPU_AUTO;
+    bool validate = false;
     for (int i = 1; i < argc; i += 2) {
+        if (strcmp(argv[i], "--validate") == 0) {
+            validate = true;
+            i--; /* no value */
+            continue;
+        }
+        const char *text = i + 1 < argc ? argv[i + 1] : "";
         char *end = NULL;
-        long value = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : -1;
-        int valid = end != NULL && end != argv[i + 1] && *end == '\0';
+        long value = i + 1 < argc ? strtol(text, &end, 10) : -1;
+        int valid = end != NULL && end != text && *end == '\0';
         if (strcmp(argv[i], "--frames") == 0 && valid && value >= 1 && value <= 1000000) {
             game.frames = (unsigned)value;
         } else if (strcmp(argv[i], "--workers") == 0 && valid && value >= 1 && value <= MAX_WORKERS) {
             game.workers = (unsigned)value;
+        } else if (strcmp(argv[i], "--gpu") == 0 && strcmp(text, "auto") == 0) {
+            gpu_mode = DEMO_GPU_AUTO;
+        } else if (strcmp(argv[i], "--gpu") == 0 && strcmp(text, "vulkan") == 0) {
+            gpu_mode = DEMO_GPU_VULKAN;
+        } else if (strcmp(argv[i], "--gpu") == 0 && strcmp(text, "mock") == 0) {
+            gpu_mode = DEMO_GPU_MOCK;
         } else {
             usage(argv[0]);
             return 2;
@@ -1308,6 +1347,9 @@ int main(int argc, char **argv)
     }
     printf("memkit game loop: %u frames, %u threads (main + %u workers), config %s sha256 %.12s\n", game.frames,
            game.workers + 1u, game.workers, mkg_config.source_name, mkg_config.source_sha256);
+    int gpu_rc = demo_gpu_start(gpu_mode, validate);
+    if (gpu_rc != 0)
+        return gpu_rc; /* 77: --gpu vulkan without a driver */
 
     /* The atlas: one texture that many entities hold a reference to. */
     game.atlas = counted(&game.tally, MK_INTENT_ASSETS,
@@ -1340,6 +1382,7 @@ int main(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (unsigned frame = 0; frame < game.frames; frame++) {
         mk_begin_frame();
+        demo_gpu_begin_frame(); /* the GPU's frame runs alongside the CPU's */
         {
             MK_PHASE_SCOPE("spawn");
             unload_section(frame);
@@ -1362,6 +1405,7 @@ int main(int argc, char **argv)
             gpu_read_uploads();
         }
         rotate_keys(&rng, frame);
+        demo_gpu_end_frame(live);
         end_frame();
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -1400,15 +1444,19 @@ int main(int argc, char **argv)
     /* The "GPU" finishes: a few empty frames until the deferred frees are released. */
     for (unsigned extra = 0; extra < UPLOAD_FRAMES && mk_deferred_pending() > 0; extra++) {
         mk_begin_frame();
+        demo_gpu_begin_frame();
         gpu_read_uploads();
+        demo_gpu_end_frame(0);
         end_frame();
     }
     mk_thread_detach(); /* hand the main thread's pool caches back too */
 
     double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
     printf("%u frames in %.1f ms (%.3f ms a frame)\n\n", game.frames, ms, ms / game.frames);
-    mk_stats_print(stdout);
-    int ok = check_run();
+    mk_stats_print(stdout); /* the GPU heaps too: the tier is still up */
+    char gpu_line[512];
+    int gpu_ok = demo_gpu_finish(gpu_line, sizeof gpu_line);
+    int ok = check_run(gpu_ok, gpu_line);
     mk_shutdown();
     return ok ? 0 : 1;
 }

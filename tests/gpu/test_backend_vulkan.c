@@ -14,131 +14,19 @@
  * device -> readback (in the same batch on even frames, in a second submit on
  * odd ones), compared byte for byte after the fence (+ invalidate).
  *
- * Driver choice: when neither VK_ICD_FILENAMES nor VK_DRIVER_FILES is set and
- * lavapipe's ICD file exists (MK_LAVAPIPE_ICD, found by CMake), the test sets
- * VK_ICD_FILENAMES to it, so ctest runs on the software device everywhere;
- * set either variable to run on another driver.
- *
- * No driver: "SKIP" and exit 77. No validation layer: a failure, unless
+ * The device comes from examples/vulkan_device.h through vulkan_harness.h:
+ * lavapipe unless VK_ICD_FILENAMES or VK_DRIVER_FILES names a driver; no
+ * driver: "SKIP" and exit 77; no validation layer: a failure, unless
  * MK_ALLOW_NO_VALIDATION=1.
  */
-#define _POSIX_C_SOURCE 200809L /* setenv */
 #include "backend_vulkan.h"
 #include "../unit_check.h"
+#include "vulkan_harness.h"
 #include "wants.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#ifndef MK_LAVAPIPE_ICD
-#define MK_LAVAPIPE_ICD "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json"
-#endif
-
-/* ---- the messenger ----------------------------------------------------------- */
-
-static unsigned long g_vk_errors, g_vk_warnings;
-
-static VKAPI_ATTR VkBool32 VKAPI_CALL on_message(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
-                                                 VkDebugUtilsMessageTypeFlagsEXT types,
-                                                 const VkDebugUtilsMessengerCallbackDataEXT *data, void *user)
-{
-    (void)types;
-    (void)user;
-    const char *text = data != NULL && data->pMessage != NULL ? data->pMessage : "(no message)";
-    const char *id = data != NULL && data->pMessageIdName != NULL ? data->pMessageIdName : "-";
-    if (severity & VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT) {
-        g_vk_errors++;
-        fprintf(stderr, "VULKAN ERROR [%s]: %s\n", id, text);
-    } else if (severity & VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT) {
-        g_vk_warnings++;
-        fprintf(stderr, "vulkan warning [%s]: %s\n", id, text);
-    }
-    return VK_FALSE;
-}
-
-/* ---- setup --------------------------------------------------------------------- */
-
-static _Noreturn void skip(const char *why)
-{
-    fprintf(stderr, "\n**********************************************************************\n"
-                    "*** SKIP: no Vulkan driver (install mesa-vulkan-drivers)\n"
-                    "*** %s\n"
-                    "**********************************************************************\n\n",
-            why);
-    exit(77);
-}
-
-static void choose_driver(void)
-{
-    if (getenv("VK_ICD_FILENAMES") != NULL || getenv("VK_DRIVER_FILES") != NULL) {
-        printf("driver: from the environment (VK_ICD_FILENAMES / VK_DRIVER_FILES)\n");
-        return;
-    }
-    FILE *f = fopen(MK_LAVAPIPE_ICD, "r");
-    if (f == NULL) {
-        printf("driver: whatever the loader finds (%s absent)\n", MK_LAVAPIPE_ICD);
-        return;
-    }
-    fclose(f);
-    setenv("VK_ICD_FILENAMES", MK_LAVAPIPE_ICD, 1);
-    printf("driver: lavapipe (%s)\n", MK_LAVAPIPE_ICD);
-}
-
-static bool has_layer(const char *name)
-{
-    uint32_t count = 0;
-    if (vkEnumerateInstanceLayerProperties(&count, NULL) != VK_SUCCESS || count == 0u)
-        return false;
-    VkLayerProperties *layers = calloc(count, sizeof *layers);
-    bool found = false;
-    if (layers != NULL && vkEnumerateInstanceLayerProperties(&count, layers) == VK_SUCCESS)
-        for (uint32_t i = 0; i < count && !found; i++)
-            found = strcmp(layers[i].layerName, name) == 0;
-    free(layers);
-    return found;
-}
-
-static bool has_instance_extension(const char *layer, const char *name)
-{
-    uint32_t count = 0;
-    if (vkEnumerateInstanceExtensionProperties(layer, &count, NULL) != VK_SUCCESS || count == 0u)
-        return false;
-    VkExtensionProperties *exts = calloc(count, sizeof *exts);
-    bool found = false;
-    if (exts != NULL && vkEnumerateInstanceExtensionProperties(layer, &count, exts) == VK_SUCCESS)
-        for (uint32_t i = 0; i < count && !found; i++)
-            found = strcmp(exts[i].extensionName, name) == 0;
-    free(exts);
-    return found;
-}
-
-static bool has_device_extension(VkPhysicalDevice gpu, const char *name)
-{
-    uint32_t count = 0;
-    if (vkEnumerateDeviceExtensionProperties(gpu, NULL, &count, NULL) != VK_SUCCESS || count == 0u)
-        return false;
-    VkExtensionProperties *exts = calloc(count, sizeof *exts);
-    bool found = false;
-    if (exts != NULL && vkEnumerateDeviceExtensionProperties(gpu, NULL, &count, exts) == VK_SUCCESS)
-        for (uint32_t i = 0; i < count && !found; i++)
-            found = strcmp(exts[i].extensionName, name) == 0;
-    free(exts);
-    return found;
-}
-
-/* The first queue family with transfer (graphics and compute imply it), or UINT32_MAX. */
-static uint32_t transfer_family(VkPhysicalDevice gpu)
-{
-    VkQueueFamilyProperties families[32];
-    uint32_t count = 32;
-    vkGetPhysicalDeviceQueueFamilyProperties(gpu, &count, families);
-    for (uint32_t i = 0; i < count; i++)
-        if (families[i].queueCount > 0u &&
-            (families[i].queueFlags & (VK_QUEUE_TRANSFER_BIT | VK_QUEUE_GRAPHICS_BIT | VK_QUEUE_COMPUTE_BIT)) != 0u)
-            return i;
-    return UINT32_MAX;
-}
 
 /* ---- the transfers ----------------------------------------------------------- */
 
@@ -451,166 +339,11 @@ static void test_backend(const mk_gpu_vulkan_config_t *config)
 
 int main(void)
 {
-    setvbuf(stdout, NULL, _IONBF, 0);
-    choose_driver();
-    const char *allow = getenv("MK_ALLOW_NO_VALIDATION");
-    bool allow_no_validation = allow != NULL && strcmp(allow, "1") == 0;
-    const char *validation = "VK_LAYER_KHRONOS_validation";
-    bool layer = has_layer(validation);
-    if (!layer) {
-        fprintf(stderr, "\n**********************************************************************\n"
-                        "*** NO VALIDATION: %s is not installed (vulkan-validationlayers)\n"
-                        "*** %s\n"
-                        "**********************************************************************\n\n",
-                validation,
-                allow_no_validation ? "MK_ALLOW_NO_VALIDATION=1: running unvalidated"
-                                    : "counted as a failure; MK_ALLOW_NO_VALIDATION=1 runs unvalidated");
-        if (!allow_no_validation)
-            g_failed++;
-    }
-    bool debug_utils = has_instance_extension(NULL, VK_EXT_DEBUG_UTILS_EXTENSION_NAME) ||
-                       (layer && has_instance_extension(validation, VK_EXT_DEBUG_UTILS_EXTENSION_NAME));
-    bool features = layer && has_instance_extension(validation, VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME);
-    if (layer && !debug_utils) {
-        fprintf(stderr, "*** %s missing: validation messages cannot be counted\n", VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
-        g_failed++;
-    }
-    if (layer && !features) {
-        fprintf(stderr, "*** %s missing: synchronization validation is off\n",
-                VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME);
-        g_failed++;
-    }
-
-    const char *extensions[2];
-    uint32_t extension_count = 0;
-    if (debug_utils)
-        extensions[extension_count++] = VK_EXT_DEBUG_UTILS_EXTENSION_NAME;
-    if (features)
-        extensions[extension_count++] = VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME;
-
-    VkDebugUtilsMessengerCreateInfoEXT messenger_info;
-    memset(&messenger_info, 0, sizeof messenger_info);
-    messenger_info.sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT;
-    messenger_info.messageSeverity =
-        VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT;
-    messenger_info.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT |
-                                 VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT |
-                                 VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT;
-    messenger_info.pfnUserCallback = on_message;
-
-    VkValidationFeatureEnableEXT enables[] = {VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT};
-    VkValidationFeaturesEXT validation_features;
-    memset(&validation_features, 0, sizeof validation_features);
-    validation_features.sType = VK_STRUCTURE_TYPE_VALIDATION_FEATURES_EXT;
-    validation_features.enabledValidationFeatureCount = 1;
-    validation_features.pEnabledValidationFeatures = enables;
-
-    const void *chain = NULL;
-    if (features) {
-        validation_features.pNext = chain;
-        chain = &validation_features;
-    }
-    if (debug_utils) { /* also covers vkCreateInstance and vkDestroyInstance */
-        messenger_info.pNext = chain;
-        chain = &messenger_info;
-    }
-
-    VkApplicationInfo app;
-    memset(&app, 0, sizeof app);
-    app.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO;
-    app.pApplicationName = "memkit test_backend_vulkan";
-    app.apiVersion = VK_API_VERSION_1_1;
-    VkInstanceCreateInfo instance_info;
-    memset(&instance_info, 0, sizeof instance_info);
-    instance_info.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO;
-    instance_info.pNext = chain;
-    instance_info.pApplicationInfo = &app;
-    instance_info.enabledLayerCount = layer ? 1u : 0u;
-    instance_info.ppEnabledLayerNames = &validation;
-    instance_info.enabledExtensionCount = extension_count;
-    instance_info.ppEnabledExtensionNames = extensions;
-    VkInstance instance = VK_NULL_HANDLE;
-    VkResult r = vkCreateInstance(&instance_info, NULL, &instance);
-    if (r == VK_ERROR_INCOMPATIBLE_DRIVER)
-        skip("vkCreateInstance: VK_ERROR_INCOMPATIBLE_DRIVER");
-    if (r != VK_SUCCESS) {
-        fprintf(stderr, "vkCreateInstance failed: %d\n", (int)r);
-        return 1;
-    }
-
-    VkDebugUtilsMessengerEXT messenger = VK_NULL_HANDLE;
-    PFN_vkCreateDebugUtilsMessengerEXT create_messenger =
-        (PFN_vkCreateDebugUtilsMessengerEXT)vkGetInstanceProcAddr(instance, "vkCreateDebugUtilsMessengerEXT");
-    PFN_vkDestroyDebugUtilsMessengerEXT destroy_messenger =
-        (PFN_vkDestroyDebugUtilsMessengerEXT)vkGetInstanceProcAddr(instance, "vkDestroyDebugUtilsMessengerEXT");
-    if (debug_utils) {
-        messenger_info.pNext = NULL;
-        CHECK(create_messenger != NULL && destroy_messenger != NULL);
-        if (create_messenger != NULL)
-            CHECK_EQ(create_messenger(instance, &messenger_info, NULL, &messenger), VK_SUCCESS);
-    }
-
-    uint32_t gpu_count = 1;
-    VkPhysicalDevice gpu = VK_NULL_HANDLE;
-    r = vkEnumeratePhysicalDevices(instance, &gpu_count, &gpu);
-    if ((r != VK_SUCCESS && r != VK_INCOMPLETE) || gpu_count == 0u) {
-        if (messenger != VK_NULL_HANDLE)
-            destroy_messenger(instance, messenger, NULL);
-        vkDestroyInstance(instance, NULL);
-        skip("vkEnumeratePhysicalDevices: no physical device");
-    }
-    VkPhysicalDeviceProperties properties;
-    vkGetPhysicalDeviceProperties(gpu, &properties);
-    printf("device: %s (Vulkan %u.%u.%u)\n", properties.deviceName, VK_API_VERSION_MAJOR(properties.apiVersion),
-           VK_API_VERSION_MINOR(properties.apiVersion), VK_API_VERSION_PATCH(properties.apiVersion));
-    uint32_t family = transfer_family(gpu);
-    CHECK(family != UINT32_MAX);
-
-    bool budget = properties.apiVersion >= VK_API_VERSION_1_1 &&
-                  has_device_extension(gpu, VK_EXT_MEMORY_BUDGET_EXTENSION_NAME);
-    const char *device_extensions[] = {VK_EXT_MEMORY_BUDGET_EXTENSION_NAME};
-    float priority = 1.0f;
-    VkDeviceQueueCreateInfo queue_info;
-    memset(&queue_info, 0, sizeof queue_info);
-    queue_info.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO;
-    queue_info.queueFamilyIndex = family;
-    queue_info.queueCount = 1;
-    queue_info.pQueuePriorities = &priority;
-    VkDeviceCreateInfo device_info;
-    memset(&device_info, 0, sizeof device_info);
-    device_info.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO;
-    device_info.queueCreateInfoCount = 1;
-    device_info.pQueueCreateInfos = &queue_info;
-    device_info.enabledExtensionCount = budget ? 1u : 0u;
-    device_info.ppEnabledExtensionNames = device_extensions;
-    VkDevice device = VK_NULL_HANDLE;
-    if (family != UINT32_MAX)
-        CHECK_EQ(vkCreateDevice(gpu, &device_info, NULL, &device), VK_SUCCESS);
-    if (device != VK_NULL_HANDLE) {
-        VkQueue queue = VK_NULL_HANDLE;
-        vkGetDeviceQueue(device, family, 0, &queue);
-        mk_gpu_vulkan_functions_t functions;
-        CHECK_EQ(mk_gpu_vulkan_functions_load(instance, device, vkGetInstanceProcAddr, &functions), MK_GPU_OK);
-        mk_gpu_vulkan_config_t config;
-        memset(&config, 0, sizeof config);
-        config.instance = instance;
-        config.physical_device = gpu;
-        config.device = device;
-        config.queue = queue;
-        config.queue_family_index = family;
-        config.functions = &functions;
-        config.memory_budget = budget;
+    vulkan_device_t dev;
+    if (vulkan_harness_open(&dev, "memkit test_backend_vulkan")) {
+        mk_gpu_vulkan_config_t config = vulkan_device_backend_config(&dev);
         test_backend(&config);
-        vkDestroyDevice(device, NULL); /* the layer reports objects the backend leaked */
     }
-    if (messenger != VK_NULL_HANDLE)
-        destroy_messenger(instance, messenger, NULL);
-    vkDestroyInstance(instance, NULL);
-
-    printf("validation: %s, %lu errors, %lu warnings\n",
-           layer ? (features ? "on, synchronization validation on" : "on, without synchronization validation")
-                 : "OFF",
-           g_vk_errors, g_vk_warnings);
-    CHECK_EQ(g_vk_errors, 0);
+    vulkan_harness_close(&dev); /* the layer reports objects the backend leaked */
     return unit_check_finish("test_backend_vulkan");
 }
