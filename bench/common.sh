@@ -119,19 +119,14 @@ bench_find_python() {
 # configuration generated into GEN (by memkit-gen) into BIN; ARGs (more
 # sources, -D flags, libraries) go last on the compiler's command line.
 bench_build() {
-    local gen="$1" bin="$2" src="$3" f
+    local gen="$1" bin="$2" src="$3" memkit_srcs memkit_incs
     shift 3
-    # the GPU tier's runtime: gpu/src/*.c less the backends, as the library
-    # globs it (cmake/memkit.cmake); a backend is added by the caller
-    local gpu_srcs=()
-    for f in gpu/src/*.c; do
-        case "${f##*/}" in
-        backend_*.c) ;;
-        *) gpu_srcs+=("$f") ;;
-        esac
-    done
-    "$CC" "${bench_cflags[@]}" -Iruntime/include -Iasync/include -Igpu/include -Iruntime/src -Igpu/src -I"$gen" -o "$bin" \
-        "$src" runtime/src/*.c runtime/src/prim/*.c async/src/*.c "${gpu_srcs[@]}" "$gen/memkit_config.c" -lpthread "$@"
+    # the runtime library's sources (a GPU backend is added by the caller)
+    # shellcheck source=../cmake/runtime_sources.sh
+    . cmake/runtime_sources.sh
+    memkit_runtime_sources .
+    "$CC" "${bench_cflags[@]}" "${memkit_incs[@]}" -I"$gen" -o "$bin" \
+        "$src" "${memkit_srcs[@]}" "$gen/memkit_config.c" -lpthread "$@"
 }
 
 # bench_run BIN [ARG...]: prints the machine line and runs BIN, a benchmark

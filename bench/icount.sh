@@ -17,15 +17,11 @@ py="${PYTHON:-python3}"
 command -v valgrind >/dev/null 2>&1 || { echo "icount: valgrind is missing (apt-get install valgrind)" >&2; exit 2; }
 
 "$py" generator/memkit-gen bench/memkit_bench.toml -o "$out/gen" >/dev/null 2>&1
-gpu_srcs=() # the GPU tier's runtime: gpu/src/*.c less the backends, as the library globs it
-for f in gpu/src/*.c; do
-    case "${f##*/}" in
-    backend_*.c) ;;
-    *) gpu_srcs+=("$f") ;;
-    esac
-done
-"$CC" -O2 -std=c11 -DNDEBUG -Wall -Wextra -Wpedantic -Wconversion -Werror -Iruntime/include -Iasync/include -Igpu/include -Iruntime/src -Igpu/src -I"$out/gen" \
-    -o "$out/icount" bench/icount.c runtime/src/*.c runtime/src/prim/*.c async/src/*.c "${gpu_srcs[@]}" "$out/gen/memkit_config.c" -lpthread
+# shellcheck source=../cmake/runtime_sources.sh
+. cmake/runtime_sources.sh
+memkit_runtime_sources .
+"$CC" -O2 -std=c11 -DNDEBUG -Wall -Wextra -Wpedantic -Wconversion -Werror "${memkit_incs[@]}" -I"$out/gen" \
+    -o "$out/icount" bench/icount.c "${memkit_srcs[@]}" "$out/gen/memkit_config.c" -lpthread
 valgrind --tool=callgrind --toggle-collect='ic_*' --callgrind-out-file="$out/callgrind.out" "$out/icount" \
     >/dev/null 2>"$out/valgrind.log"
 

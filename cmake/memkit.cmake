@@ -34,6 +34,8 @@ file(GLOB MEMKIT_GENERATOR_SOURCES CONFIGURE_DEPENDS
      "${MEMKIT_ROOT}/generator/memkit_gen/*.py" "${MEMKIT_ROOT}/templates/*.j2")
 option(MEMKIT_SENTINEL "Build memkit runtimes in sentinel (hardened debug) mode" OFF)
 
+# The runtime library's sources; cmake/runtime_sources.sh names the same set
+# for the scripts that compile without CMake (keep the two in step).
 file(GLOB MEMKIT_RUNTIME_SOURCES CONFIGURE_DEPENDS
      "${MEMKIT_ROOT}/runtime/src/*.c" "${MEMKIT_ROOT}/runtime/src/prim/*.c" "${MEMKIT_ROOT}/async/src/*.c"
      "${MEMKIT_ROOT}/gpu/src/*.c")

@@ -4,6 +4,9 @@
 # and run tests/golden_smoke.c.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=../cmake/runtime_sources.sh
+. "$root/cmake/runtime_sources.sh"
+memkit_runtime_sources "$root"
 out=${1:-$(mktemp -d)}
 mkdir -p "$out"
 flags=(-std=c11 -O1 -Wall -Wextra -Wpedantic -Wconversion -Werror)
@@ -12,9 +15,7 @@ for case_dir in "$root"/tests/golden/*/; do
   case_name=$(basename "$case_dir")
   for cc in gcc clang; do
     exe="$out/${case_name}_$cc"
-    if ! "$cc" "${flags[@]}" -I"$root/runtime/include" -I"$root/async/include" -I"$root/gpu/include" -I"$root/runtime/src" \
-        -I"$root/gpu/src" -I"$case_dir" "$root"/runtime/src/*.c "$root"/runtime/src/prim/*.c "$root"/async/src/*.c \
-        "$root"/gpu/src/{tlsf,linear_ring,memtype,gpu}.c "$case_dir/memkit_config.c" \
+    if ! "$cc" "${flags[@]}" "${memkit_incs[@]}" -I"$case_dir" "${memkit_srcs[@]}" "$case_dir/memkit_config.c" \
         "$root/tests/golden_smoke.c" -o "$exe" -lpthread; then
       echo "FAIL: $case_name does not compile with $cc"; status=1; continue
     fi

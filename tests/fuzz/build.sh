@@ -15,8 +15,11 @@ out=$(cd "$out" && pwd)
 py=${PYTHON:-python3}
 "$py" "$root/generator/memkit-gen" "$root/tests/fuzz/fuzz.toml" -o "$out/gen" >/dev/null 2>"$out/gen.log" || {
   cat "$out/gen.log" >&2; exit 1; }
-srcs=("$root"/runtime/src/*.c "$root"/runtime/src/prim/*.c "$root"/async/src/*.c "$root"/gpu/src/{tlsf,linear_ring,memtype,gpu}.c "$out/gen/memkit_config.c" "$root/tests/fuzz/fuzz_ops.c")
-incs=(-I"$root/runtime/include" -I"$root/async/include" -I"$root/gpu/include" -I"$root/runtime/src" -I"$root/gpu/src" -I"$out/gen")
+# shellcheck source=../../cmake/runtime_sources.sh
+. "$root/cmake/runtime_sources.sh"
+memkit_runtime_sources "$root"
+srcs=("${memkit_srcs[@]}" "$out/gen/memkit_config.c" "$root/tests/fuzz/fuzz_ops.c")
+incs=("${memkit_incs[@]}" -I"$out/gen")
 # shellcheck disable=SC2206
 extra=(${FUZZ_CFLAGS:-})
 "${CC:-cc}" -g -O1 -std=c11 -DMK_FUZZ_REPLAY "${extra[@]}" "${incs[@]}" "${srcs[@]}" -o "$out/fuzz_replay" -lpthread

@@ -1,0 +1,21 @@
+# shellcheck shell=bash disable=SC2034  # the arrays are for the caller
+# runtime_sources.sh — the runtime library's C sources and include paths for
+# the scripts that compile memkit without CMake (tests/compile_golden.sh,
+# tests/fuzz/build.sh, bench/common.sh, bench/icount.sh). The same set as
+# cmake/memkit.cmake's glob: runtime/src, its prim/, async/src and gpu/src
+# less the GPU backends (a program adds the backend it drives). Sourced, not
+# run.
+
+# memkit_runtime_sources ROOT: sets the arrays memkit_srcs and memkit_incs.
+memkit_runtime_sources() {
+    local root="$1" f
+    memkit_srcs=("$root"/runtime/src/*.c "$root"/runtime/src/prim/*.c "$root"/async/src/*.c)
+    for f in "$root"/gpu/src/*.c; do
+        case "${f##*/}" in
+        backend_*.c) ;;
+        *) memkit_srcs+=("$f") ;;
+        esac
+    done
+    memkit_incs=(-I"$root/runtime/include" -I"$root/async/include" -I"$root/gpu/include" -I"$root/runtime/src"
+        -I"$root/gpu/src")
+}
