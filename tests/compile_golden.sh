@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # compile_golden.sh — every golden case's generated sources, with the whole
 # runtime, compile warning-free as C11 under gcc and clang with -Werror, link,
-# and run tests/golden_smoke.c.
+# and run tests/golden_smoke.c; and the runtime links without gpu/src.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../cmake/runtime_sources.sh
@@ -25,4 +25,17 @@ for case_dir in "$root"/tests/golden/*/; do
     echo "ok: $case_name ($cc)"
   done
 done
+# The GPU tier depends on the runtime, never the reverse: without gpu/src the
+# runtime still links (it reaches the tier only through hooks mk_gpu_init sets).
+no_gpu=()
+for f in "${memkit_srcs[@]}"; do
+  case "$f" in "$root"/gpu/*) ;; *) no_gpu+=("$f") ;; esac
+done
+if gcc "${flags[@]}" "${memkit_incs[@]}" -I"$root/tests/golden/basic" "${no_gpu[@]}" \
+    "$root/tests/golden/basic/memkit_config.c" "$root/tests/golden_smoke.c" -o "$out/basic_no_gpu" -lpthread &&
+    "$out/basic_no_gpu"; then
+  echo "ok: the runtime links and runs without gpu/src"
+else
+  echo "FAIL: the runtime needs gpu/src to link"; status=1
+fi
 exit $status

@@ -410,6 +410,7 @@ static size_t mk__gpu_teardown(void)
         h->blocks = NULL;
     }
     mk__gpu.up = false;
+    mk__gpu_hooks = (mk__tier_hooks_t){NULL, NULL};
     return leaks;
 }
 
@@ -528,6 +529,7 @@ mk_status_t mk_gpu_init(const mk_gpu_backend_t *backend)
         return status;
     }
     mk__gpu.up = true;
+    mk__gpu_hooks = (mk__tier_hooks_t){mk_gpu_shutdown, mk__gpu_print};
     return MK_OK;
 }
 
@@ -539,7 +541,6 @@ size_t mk_gpu_shutdown(void)
     return leaks;
 }
 
-size_t mk__gpu_fini(void) { return mk_gpu_shutdown(); }
 
 void mk_gpu_set_oom_handler(mk_gpu_oom_handler_t handler, void *user)
 {

@@ -128,7 +128,7 @@ size_t mk_shutdown(void)
 {
     if (!mk__rt.initialised)
         return 0;
-    size_t gpu_leaks = mk__gpu_fini(); /* the GPU tier, if the user left it up */
+    size_t gpu_leaks = mk__gpu_hooks.fini != NULL ? mk__gpu_hooks.fini() : 0; /* the GPU tier, if left up */
     mk__scratch_fini();
     mk__deferred_fini();
 #if MK_SENTINEL

@@ -336,12 +336,17 @@ bool mk__scratch_validate(FILE *report);
 bool mk__async_validate(FILE *report);
 
 /* ---- gpu/src: the GPU tier (memkit/gpu.h) ---- */
-/* mk_gpu_shutdown for mk_shutdown: the buffers still live; 0 when the tier is down. */
-size_t mk__gpu_fini(void);
+/* The GPU tier depends on the runtime, never the reverse: mk_gpu_init
+ * installs these and mk_gpu_shutdown removes them, so that mk_shutdown and
+ * mk_stats_print reach the tier without the runtime naming it (a runtime
+ * built without gpu/src links). */
+typedef struct mk__tier_hooks {
+    size_t (*fini)(void);     /* shut the tier down; returns what was still live */
+    void (*print)(FILE *out); /* its rows of mk_stats_print */
+} mk__tier_hooks_t;
+extern mk__tier_hooks_t mk__gpu_hooks;
 /* stats.c: "12.5 MiB", "3.0 KiB", "17 B", as the stats tables print sizes. */
 void mk__format_bytes(char *buf, size_t len, uint64_t bytes);
-/* gpu/src/gpu_stats.c: the GPU heap and intent tables, when the tier is up. */
-void mk__gpu_print(FILE *out);
 
 /* ---- async/src: the async tier (memkit/async.h) ---- */
 mk_status_t mk__async_init(void);

@@ -213,6 +213,8 @@ static const char *const mk__tier_names[MK_TIER_COUNT] = {"frame", "pool", "heap
 static const char *const mk__async_kind_names[] = {"pool", "arena", "channel"};
 
 /* "1.5 MiB"-style figure for tables. */
+mk__tier_hooks_t mk__gpu_hooks;
+
 void mk__format_bytes(char *buf, size_t len, uint64_t bytes)
 {
     if (bytes >= (1u << 20))
@@ -264,7 +266,8 @@ void mk_stats_print(FILE *out)
                 (unsigned long long)a->timeouts, (unsigned long long)a->evictions, (unsigned long long)a->failures,
                 (double)a->longest_wait_ns / 1e6);
     }
-    mk__gpu_print(out);
+    if (mk__gpu_hooks.print != NULL)
+        mk__gpu_hooks.print(out);
     mk_phase_stats_t phases[MK_MAX_PHASES];
     size_t phase_count = mk_phase_stats(phases, MK_MAX_PHASES);
     if (phase_count != 0)

@@ -87,7 +87,7 @@
 #define mk__gpu MK__SYMBOL(mk__gpu)
 #define mk__gpu_block_ranges MK__SYMBOL(mk__gpu_block_ranges)
 #define mk__gpu_device_budget MK__SYMBOL(mk__gpu_device_budget)
-#define mk__gpu_fini MK__SYMBOL(mk__gpu_fini)
+#define mk__gpu_hooks MK__SYMBOL(mk__gpu_hooks)
 #define mk__gpu_linear_alloc MK__SYMBOL(mk__gpu_linear_alloc)
 #define mk__gpu_linear_init MK__SYMBOL(mk__gpu_linear_init)
 #define mk__gpu_linear_reset MK__SYMBOL(mk__gpu_linear_reset)
