@@ -21,7 +21,9 @@
 # laid out as a checkout, and MEMKIT_INCLUDE_DIRS is <prefix>/include).
 # Builds without CMake: docs/build.md.
 
-include_guard(GLOBAL)
+# Per directory: a project that calls find_package(memkit) in two sibling
+# folders needs MEMKIT_RUNTIME_SOURCES and the rest set in both.
+include_guard(DIRECTORY)
 
 if(NOT DEFINED MEMKIT_ROOT)
   get_filename_component(MEMKIT_ROOT "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)

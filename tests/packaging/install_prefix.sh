@@ -5,9 +5,10 @@
 # public header, and its bin/memkit-gen, run from PATH, writes what the
 # checkout's generator writes; memkit.pc validates and points into the prefix,
 # with the runtime's sources; then examples/consumer builds with
-# find_package(memkit) against the prefix, and examples/make with pkg-config,
-# both warning-free, and both run. No file of the prefix or of either build
-# names the checkout.
+# find_package(memkit) against the prefix (and a project calling it in two
+# folders configures the whole runtime in both), and examples/make with
+# pkg-config, both warning-free, and both run. No file of the prefix or of
+# either build names the checkout.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(dirname "$0")/common.sh"
@@ -64,6 +65,28 @@ grep -qx "memkit_DIR:PATH=$prefix/share/memkit/cmake" "$work/consumer-build/CMak
     fail "find_package(memkit) did not find <prefix>/share/memkit/cmake"
 quiet cmake --build "$work/consumer-build" -j "$jobs"
 expect_line "$("$work/consumer-build/app")" '^memkit consumer: sum of squares 328350 ' "examples/consumer's output"
+
+# find_package(memkit) in two sibling folders: each one's memkit_generate()
+# builds the whole runtime (configured only: the variables are what matters).
+mkdir -p "$work/siblings/a" "$work/siblings/b"
+printf 'cmake_minimum_required(VERSION 3.20)\nproject(siblings C)\nadd_subdirectory(a)\nadd_subdirectory(b)\n' \
+    >"$work/siblings/CMakeLists.txt"
+for d in a b; do
+    cat >"$work/siblings/$d/CMakeLists.txt" <<EOF_CMAKE
+find_package(memkit REQUIRED)
+memkit_generate(TARGET memkit_$d CONFIG "$work/consumer/memkit.toml")
+get_target_property(sources memkit_$d SOURCES)
+list(LENGTH sources count)
+message(STATUS "memkit_$d: \${count} sources")
+EOF_CMAKE
+done
+quiet cmake -S "$work/siblings" -B "$work/siblings-build" -G "$generator" -DCMAKE_MAKE_PROGRAM="$makeprogram" \
+    -DCMAKE_PREFIX_PATH="$prefix" -DMEMKIT_PYTHON="$python" -DCMAKE_C_COMPILER="$cc"
+count=$(($(expected_sources | wc -l) + 1)) # and memkit_config.c
+for d in a b; do
+    grep -qx -- "-- memkit_$d: $count sources" "$work/step.log" ||
+        fail "memkit_generate() in folder $d does not build the $count sources of the runtime"
+done
 
 # examples/make: pkg-config alone.
 cp -R "$root/examples/make" "$work/make"
