@@ -11,6 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <memkit/lang.h>
+
+MK__EXTERN_C_BEGIN
+
 #define MK_RUNTIME_ABI 5
 
 /* Generated tables are `static const` in the generated header so that a call
@@ -259,5 +263,7 @@ typedef struct mk_config {
     uint64_t gpu_budget;             /* bytes of all GPU heaps together; 0: no GPU budget */
     uint32_t gpu_frames_in_flight;   /* [gpu] frames_in_flight, by default [memkit]'s */
 } mk_config_t;
+
+MK__EXTERN_C_END
 
 #endif /* MEMKIT_CONFIG_TYPES_H */

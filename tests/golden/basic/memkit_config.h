@@ -11,6 +11,8 @@
 #error "memkit_config.h was generated for runtime ABI 5: regenerate it with this runtime's memkit-gen"
 #endif
 
+MK__EXTERN_C_BEGIN /* C linkage for C++ (memkit/lang.h) */
+
 #define MKG_GENERATOR_VERSION "0.1.0"
 #define MKG_CONFIG_SHA256 "be1ba4532bb6ee4fa267a6296a4000b8582e91df7b821ec466c53ed2c43e564e"
 #define MKG_THREADS 1
@@ -83,10 +85,12 @@ MK_GENERATED_TABLE mk_pool_shape_t mkg_pool_shapes[MKG_POOL_COUNT] = {
     /* small */ { mkg_pool_small_size_class, 64u, MK_POOL_SHARED }
 };
 
-_Static_assert(sizeof(void *) >= 4 && sizeof(void *) <= 8, "memkit supports 32- and 64-bit targets");
-_Static_assert(MKG_ALIGNMENT % sizeof(void *) == 0, "pool blocks hold a free-list pointer");
-_Static_assert((uint64_t)MKG_STATIC_BYTES <= (uint64_t)SIZE_MAX, "static storage does not fit this target's address space");
+MK__STATIC_ASSERT(sizeof(void *) >= 4 && sizeof(void *) <= 8, "memkit supports 32- and 64-bit targets");
+MK__STATIC_ASSERT(MKG_ALIGNMENT % sizeof(void *) == 0, "pool blocks hold a free-list pointer");
+MK__STATIC_ASSERT((uint64_t)MKG_STATIC_BYTES <= (uint64_t)SIZE_MAX, "static storage does not fit this target's address space");
 
 extern const mk_config_t mkg_config;
+
+MK__EXTERN_C_END
 
 #endif /* MEMKIT_GENERATED_CONFIG_H */

@@ -14,6 +14,8 @@
 #define MKG_SYMBOL_PREFIX audio_
 #include <memkit/prefix.h>
 
+MK__EXTERN_C_BEGIN /* C linkage for C++ (memkit/lang.h) */
+
 #define MKG_GENERATOR_VERSION "0.1.0"
 #define MKG_CONFIG_SHA256 "ab0a11b1d320f217c733f14172cd3c46483101e624f05b3dbd679cd019853bcb"
 #define MKG_THREADS 1
@@ -83,10 +85,12 @@ MK_GENERATED_TABLE mk_pool_shape_t mkg_pool_shapes[MKG_POOL_COUNT] = {
     /* voices */ { mkg_pool_voices_size_class, 256u, 2 }
 };
 
-_Static_assert(sizeof(void *) >= 4 && sizeof(void *) <= 8, "memkit supports 32- and 64-bit targets");
-_Static_assert(MKG_ALIGNMENT % sizeof(void *) == 0, "pool blocks hold a free-list pointer");
-_Static_assert((uint64_t)MKG_STATIC_BYTES <= (uint64_t)SIZE_MAX, "static storage does not fit this target's address space");
+MK__STATIC_ASSERT(sizeof(void *) >= 4 && sizeof(void *) <= 8, "memkit supports 32- and 64-bit targets");
+MK__STATIC_ASSERT(MKG_ALIGNMENT % sizeof(void *) == 0, "pool blocks hold a free-list pointer");
+MK__STATIC_ASSERT((uint64_t)MKG_STATIC_BYTES <= (uint64_t)SIZE_MAX, "static storage does not fit this target's address space");
 
 extern const mk_config_t mkg_config;
+
+MK__EXTERN_C_END
 
 #endif /* MEMKIT_GENERATED_CONFIG_H */

@@ -11,6 +11,8 @@
 #error "memkit_config.h was generated for runtime ABI 5: regenerate it with this runtime's memkit-gen"
 #endif
 
+MK__EXTERN_C_BEGIN /* C linkage for C++ (memkit/lang.h) */
+
 #define MKG_GENERATOR_VERSION "0.1.0"
 #define MKG_CONFIG_SHA256 "f7c3327674acef9faaf05e2d61ff8daedcb7f0af0526b837dc97aa90298c701f"
 #define MKG_THREADS 0
@@ -82,9 +84,11 @@ MK_GENERATED_TABLE mk_pool_shape_t mkg_pool_shapes[MKG_POOL_COUNT] = {
     /* common */ { mkg_pool_common_size_class, 512u, MK_POOL_SHARED }
 };
 
-_Static_assert(sizeof(void *) >= 4 && sizeof(void *) <= 8, "memkit supports 32- and 64-bit targets");
-_Static_assert(MKG_ALIGNMENT % sizeof(void *) == 0, "pool blocks hold a free-list pointer");
+MK__STATIC_ASSERT(sizeof(void *) >= 4 && sizeof(void *) <= 8, "memkit supports 32- and 64-bit targets");
+MK__STATIC_ASSERT(MKG_ALIGNMENT % sizeof(void *) == 0, "pool blocks hold a free-list pointer");
 
 extern const mk_config_t mkg_config;
+
+MK__EXTERN_C_END
 
 #endif /* MEMKIT_GENERATED_CONFIG_H */
