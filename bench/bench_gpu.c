@@ -350,6 +350,33 @@ static unsigned long g_cd_failures;
 
 static double per(uint64_t ns, unsigned n) { return (double)ns / (double)n; }
 
+/* The naive and floor ways' phases from one batch's clock readings c[0..5],
+ * taken between create+requirements | allocate | bind | destroy | free; the
+ * floor way allocates and frees nothing: its phases are c[0..1], c[2..3] and
+ * c[3..4]. */
+static void cd_account(uint64_t t[CD_PARTS], const uint64_t c[6], int floor)
+{
+    if (floor) {
+        t[0] += c[1] - c[0];
+        t[1] += c[3] - c[2];
+        t[2] += c[4] - c[3];
+    } else {
+        for (int p = 0; p < 5; p++)
+            t[p] += c[p + 1] - c[p];
+    }
+}
+
+/* A sample of the naive or floor way: ns per buffer in all and per phase. */
+static cd_sample_t cd_finish(const uint64_t t[CD_PARTS], uint64_t start)
+{
+    uint64_t z = now_ns();
+    unsigned n = CD_BATCHES * CD_BUFFERS;
+    cd_sample_t s = {per(z - start, n), {0}};
+    for (int p = 0; p < CD_PARTS; p++)
+        s.part[p] = per(t[p], n);
+    return s;
+}
+
 static cd_sample_t cd_memkit(void)
 {
     uint64_t t[CD_PARTS] = {0};
@@ -427,25 +454,10 @@ static cd_sample_t cd_backend(const rig_t *r, int floor)
         if (!floor)
             for (unsigned i = 0; i < CD_BUFFERS; i++)
                 be->free(u, g_mem[i]);
-        uint64_t c5 = now_ns();
-        if (floor) {
-            t[0] += c1 - c0;
-            t[1] += c3 - c2;
-            t[2] += c4 - c3;
-        } else {
-            t[0] += c1 - c0;
-            t[1] += c2 - c1;
-            t[2] += c3 - c2;
-            t[3] += c4 - c3;
-            t[4] += c5 - c4;
-        }
+        uint64_t c[6] = {c0, c1, c2, c3, c4, now_ns()};
+        cd_account(t, c, floor);
     }
-    uint64_t z = now_ns();
-    unsigned n = CD_BATCHES * CD_BUFFERS;
-    cd_sample_t s = {per(z - a, n), {0}};
-    for (int p = 0; p < CD_PARTS; p++)
-        s.part[p] = per(t[p], n);
-    return s;
+    return cd_finish(t, a);
 }
 
 #ifdef MK_BENCH_VULKAN
@@ -509,25 +521,10 @@ static cd_sample_t cd_vulkan(const rig_t *r, int floor)
         if (!floor)
             for (unsigned i = 0; i < CD_BUFFERS; i++)
                 fn->vkFreeMemory(dev, g_vk_mem[i], NULL);
-        uint64_t c5 = now_ns();
-        if (floor) {
-            t[0] += c1 - c0;
-            t[1] += c3 - c2;
-            t[2] += c4 - c3;
-        } else {
-            t[0] += c1 - c0;
-            t[1] += c2 - c1;
-            t[2] += c3 - c2;
-            t[3] += c4 - c3;
-            t[4] += c5 - c4;
-        }
+        uint64_t c[6] = {c0, c1, c2, c3, c4, now_ns()};
+        cd_account(t, c, floor);
     }
-    uint64_t z = now_ns();
-    unsigned n = CD_BATCHES * CD_BUFFERS;
-    cd_sample_t s = {per(z - a, n), {0}};
-    for (int p = 0; p < CD_PARTS; p++)
-        s.part[p] = per(t[p], n);
-    return s;
+    return cd_finish(t, a);
 }
 #endif
 
