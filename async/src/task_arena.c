@@ -117,7 +117,9 @@ mk_status_t mk_task_end(mk_task_t *task)
     mk_task_t *root = task->root_;
     if (root != task) { /* a child's memory is its root's */
         mk__task_lock(root);
-        MK__DROP_SHARED(root->children_, 1u);
+        /* release: a root that sees no children left allocates without the
+         * lock, after this child's last allocation (its writes to the root) */
+        MK__DROP_RELEASE(root->children_, 1u);
         mk__task_unlock(root);
     } else if (task->chunks_ != NULL) {
         mk__apool_give_chain(mk__arena_pool(task->arena_), task->chunks_);

@@ -60,11 +60,15 @@ static inline void mk__unlock(mk__lock_t *lock) { (void)lock; }
 #if MKG_THREADS
 #define MK__BUMP_SHARED(v, d) atomic_fetch_add_explicit(&(v), (d), memory_order_relaxed)
 #define MK__DROP_SHARED(v, d) atomic_fetch_sub_explicit(&(v), (d), memory_order_relaxed)
+/* A drop that publishes the dropping thread's earlier writes to whoever
+ * acquire-loads the counter and sees the result. */
+#define MK__DROP_RELEASE(v, d) atomic_fetch_sub_explicit(&(v), (d), memory_order_release)
 #define MK__CAS_WEAK(v, expected, desired)                                                                      \
     atomic_compare_exchange_weak_explicit(&(v), &(expected), (desired), memory_order_acq_rel, memory_order_relaxed)
 #else
 #define MK__BUMP_SHARED(v, d) ((v) += (d))
 #define MK__DROP_SHARED(v, d) ((v) -= (d))
+#define MK__DROP_RELEASE(v, d) ((v) -= (d))
 #define MK__CAS_WEAK(v, expected, desired) ((v) == (expected) ? ((v) = (desired), true) : ((expected) = (v), false))
 #endif
 
