@@ -45,6 +45,7 @@
 #include <memkit/memkit.h>
 
 #include "bench_async.h"
+#include "loadavg.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -70,22 +71,6 @@ static void fail(const char *what, mk_status_t st)
 {
     fprintf(stderr, "bench-async: %s: %s\n", what, mk_status_str(st));
     exit(1);
-}
-
-/* The machine's load average (/proc/loadavg's first three fields), or "?". */
-static const char *loadavg(void)
-{
-    static char buf[64];
-    FILE *f = fopen("/proc/loadavg", "r");
-    double a = 0, b = 0, c = 0;
-    int n = f != NULL ? fscanf(f, "%lf %lf %lf", &a, &b, &c) : 0;
-    if (f != NULL)
-        fclose(f);
-    if (n == 3)
-        snprintf(buf, sizeof buf, "%.2f %.2f %.2f", a, b, c);
-    else
-        snprintf(buf, sizeof buf, "?");
-    return buf;
 }
 
 static void sleep_ns(long ns)
@@ -710,7 +695,7 @@ int main(int argc, char **argv)
 
     printf("memkit async tier (issue 9): %d rounds, interleaved (uncontended, contended, latency; the order "
            "rotates each round); load average at the start %s\n",
-           rounds, loadavg());
+           rounds, bench_loadavg());
     if (g_have_dpdk)
         printf("DPDK: %s, EAL with --no-huge --no-pci -m 128 --no-shconf, one lcore (the main thread)\n",
                ba_dpdk_version());
@@ -744,7 +729,7 @@ int main(int argc, char **argv)
         }
     }
 
-    printf("load average at the end %s\n", loadavg());
+    printf("load average at the end %s\n", bench_loadavg());
     print_uncontended(rounds);
     print_contended(rounds, median(g_hold, rounds));
     print_latency(rounds);

@@ -64,6 +64,7 @@
 #include "vulkan_device.h"
 #endif
 
+#include "loadavg.h"
 #include "peers.h"
 
 #define MK_GPU_USAGE_MESHES (mkg_gpu_intents[MK_GPU_INTENT_MESHES].usage)
@@ -103,21 +104,6 @@ static void fail(const char *what, mk_status_t st)
 {
     fprintf(stderr, "bench-gpu: %s: %s\n", what, mk_status_str(st));
     exit(1);
-}
-
-static const char *loadavg(void)
-{
-    static char buf[64];
-    FILE *f = fopen("/proc/loadavg", "r");
-    double a = 0, b = 0, c = 0;
-    int n = f != NULL ? fscanf(f, "%lf %lf %lf", &a, &b, &c) : 0;
-    if (f != NULL)
-        fclose(f);
-    if (n == 3)
-        snprintf(buf, sizeof buf, "%.2f %.2f %.2f", a, b, c);
-    else
-        snprintf(buf, sizeof buf, "?");
-    return buf;
 }
 
 /* MK_BENCH_GPU_ONLY: a comma-separated list of parts ("sub", "cd", "upload")
@@ -973,7 +959,7 @@ int main(int argc, char **argv)
         g_src[i] = (unsigned char)(i * 131u + (i >> 12));
     memset(g_host_dst, 0, UP_TOTAL);
 
-    printf("memkit GPU tier (issue 10): %d rounds; load average at the start %s\n", g_rounds, loadavg());
+    printf("memkit GPU tier (issue 10): %d rounds; load average at the start %s\n", g_rounds, bench_loadavg());
     printf("fences waited with mk_gpu_wait_idle\n");
     mock_up(&g_rig[B_MOCK]);
     lavapipe_up(&g_rig[B_LAVAPIPE]);
@@ -996,7 +982,7 @@ int main(int argc, char **argv)
     }
     for (int b = 0; b < B_COUNT; b++)
         run_backend(b);
-    printf("load average at the end %s\n", loadavg());
+    printf("load average at the end %s\n", bench_loadavg());
 
     if (only("cd"))
         print_cd();
