@@ -2,7 +2,8 @@
 #   make demo   install what is missing, generate from memkit.toml.example,
 #               build and run the game-loop demo
 #   make test   install what is missing, build, run every test (plain build,
-#               then the runtime tests under ASan+UBSan and under TSan)
+#               then the runtime tests under ASan+UBSan, under TSan and as a
+#               32-bit i386 build)
 # and for developers:
 #   make bench  microbenchmarks against glibc, mimalloc and jemalloc, and the
 #               async tier against DPDK's rte_mempool and a mutex+condvar pool
@@ -18,7 +19,8 @@
 # with lavapipe (a software GPU) and the validation layers for the GPU tier;
 # g++ for the C++ interface's tests (clang++ comes with clang).
 APT_PACKAGES := gcc g++ clang libclang-rt-14-dev cmake ninja-build binutils python3 python3-jinja2 valgrind \
-  pkg-config libuv1-dev spin libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers
+  pkg-config libuv1-dev spin libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers \
+  gcc-multilib
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JOBS ?= 2
@@ -33,7 +35,7 @@ FIND_PYTHON = py=$${PYTHON:-}; \
 
 CMAKE_CONFIGURE = cmake -S . -G Ninja -DMEMKIT_PYTHON="$$py"
 
-.PHONY: all deps demo test test-plain test-asan test-tsan bench bench-mt fuzz soak regen clean
+.PHONY: all deps demo test test-plain test-asan test-tsan test-m32 bench bench-mt fuzz soak regen clean
 
 all: test
 
@@ -53,7 +55,7 @@ demo: deps
 	$(BUILD)/demo/examples/game_loop
 
 test: deps
-	@$(MAKE) --no-print-directory test-asan test-tsan test-plain
+	@$(MAKE) --no-print-directory test-asan test-tsan test-m32 test-plain
 
 test-plain:
 	@$(FIND_PYTHON); set -e; \
@@ -77,6 +79,17 @@ test-tsan:
 	  -DMEMKIT_SANITIZE=thread >/dev/null; \
 	cmake --build $(BUILD)/tsan -j $(JOBS); \
 	ctest --test-dir $(BUILD)/tsan -L runtime --output-on-failure -j $(JOBS)
+
+# 32-bit pointers and size_t (gcc-multilib): truncations and address wraps
+# that 64-bit builds cannot show. Valgrind's tracking test is left out: it
+# needs the i386 libc's debug symbols.
+test-m32:
+	@$(FIND_PYTHON); set -e; \
+	echo "== gcc -m32 (i386): runtime tests"; \
+	$(CMAKE_CONFIGURE) -B $(BUILD)/m32 -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_FLAGS=-m32 \
+	  -DMEMKIT_BUILD_EXAMPLES=OFF >/dev/null; \
+	cmake --build $(BUILD)/m32 -j $(JOBS); \
+	ctest --test-dir $(BUILD)/m32 -L runtime -E '^track_valgrind$$' --output-on-failure -j $(JOBS)
 
 bench: deps
 	@$(FIND_PYTHON); PYTHON="$$py" bash bench/run.sh && PYTHON="$$py" bash bench/run_gpu.sh

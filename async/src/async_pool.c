@@ -104,7 +104,11 @@ mk_status_t mk__apool_init(mk__apool_t *p, const mk_async_pool_layout_t *layout)
     size_t count = layout->count;
     bool evict = layout->backpressure == MK_BACKPRESSURE_EVICT;
     if (layout->storage_kind == MK_STORAGE_RESERVE) {
-        size_t data = (size_t)layout->block * count;
+        /* in 64 bits first: the generator bounds count x block by 1024 GiB */
+        uint64_t wide = layout->block * (uint64_t)count;
+        if (!mk__size_fits(wide + (uint64_t)count * (sizeof(uint32_t) + sizeof(mk_async_block_slot_t)) + 15u))
+            return MK_ERANGE;
+        size_t data = (size_t)wide;
         size_t stack = (count * sizeof(uint32_t) + 15u) & ~(size_t)15u;
         p->mapped_bytes = data + stack + (evict ? count * sizeof(mk_async_block_slot_t) : 0u);
         p->mapped = mk__prim_reserve(p->mapped_bytes);

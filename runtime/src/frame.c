@@ -11,6 +11,7 @@
  * chained through a link at their end and released with their slot.
  */
 #include "internal.h"
+#include "align.h"
 
 MK__ATOMIC(uint64_t) mk__frame_epoch;
 
@@ -233,7 +234,7 @@ void *mk__frame_alloc_slow(mk_intent_t intent, size_t size, size_t align)
         return NULL;
     if (align < MKG_ALIGNMENT)
         align = MKG_ALIGNMENT;
-    if (size > (size_t)MKG_FRAME_ARENA_BYTES + (size_t)MKG_HEAP_BYTES)
+    if ((uint64_t)size > mk__rt.config->frame_arena_bytes + mk__rt.config->heap_bytes) /* in 64 bits: no wrap */
         return mk__exhausted(intent, size, align, MK_ENOMEM); /* no tier could hold it */
     size_t n = size == 0 ? MKG_ALIGNMENT : (size + MK__ALIGN_MASK) & ~MK__ALIGN_MASK;
     uint64_t epoch = MK__LOAD(mk__frame_epoch);
@@ -241,8 +242,8 @@ void *mk__frame_alloc_slow(mk_intent_t intent, size_t size, size_t align)
         mk__frame_enter(t, epoch);
     else if (MK__LOAD(t->frame_end) == 0u) /* entered while mk_begin_frame was zeroing: open again */
         mk__frame_open(t, epoch);
-    uintptr_t p = (t->frame_cursor + align - 1) & ~(uintptr_t)(align - 1);
-    if (p > t->frame_limit || n > t->frame_limit - p) {
+    uintptr_t p;
+    if (!mk__carve(t->frame_cursor, t->frame_limit, (uintptr_t)align, (uintptr_t)n, &p)) {
         if (mk__rt.config->frame_overflow == MK_OVERFLOW_PANIC)
             mk__prim_panic("frame arena full (frame overflow = \"panic\")");
         if (mk__rt.config->frame_overflow == MK_OVERFLOW_HEAP) {
@@ -476,8 +477,8 @@ void *mk_frame_grow(mk_intent_t intent, void *ptr, size_t old_size, size_t new_s
     }
     /* the newest block of the current slot's arena grows where it stands (a
      * block of an earlier frame may end exactly where this slot begins) */
-    if (old_size != 0 && (uintptr_t)ptr + old_n == t->frame_cursor && /* new_n > old_n here */
-        (uintptr_t)ptr >= t->frame_limit - (uintptr_t)MKG_FRAME_ARENA_BYTES &&
+    if (old_size != 0 && (uintptr_t)ptr >= t->frame_limit - (uintptr_t)MKG_FRAME_ARENA_BYTES &&
+        (uintptr_t)ptr <= t->frame_cursor && t->frame_cursor - (uintptr_t)ptr == old_n && /* new_n > old_n here */
         new_n - old_n <= t->frame_limit - t->frame_cursor &&
         mk__budget_take(t, intent, (int64_t)(new_n - old_n))) {
 #if MK_SENTINEL

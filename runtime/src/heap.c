@@ -16,6 +16,7 @@
  * used, which lets alloc and resize split without merging again.
  */
 #include "heap.h"
+#include "align.h"
 #include "bits.h"
 
 #if !defined(MK__HEAP_STANDALONE) && MKG_THREADS
@@ -206,9 +207,7 @@ static size_t block_need(size_t size) {
 /* Bytes in front of b's payload to skip so that the payload is aligned: 0, or at
  * least MIN_BLOCK so that the gap can stand as a free block of its own. */
 static size_t align_gap(block_t *b, size_t align) {
-    unsigned char *payload = block_payload(b);
-    uintptr_t p = (uintptr_t)payload;
-    size_t gap = (size_t)(((p + (align - 1)) & ~(uintptr_t)(align - 1)) - p);
+    size_t gap = (size_t)mk__align_pad((uintptr_t)block_payload(b), (uintptr_t)align);
     if (gap && gap < MIN_BLOCK)
         gap += align;
     return gap;

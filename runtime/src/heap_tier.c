@@ -9,18 +9,19 @@
  * pointers that lie in no memkit region, and checks the header's magic.
  */
 #include "internal.h"
+#include "align.h"
 
 #define MK__SYS_MAGIC 0x6d6b5359u /* "mkSY" */
 
 typedef struct mk__sys_header {
-    void *raw;      /* what the system allocator returned */
     uint64_t size;  /* usable bytes after the header */
     uint32_t magic;
     uint32_t intent;
-    uint64_t pad;   /* keeps the header a multiple of 16 bytes */
+    void *raw;      /* what the system allocator returned */
+    unsigned char pad[16 - sizeof(void *)]; /* 32 bytes whatever the pointer width and uint64_t's alignment */
 } mk__sys_header_t;
 
-_Static_assert(sizeof(mk__sys_header_t) % 16 == 0, "payload after the header stays 16-aligned");
+_Static_assert(sizeof(mk__sys_header_t) == 32, "payload after the header stays 16-aligned");
 
 mk__heap_range_t mk__heap_range;
 
@@ -38,6 +39,8 @@ mk_status_t mk__heap_tier_init(void)
     if (cfg->heap_bytes == 0)
         return MK_OK;
     unsigned char *base = cfg->heap_storage;
+    if (!mk__size_fits(cfg->heap_bytes))
+        return MK_ERANGE; /* (static storage: the generated header asserts it) */
     if (cfg->heap_storage_kind == MK_STORAGE_RESERVE) {
         base = mk__prim_reserve((size_t)cfg->heap_bytes);
         if (base == NULL)
@@ -88,7 +91,8 @@ static void *mk__system_alloc(unsigned intent, size_t size, size_t align)
     unsigned char *raw = mk__prim_system_alloc(bytes + align + sizeof(mk__sys_header_t));
     if (raw == NULL)
         return NULL;
-    uintptr_t p = ((uintptr_t)raw + sizeof(mk__sys_header_t) + align - 1) & ~(uintptr_t)(align - 1);
+    uintptr_t p = (uintptr_t)raw + sizeof(mk__sys_header_t);
+    p += mk__align_pad(p, (uintptr_t)align);
     mk__sys_header_t *h = mk__sys_header((void *)p);
     *h = (mk__sys_header_t){.raw = raw, .size = bytes, .magic = MK__SYS_MAGIC, .intent = intent};
     return (void *)p;

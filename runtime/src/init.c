@@ -36,6 +36,7 @@ const char *mk_status_str(mk_status_t status)
     case MK_ECLOSED: return "MK_ECLOSED: the channel is closed";
     case MK_EBUSY: return "MK_EBUSY: the frame to reuse is still held";
     case MK_EEMPTY: return "MK_EEMPTY: nothing to receive";
+    case MK_ERANGE: return "MK_ERANGE: a size in the config does not fit this target's address space";
     }
     return "unknown memkit status";
 }
@@ -48,6 +49,24 @@ static void mk__release_storage(void)
     if (mk__rt.config->frame_storage_kind == MK_STORAGE_RESERVE)
         mk__prim_release(mk__rt.frame_base, mk__frame_total_bytes());
     mk__rt.frame_base = NULL;
+}
+
+/* Can the frame arenas live in this address space? Their total must fit
+ * size_t (reserve storage; the generated header asserts it for static
+ * storage), and they must end at least one arena below the top of the
+ * address space: the inline fast path adds a request of up to one arena to a
+ * cursor inside them (memkit/fastpath.h) and must not wrap. */
+static bool mk__frame_total_fits(void)
+{
+    uint64_t arena = MKG_FRAME_ARENA_BYTES;
+    return arena == 0u || (uint64_t)MKG_MAX_THREADS * MKG_FRAMES_IN_FLIGHT <= (uint64_t)SIZE_MAX / arena;
+}
+
+static bool mk__frame_below_top(const unsigned char *base)
+{
+    uintptr_t start = (uintptr_t)base, total = (uintptr_t)mk__frame_total_bytes();
+    uintptr_t arena = (uintptr_t)mk__rt.config->frame_arena_bytes; /* (fits: total does) */
+    return total <= UINTPTR_MAX - start && arena <= UINTPTR_MAX - start - total;
 }
 
 mk_status_t mk__init_for(const mk_config_t *config, const char *caller_config_sha256)
@@ -87,11 +106,19 @@ mk_status_t mk_init(const mk_config_t *config)
     mk__stats_init();
 
     mk__rt.frame_base = config->frame_storage;
+    if (!mk__frame_total_fits())
+        return MK_ERANGE;
     if (config->frame_storage_kind == MK_STORAGE_RESERVE && MKG_FRAME_ARENA_BYTES > 0) {
         mk__rt.frame_base =
             mk__prim_reserve(mk__frame_total_bytes());
         if (mk__rt.frame_base == NULL)
             return MK_ESYSTEM;
+    }
+    if (mk__rt.frame_base != NULL && !mk__frame_below_top(mk__rt.frame_base)) {
+        if (config->frame_storage_kind == MK_STORAGE_RESERVE)
+            mk__prim_release(mk__rt.frame_base, mk__frame_total_bytes());
+        mk__rt.frame_base = NULL;
+        return MK_ERANGE;
     }
     mk__lifecycle_init();
     mk__deferred_init();

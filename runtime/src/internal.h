@@ -533,4 +533,17 @@ static inline size_t mk__frame_total_bytes(void)
 
 static inline bool mk__is_pow2(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
 
+/* Does a size from the config (uint64_t) fit this target's size_t? mk_init
+ * asks before it maps anything of storage = "reserve" (MK_ERANGE otherwise),
+ * so that a 32-bit target never maps a truncated size. */
+static inline bool mk__size_fits(uint64_t bytes)
+{
+#if SIZE_MAX < UINT64_MAX
+    return bytes <= (uint64_t)SIZE_MAX;
+#else
+    (void)bytes;
+    return true;
+#endif
+}
+
 #endif /* MEMKIT_INTERNAL_H */

@@ -48,6 +48,9 @@ mk_status_t mk__pool_init(void)
         uint8_t *tags = pl->tags;
         bits[p] = pl->free_bits;
         if (pl->storage_kind == MK_STORAGE_RESERVE) {
+            /* bitmaps and tags are smaller than the blocks: one check covers them */
+            if (!mk__size_fits(pl->bytes))
+                return MK_ERANGE;
             base = mk__prim_reserve((size_t)pl->bytes);
             if (base == NULL)
                 return MK_ESYSTEM;

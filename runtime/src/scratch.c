@@ -151,7 +151,7 @@ void mk_scratch_release(void *buf)
         mk__unlock(&mk__scratch.lock);
         mk__prim_panic("mk_scratch_release: not an acquired scratch buffer (released twice, or never one)");
     }
-    bool keep = mk__scratch.kept_bytes + h->capacity <= (size_t)MKG_SCRATCH_CAP;
+    bool keep = (uint64_t)mk__scratch.kept_bytes + h->capacity <= (uint64_t)MKG_SCRATCH_CAP; /* the cap may pass SIZE_MAX */
     if (keep) {
         mk__scratch_t **link = &mk__scratch.kept;
         while (*link != NULL && (*link)->capacity < h->capacity)
@@ -209,7 +209,7 @@ bool mk__scratch_validate(FILE *report)
     }
     if (problem == NULL && (count != mk__scratch.kept_count || bytes != mk__scratch.kept_bytes))
         problem = "entries do not add up to the kept count and bytes";
-    if (problem == NULL && mk__scratch.kept_bytes > (size_t)MKG_SCRATCH_CAP)
+    if (problem == NULL && (uint64_t)mk__scratch.kept_bytes > (uint64_t)MKG_SCRATCH_CAP)
         problem = "kept bytes exceed the cap";
     if (problem != NULL && report != NULL)
         fprintf(report, "memkit: scratch kept list: %s\n", problem);

@@ -354,7 +354,9 @@ MK__INLINE void *mk__frame_alloc(mk_intent_t intent, size_t size)
     size_t n = (size + MK__ALIGN_MASK) & ~MK__ALIGN_MASK;
     uintptr_t p = t->frame_cursor;
     /* size 0 and sizes no arena holds go slow first (a constant size folds
-     * the test away), so p + n cannot wrap; a new frame has zeroed the end */
+     * the test away), so n <= one arena, and p + n cannot wrap: mk_init
+     * refuses arenas that end within one arena of the top of the address
+     * space. A new frame has zeroed the end. */
     if (MK_UNLIKELY(size - 1u >= (size_t)MKG_FRAME_ARENA_BYTES || p + n > MK__LOAD(t->frame_end)))
         return mk__frame_alloc_slow(intent, size, MKG_ALIGNMENT);
     if (MK__LEASED(intent)) {

@@ -67,7 +67,9 @@ typedef enum mk_status {
     MK_ETIMEDOUT = 12, /* async: the request's deadline passed */
     MK_ECLOSED = 13,   /* async: the channel is closed */
     MK_EBUSY = 14,     /* the frame to reuse is still held (mk_begin_frame_try) */
-    MK_EEMPTY = 15     /* async: nothing to receive now */
+    MK_EEMPTY = 15,    /* async: nothing to receive now */
+    MK_ERANGE = 16     /* mk_init: a size in the config does not fit this target's address space
+                          (reserve storage above 4 GiB on a 32-bit target) */
 } mk_status_t;
 
 /* A short English name for a status ("MK_EBUDGET: budget exhausted"). Never NULL. */
@@ -79,8 +81,11 @@ const char *mk_status_str(mk_status_t status);
  * reserves storage for tiers with storage = "reserve", formats the heap.
  * O(number of classes). Not thread-safe: call once, before other threads use
  * memkit. Returns MK_OK, MK_EABI (stale generated code), MK_ESTATE (already
- * initialised), MK_ESYSTEM (a reservation failed; nothing is left mapped) or
- * MK_EINVAL (a NULL config, or a heap region too small or too large to format). */
+ * initialised), MK_ESYSTEM (a reservation failed; nothing is left mapped),
+ * MK_ERANGE (storage = "reserve" sizes this target cannot address, such as
+ * more than 4 GiB on a 32-bit target, or frame arenas that end within one
+ * arena of the top of the address space; nothing is mapped) or MK_EINVAL (a
+ * NULL config, or a heap region too small or too large to format). */
 mk_status_t mk_init(const mk_config_t *config);
 
 /* What a call to mk_init compiles to outside the runtime: the caller's
