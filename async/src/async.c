@@ -70,9 +70,9 @@ bool mk__async_refused(unsigned intent, size_t bytes)
     switch ((mk_policy_t)route->on_exhausted) {
     case MK_POLICY_PANIC: {
         char message[160];
-        snprintf(message, sizeof message, "memkit: intent '%s': async request of %zu bytes: %s",
+        mk__format(message, sizeof message, "memkit: intent '%s': async request of %zu bytes: %s",
                  mk_intent_name((mk_intent_t)intent), bytes, mk_status_str(MK_EBUDGET));
-        mk__prim_panic(message);
+        mk__panic(message);
     }
     case MK_POLICY_CALLBACK: {
         mk_oom_handler_t handler = MK__LOAD_ACQUIRE(mk__rt.oom_handler);
@@ -206,7 +206,7 @@ static const char *mk__channel_check(const mk__channel_t *c)
     return problem != NULL ? problem : mk__waitq_check(&c->receivers);
 }
 
-bool mk__async_validate(FILE *report)
+bool mk__async_validate(const mk__out_t *report)
 {
     bool ok = true;
     for (unsigned i = 0; i < mk__async_pool_total(); i++) {
@@ -215,8 +215,8 @@ bool mk__async_validate(FILE *report)
         const char *problem = mk__apool_check(p);
         mk__unlock(&p->lock);
         if (problem != NULL && report != NULL)
-            fprintf(report, "memkit: async %s '%s': %s\n", i < mk__async_user_pools() ? "pool" : "arena",
-                    p->layout->name, problem);
+            mk__outf(report, "memkit: async %s '%s': %s", i < mk__async_user_pools() ? "pool" : "arena",
+                     p->layout->name, problem);
         ok = ok && problem == NULL;
     }
     for (unsigned i = 0; i < mk__async_channel_total(); i++) {
@@ -225,7 +225,7 @@ bool mk__async_validate(FILE *report)
         const char *problem = mk__channel_check(c);
         mk__unlock(&c->lock);
         if (problem != NULL && report != NULL)
-            fprintf(report, "memkit: async channel '%s': %s\n", c->layout->name, problem);
+            mk__outf(report, "memkit: async channel '%s': %s", c->layout->name, problem);
         ok = ok && problem == NULL;
     }
     return ok;

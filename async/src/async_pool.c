@@ -81,7 +81,7 @@ static void mk__apool_put_locked(mk__apool_t *p, void *block)
         return;
     }
     if (p->top >= p->layout->count)
-        mk__prim_panic("memkit: an async pool got back more blocks than it has (a block released twice?)");
+        mk__panic("memkit: an async pool got back more blocks than it has (a block released twice?)");
     p->stack[p->top++] = mk__apool_index(p, block);
     if (MK__LEASED(p->layout->intent)) /* an unbudgeted intent costs no call */
         mk__budget_ungrab(p->layout->intent, (int64_t)p->layout->block);
@@ -265,7 +265,7 @@ static mk__apool_t *mk__apool_find(const void *block)
     if (off >= p->bytes)
         return NULL;
     if (mk__apool_div(p, off) * p->block != off)
-        mk__prim_panic("memkit: mk_async_release of a pointer inside an async block, not its start");
+        mk__panic("memkit: mk_async_release of a pointer inside an async block, not its start");
     return p;
 }
 
@@ -304,7 +304,7 @@ bool mk__async_release_owned(void *block)
 void mk_async_release(void *block)
 {
     if (block != NULL && !mk__async_release_owned(block))
-        mk__prim_panic("memkit: mk_async_release of a block that no async pool holds");
+        mk__panic("memkit: mk_async_release of a block that no async pool holds");
 }
 
 size_t mk_async_block_size(mk_async_pool_id_t pool)

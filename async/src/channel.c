@@ -184,7 +184,7 @@ static mk__channel_t *mk__channel_of_permit(mk_permit_t *permit)
 {
     mk__channel_t *c = permit != NULL && permit->held == 1u ? mk__channel_by_id(permit->channel) : NULL;
     if (c == NULL)
-        mk__prim_panic("memkit: a channel permit used that is not held (used twice, or never reserved)");
+        mk__panic("memkit: a channel permit used that is not held (used twice, or never reserved)");
     return c;
 }
 

@@ -74,7 +74,7 @@ void mk__frame_guard_begin(void)
                    "reuses its slot",
                    (unsigned long long)held, (unsigned)holds, holds == 1u ? "" : "s");
         if (!MKG_THREADS)
-            mk__prim_panic("memkit: ML106: mk_begin_frame on a held frame in a single-threaded build would wait "
+            mk__panic("memkit: ML106: mk_begin_frame on a held frame in a single-threaded build would wait "
                            "forever: release the hold first, or use mk_begin_frame_try");
         mk__prim_monitor_lock(&mk__guard.monitor);
         while (mk__guard.holds[slot] != 0u)

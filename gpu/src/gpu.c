@@ -745,7 +745,7 @@ static mk_status_t mk__gpu_create_policed(unsigned i, uint64_t size, const mk_gp
             char message[200];
             snprintf(message, sizeof message, "memkit: GPU intent '%s': %s of %llu bytes: %s", mk__gpu_intent_name(i),
                      image != NULL ? "image memory" : "buffer", (unsigned long long)charge, mk_status_str(status));
-            mk__prim_panic(message);
+            mk__panic(message);
         }
         mk_gpu_oom_handler_t handler = mk__gpu.oom;
         void *user = mk__gpu.oom_user;

@@ -117,7 +117,7 @@ static inline unsigned mk__gpu_heap_count(void) { return MKG_GPU_HEAP_COUNT; }
 static inline unsigned mk__gpu_intent_count(void) { return MKG_GPU_INTENT_COUNT; }
 
 /* gpu_stats.c: the tier's rows of mk_stats_print (a hook, mk__gpu_hooks.print). */
-void mk__gpu_print(FILE *out);
+void mk__gpu_print(const mk__out_t *out);
 
 /* What the device may still give heap `h`'s memory type: VK_EXT_memory_budget's
  * budget less its usage when the backend answers, else 80 % of the heap's size

@@ -148,7 +148,7 @@ static void mk__gpu_flags_short(uint32_t flags, char *out, size_t capacity)
         snprintf(out, capacity, "-");
 }
 
-void mk__gpu_print(FILE *out)
+void mk__gpu_print(const mk__out_t *out)
 {
     mk_gpu_stats_t s;
     if (out == NULL || mk_gpu_stats_get(&s) != MK_OK)
@@ -157,13 +157,13 @@ void mk__gpu_print(FILE *out)
     mk__format_bytes(charged, sizeof charged, s.bytes);
     mk__format_bytes(budget, sizeof budget, mk__rt.config->gpu_budget);
     mk__format_bytes(ring, sizeof ring, s.ring_used);
-    fprintf(out, "gpu frame %llu (reclaimed through %llu): %s charged%s%s, %u device allocations, %llu deferred "
-            "destroys, staging %s in flight\n",
-            (unsigned long long)s.frame, (unsigned long long)s.completed_frame, charged,
-            mk__rt.config->gpu_budget != 0 ? " of " : "", mk__rt.config->gpu_budget != 0 ? budget : "",
-            s.device_allocations, (unsigned long long)s.deferred, ring);
-    fprintf(out, "%-16s %-6s %4s %-14s %6s %4s %10s %10s %10s %10s %8s %8s\n", "gpu heap", "kind", "type", "flags",
-            "blocks", "ded", "memory", "used", "free", "max free", "buffers", "failures");
+    mk__outf(out, "gpu frame %llu (reclaimed through %llu): %s charged%s%s, %u device allocations, %llu deferred "
+             "destroys, staging %s in flight",
+             (unsigned long long)s.frame, (unsigned long long)s.completed_frame, charged,
+             mk__rt.config->gpu_budget != 0 ? " of " : "", mk__rt.config->gpu_budget != 0 ? budget : "",
+             (unsigned)s.device_allocations, (unsigned long long)s.deferred, ring);
+    mk__outf(out, "%-16s %-6s %4s %-14s %6s %4s %10s %10s %10s %10s %8s %8s", "gpu heap", "kind", "type", "flags",
+             "blocks", "ded", "memory", "used", "free", "max free", "buffers", "failures");
     for (uint32_t i = 0; i < s.heap_count; i++) {
         const mk_gpu_heap_stats_t *h = &s.heaps[i];
         char flags[32], memory[32], used[32], free_bytes[32], largest[32];
@@ -172,24 +172,28 @@ void mk__gpu_print(FILE *out)
         mk__format_bytes(used, sizeof used, h->bytes_used);
         mk__format_bytes(free_bytes, sizeof free_bytes, h->bytes_free);
         mk__format_bytes(largest, sizeof largest, h->largest_free);
-        fprintf(out, "%-16s %-6s %4d %-14s %6u %4u %10s %10s %10s %10s %8llu %8llu\n", h->name,
-                mk__gpu_kind_names[mk__rt.config->gpu_heaps[i].kind], (int)h->memory_type, flags, h->blocks,
-                h->dedicated, memory, used, free_bytes, largest, (unsigned long long)h->allocations,
-                (unsigned long long)h->failures);
+        mk__outf(out, "%-16s %-6s %4d %-14s %6u %4u %10s %10s %10s %10s %8llu %8llu", h->name,
+                 mk__gpu_kind_names[mk__rt.config->gpu_heaps[i].kind], (int)h->memory_type, flags, (unsigned)h->blocks,
+                 (unsigned)h->dedicated, memory, used, free_bytes, largest, (unsigned long long)h->allocations,
+                 (unsigned long long)h->failures);
     }
-    fprintf(out, "%-16s %-16s %10s %8s %10s %8s\n", "gpu intent", "heap", "bytes", "buffers", "created", "failures");
+    mk__outf(out, "%-16s %-16s %10s %8s %10s %8s", "gpu intent", "heap", "bytes", "buffers", "created", "failures");
     for (uint32_t i = 0; i < s.intent_count; i++) {
         const mk_gpu_intent_stats_t *in = &s.intents[i];
         char bytes[32];
         mk__format_bytes(bytes, sizeof bytes, in->bytes);
-        fprintf(out, "%-16s %-16s %10s %8llu %10llu %8llu\n", in->name,
-                mk__rt.config->gpu_heaps[mk__rt.config->gpu_intents[i].heap].name, bytes,
-                (unsigned long long)in->allocations, (unsigned long long)in->total_allocations,
-                (unsigned long long)in->failures);
+        mk__outf(out, "%-16s %-16s %10s %8llu %10llu %8llu", in->name,
+                 mk__rt.config->gpu_heaps[mk__rt.config->gpu_intents[i].heap].name, bytes,
+                 (unsigned long long)in->allocations, (unsigned long long)in->total_allocations,
+                 (unsigned long long)in->failures);
     }
 }
 
-void mk_gpu_stats_print(FILE *out) { mk__gpu_print(out); }
+void mk_gpu_stats_print(FILE *out)
+{
+    const mk__out_t lines = {mk__file_sink, out};
+    mk__gpu_print(out != NULL ? &lines : NULL);
+}
 
 /* ---- the JSON dump ---------------------------------------------------------------- */
 

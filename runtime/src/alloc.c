@@ -4,8 +4,6 @@
  */
 #include "internal.h"
 
-#include <stdio.h>
-
 const char *mk_intent_name(mk_intent_t intent)
 {
     if ((unsigned)intent >= (unsigned)MKG_INTENT_COUNT || mk__rt.config == NULL)
@@ -92,9 +90,9 @@ void *mk__exhausted(unsigned intent, size_t size, size_t align, mk_status_t reas
     }
     case MK_POLICY_PANIC: {
         char message[160];
-        snprintf(message, sizeof message, "intent '%s' could not allocate %zu bytes: %s", mk_intent_name((mk_intent_t)intent),
-                 size, mk_status_str(reason));
-        mk__prim_panic(message);
+        mk__format(message, sizeof message, "intent '%s' could not allocate %zu bytes: %s",
+                   mk_intent_name((mk_intent_t)intent), size, mk_status_str(reason));
+        mk__panic(message);
     }
     case MK_POLICY_FAIL:
     default:

@@ -10,7 +10,6 @@
 #include "internal.h"
 
 #include <limits.h>
-#include <stdio.h>
 
 /* ---- growth shared by vec and str ----------------------------------------------- */
 
@@ -140,6 +139,7 @@ bool mk_frame_str_appendn(mk_frame_str_t *s, const char *text, size_t n)
     return true;
 }
 
+#if !MK_NO_STDIO
 bool mk_frame_str_vappendf(mk_frame_str_t *s, const char *fmt, va_list args)
 {
     va_list again;
@@ -194,6 +194,7 @@ char *mk_frame_printf(mk_intent_t intent, const char *fmt, ...)
     va_end(args);
     return out;
 }
+#endif /* !MK_NO_STDIO */
 
 /* ---- hash map ----------------------------------------------------------------------- */
 

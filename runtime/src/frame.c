@@ -245,7 +245,7 @@ void *mk__frame_alloc_slow(mk_intent_t intent, size_t size, size_t align)
     uintptr_t p;
     if (!mk__carve(t->frame_cursor, t->frame_limit, (uintptr_t)align, (uintptr_t)n, &p)) {
         if (mk__rt.config->frame_overflow == MK_OVERFLOW_PANIC)
-            mk__prim_panic("frame arena full (frame overflow = \"panic\")");
+            mk__panic("frame arena full (frame overflow = \"panic\")");
         if (mk__rt.config->frame_overflow == MK_OVERFLOW_HEAP) {
             void *spilled = mk__frame_spill(intent, n, align);
             if (spilled != NULL || mk__last_error == MK_EBUDGET)

@@ -334,7 +334,7 @@ size_t mk_handles_live(mk_handle_table_id_t table_id)
 /* Reports what is wrong with one table: a live slot whose block does not
  * point back at it, a free list that is cyclic, too short or too long, or a
  * live count that disagrees. O(capacity). */
-static bool mk__handle_table_validate(const mk_handle_table_layout_t *layout, unsigned t, FILE *report)
+static bool mk__handle_table_validate(const mk_handle_table_layout_t *layout, unsigned t, const mk__out_t *report)
 {
     mk__handle_table_t *table = &mk__handle_tables[t];
     bool ok = true;
@@ -342,9 +342,9 @@ static bool mk__handle_table_validate(const mk_handle_table_layout_t *layout, un
     do {                                                                                                          \
         ok = false;                                                                                               \
         if (report != NULL) {                                                                                     \
-            fprintf(report, "memkit: handle table '%s': ", layout->name);                                         \
-            fprintf(report, __VA_ARGS__);                                                                         \
-            fputc('\n', report);                                                                                  \
+            char why_[160];                                                                                       \
+            mk__format(why_, sizeof why_, __VA_ARGS__);                                                           \
+            mk__outf(report, "memkit: handle table '%s': %s", layout->name, why_);                                \
         }                                                                                                         \
     } while (0)
     mk__lock(&table->lock);
@@ -392,7 +392,7 @@ static bool mk__handle_table_validate(const mk_handle_table_layout_t *layout, un
     return ok;
 }
 
-bool mk__handles_validate(FILE *report)
+bool mk__handles_validate(const mk__out_t *report)
 {
     bool ok = true;
     const mk_handle_table_layout_t *layouts = mk__handle_layouts();
@@ -407,6 +407,6 @@ bool mk__handles_validate(FILE *report)
 
 mk_status_t mk__handles_init(void) { return MK_OK; }
 void mk__handles_fini(void) {}
-bool mk__handles_validate(FILE *report) { (void)report; return true; }
+bool mk__handles_validate(const mk__out_t *report) { (void)report; return true; }
 
 #endif

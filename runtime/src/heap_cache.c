@@ -173,7 +173,7 @@ int64_t mk__heap_cache_bytes(void)
     return bytes;
 }
 
-bool mk__heap_cache_validate(FILE *report)
+bool mk__heap_cache_validate(const mk__out_t *report)
 {
     /* the calling thread's magazines only: another thread's change under it
      * without a lock (a recall would have to stop every thread to look) */
@@ -190,8 +190,8 @@ bool mk__heap_cache_validate(FILE *report)
             if (count > MKG_HEAP_THREAD_CACHE || !mk__heap_is_block(&mk__rt.heap, p) ||
                 mk__heap_usable_size(p) < mk__heap_bin_size(bin)) {
                 if (report != NULL)
-                    fprintf(report, "memkit: heap: this thread's cache of %zu-byte blocks holds %p, not such a block\n",
-                            mk__heap_bin_size(bin), p);
+                    mk__outf(report, "memkit: heap: this thread's cache of %zu-byte blocks holds %p, not such a block",
+                             mk__heap_bin_size(bin), p);
                 ok = false;
             }
         }
@@ -217,6 +217,6 @@ void *mk__heap_cache_serve(mk__thread_t *t, unsigned intent, size_t size, mk_sta
 }
 bool mk__heap_cache_keep(mk__thread_t *t, void *ptr, size_t bytes) { (void)t; (void)ptr; (void)bytes; return false; }
 int64_t mk__heap_cache_bytes(void) { return 0; }
-bool mk__heap_cache_validate(FILE *report) { (void)report; return true; }
+bool mk__heap_cache_validate(const mk__out_t *report) { (void)report; return true; }
 
 #endif

@@ -222,7 +222,7 @@ void mk__heap_tier_free(void *ptr)
     int64_t bytes;
     if (in_heap) {
         if (mk__heap_block_free(ptr))
-            mk__prim_panic("mk_free: heap block freed twice");
+            mk__panic("mk_free: heap block freed twice");
         intent = mk__heap_tag(ptr);
         if (intent == MK__TAG_FRAME_OVERFLOW)
             return; /* frame memory: released with its frame */
@@ -230,7 +230,7 @@ void mk__heap_tier_free(void *ptr)
     } else {
         mk__sys_header_t *h = mk__sys_header(ptr);
         if (h->magic != MK__SYS_MAGIC || h->intent >= MKG_INTENT_COUNT)
-            mk__prim_panic("mk_free: pointer was not allocated by memkit (or freed twice)");
+            mk__panic("mk_free: pointer was not allocated by memkit (or freed twice)");
         intent = h->intent;
         bytes = (int64_t)h->size;
     }
@@ -299,7 +299,7 @@ void mk__heap_tier_stats(mk_tier_stats_t *out)
     out->used = used - out->cached;
 }
 
-bool mk__heap_tier_validate(FILE *report)
+bool mk__heap_tier_validate(const mk__out_t *report)
 {
     if (mk__rt.heap_base == NULL)
         return true;
@@ -307,6 +307,6 @@ bool mk__heap_tier_validate(FILE *report)
     bool ok = mk__heap_check(&mk__rt.heap);
     mk__unlock(&mk__rt.heap_lock);
     if (!ok && report != NULL)
-        fprintf(report, "memkit: heap: block chain or free lists are inconsistent\n");
+        mk__outf(report, "memkit: heap: block chain or free lists are inconsistent");
     return ok && mk__heap_cache_validate(report);
 }

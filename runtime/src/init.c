@@ -72,10 +72,9 @@ static bool mk__frame_below_top(const unsigned char *base)
 mk_status_t mk__init_for(const mk_config_t *config, const char *caller_config_sha256)
 {
     if (caller_config_sha256 != NULL && strcmp(caller_config_sha256, MKG_CONFIG_SHA256) != 0) {
-        fprintf(stderr,
-                "memkit: mk_init from code generated for config %.12s... reached a runtime built for config %.12s...: "
-                "two configs in one program need a [memkit] prefix each (docs/config.md)\n",
-                caller_config_sha256, MKG_CONFIG_SHA256);
+        mk__message("memkit: mk_init from code generated for config %.12s... reached a runtime built for config "
+                    "%.12s...: two configs in one program need a [memkit] prefix each (docs/config.md)",
+                    caller_config_sha256, MKG_CONFIG_SHA256);
         return MK_EABI;
     }
     return mk_init(config);

@@ -14,6 +14,7 @@
 #include "assertions.h"
 #include "bits.h"
 #include "heap.h"
+#include "output.h"
 #include "prim/prim.h"
 
 /* ---- locks: a test-and-test-and-set spinlock; critical sections are O(1)
@@ -286,7 +287,7 @@ bool mk__heap_cache_keep(mk__thread_t *t, void *ptr, size_t bytes);
 /* Bytes of heap blocks (headers included) in threads' fronts (stats). */
 int64_t mk__heap_cache_bytes(void);
 /* The calling thread's cached heap blocks are heap blocks of their bins. */
-bool mk__heap_cache_validate(FILE *report);
+bool mk__heap_cache_validate(const mk__out_t *report);
 
 /* ---- heap_tier.c ---- */
 mk_status_t mk__heap_tier_init(void);
@@ -330,14 +331,14 @@ void mk__scratch_init(void);
 void mk__group_init(void);
 void mk__scratch_fini(void);
 
-/* ---- integrity checks for mk_validate (validate.c); each prints what it
- * finds wrong to `report` when not NULL and returns false ---- */
-bool mk__pool_validate(FILE *report);
-bool mk__heap_tier_validate(FILE *report);
-bool mk__handles_validate(FILE *report);
-bool mk__shared_validate(FILE *report);
-bool mk__scratch_validate(FILE *report);
-bool mk__async_validate(FILE *report);
+/* ---- integrity checks for mk_validate (validate.c); each writes what it
+ * finds wrong to `report` (mk__outf: nothing when NULL) and returns false ---- */
+bool mk__pool_validate(const mk__out_t *report);
+bool mk__heap_tier_validate(const mk__out_t *report);
+bool mk__handles_validate(const mk__out_t *report);
+bool mk__shared_validate(const mk__out_t *report);
+bool mk__scratch_validate(const mk__out_t *report);
+bool mk__async_validate(const mk__out_t *report);
 
 /* ---- gpu/src: the GPU tier (memkit/gpu.h) ---- */
 /* The GPU tier depends on the runtime, never the reverse: mk_gpu_init
@@ -345,12 +346,10 @@ bool mk__async_validate(FILE *report);
  * mk_stats_print reach the tier without the runtime naming it (a runtime
  * built without gpu/src links). */
 typedef struct mk__tier_hooks {
-    size_t (*fini)(void);     /* shut the tier down; returns what was still live */
-    void (*print)(FILE *out); /* its rows of mk_stats_print */
+    size_t (*fini)(void);                /* shut the tier down; returns what was still live */
+    void (*print)(const mk__out_t *out); /* its rows of mk_stats_write */
 } mk__tier_hooks_t;
 extern mk__tier_hooks_t mk__gpu_hooks;
-/* stats.c: "12.5 MiB", "3.0 KiB", "17 B", as the stats tables print sizes. */
-void mk__format_bytes(char *buf, size_t len, uint64_t bytes);
 
 /* ---- async/src: the async tier (memkit/async.h) ---- */
 mk_status_t mk__async_init(void);
@@ -448,7 +447,7 @@ void mk__sentinel_transfer_closed(const mk_transfer_t *t);
  * tier may have written inside it: forget any freed header it holds. */
 void mk__sentinel_tier_unused(void *raw, size_t usable);
 /* validate.c: canaries of every live block (ML605), fragmentation (ML403). */
-bool mk__sentinel_validate(FILE *report);
+bool mk__sentinel_validate(const mk__out_t *report);
 /* alloc.c: mk_realloc of a sentinel build. */
 void *mk__sentinel_realloc(mk_intent_t intent, void *ptr, size_t size);
 #endif

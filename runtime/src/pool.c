@@ -187,10 +187,10 @@ static void mk__class_put(mk__class_state_t *cs, void *const *blocks, uint32_t n
          * lands far outside the class */
         uint64_t index = (off >> shift) * inverse;
         if (MK_UNLIKELY(index >= carved || (off & low) != 0u))
-            mk__prim_panic("mk_free: pointer is not the start of a pool block");
+            mk__panic("mk_free: pointer is not the start of a pool block");
         uint64_t w = index / 64u, bit = (uint64_t)1 << (index % 64u), word = bits[w];
         if (MK_UNLIKELY((word & bit) != 0u))
-            mk__prim_panic("mk_free: pool block freed twice");
+            mk__panic("mk_free: pool block freed twice");
         bits[w] = word | bit;
         if (word == 0u) { /* the word's first free block: summarise it */
             summary[w / 64u] |= (uint64_t)1 << (w % 64u);
@@ -385,7 +385,7 @@ void mk__pool_class_counts(const mk__thread_t *t, unsigned intent, uint64_t *all
 /* The bitmap of every class matches its counts: free_count set bits below
  * `carved`, a summary bit for exactly the non-zero words, nothing below the
  * hint. O(blocks / 64). */
-bool mk__pool_validate(FILE *report)
+bool mk__pool_validate(const mk__out_t *report)
 {
     bool ok = true;
     for (unsigned c = 0; c < MKG_CLASS_COUNT && ok; c++) {
@@ -408,9 +408,9 @@ bool mk__pool_validate(FILE *report)
         if (wrong == NULL && (seen != cs->free_count || cs->carved > cs->blocks))
             wrong = "the free blocks do not add up to its count";
         if (wrong != NULL) {
-            if (report != NULL)
-                fprintf(report, "memkit: pool class %u (%u B): %s (%u free marked, count %u)\n", c, cs->size, wrong,
-                        seen, cs->free_count);
+            /* (unsigned): uint32_t is unsigned long on some targets (arm-none-eabi) */
+            mk__outf(report, "memkit: pool class %u (%u B): %s (%u free marked, count %u)", c, (unsigned)cs->size,
+                     wrong, (unsigned)seen, (unsigned)cs->free_count);
             ok = false;
         }
         mk__unlock(&cs->lock);
@@ -457,7 +457,7 @@ void mk__pool_free_slow(unsigned pool, unsigned intent, unsigned cls, void *ptr)
 bool mk__pool_find(const void *ptr, unsigned *cls, unsigned *intent) { (void)ptr; (void)cls; (void)intent; return false; }
 size_t mk__pool_class_size(unsigned cls) { (void)cls; return 0; }
 void mk__pool_class_counts(const mk__thread_t *t, unsigned intent, uint64_t *allocs, uint64_t *frees) { (void)t; (void)intent; *allocs = *frees = 0; }
-bool mk__pool_validate(FILE *report) { (void)report; return true; }
+bool mk__pool_validate(const mk__out_t *report) { (void)report; return true; }
 int64_t mk__pool_used_bytes(void) { return 0; }
 uint64_t mk__pool_capacity(void) { return 0; }
 

@@ -45,7 +45,7 @@ void mk__fork_lock_register(mk__lock_t *lock)
     if (mk__fork_lock_count < MK__FORK_LOCKS)
         mk__fork_locks[mk__fork_lock_count++] = lock;
     else
-        mk__prim_panic("more module locks than recall.c can hold across fork()");
+        mk__panic("more module locks than recall.c can hold across fork()");
 }
 
 void mk__recall_init(void)

@@ -12,7 +12,6 @@
 #include "internal.h"
 
 #include <stdarg.h>
-#include <stdlib.h>
 
 static const struct {
     const char *code;
@@ -72,17 +71,16 @@ unsigned long mk_report_count(mk_severity_t severity)
 
 static void mk__report_default(const mk_report_t *report)
 {
-    fprintf(stderr, "memkit: %s %s: %s\n", report->code, mk_severity_name(report->severity), report->message);
-    fflush(stderr);
+    mk__message("memkit: %s %s: %s", report->code, mk_severity_name(report->severity), report->message);
     if (MK__LOAD(mk__report_action[report->severity]) == MK_REPORT_ABORT)
-        abort();
+        mk__prim_abort();
 }
 
 void mk__assert_fail(const char *condition, const char *file, int line)
 {
     char message[256];
-    snprintf(message, sizeof message, "internal assertion failed: %s (%s:%d)", condition, file, line);
-    mk__prim_panic(message);
+    mk__format(message, sizeof message, "internal assertion failed: %s (%s:%d)", condition, file, line);
+    mk__panic(message);
 }
 
 void mk__report(mk__diag_t diag, const void *ptr, int intent, const char *file, int line, const char *format, ...)
@@ -90,7 +88,7 @@ void mk__report(mk__diag_t diag, const void *ptr, int intent, const char *file, 
     char message[384];
     va_list args;
     va_start(args, format);
-    vsnprintf(message, sizeof message, format, args);
+    mk__vformat(message, sizeof message, format, args);
     va_end(args);
     mk_report_t report = {
         .code = mk__diags[diag].code,

@@ -149,7 +149,7 @@ void mk_scratch_release(void *buf)
     mk__lock(&mk__scratch.lock);
     if (MK_UNLIKELY(h->state != MK__SCRATCH_LIVE)) {
         mk__unlock(&mk__scratch.lock);
-        mk__prim_panic("mk_scratch_release: not an acquired scratch buffer (released twice, or never one)");
+        mk__panic("mk_scratch_release: not an acquired scratch buffer (released twice, or never one)");
     }
     bool keep = (uint64_t)mk__scratch.kept_bytes + h->capacity <= (uint64_t)MKG_SCRATCH_CAP; /* the cap may pass SIZE_MAX */
     if (keep) {
@@ -184,14 +184,14 @@ void *mk_scratch_acquire(size_t size)
 void mk_scratch_release(void *buf)
 {
     if (buf != NULL)
-        mk__prim_panic("mk_scratch_release: not an acquired scratch buffer (the config has no [scratch])");
+        mk__panic("mk_scratch_release: not an acquired scratch buffer (the config has no [scratch])");
 }
 
 #endif /* MKG_SCRATCH_INTENT */
 
 /* The kept list is sorted, every entry is marked kept, and the capacities add
  * up to the kept count and bytes, within the cap. O(kept buffers). */
-bool mk__scratch_validate(FILE *report)
+bool mk__scratch_validate(const mk__out_t *report)
 {
     mk__lock(&mk__scratch.lock);
     size_t bytes = 0, count = 0;
@@ -212,7 +212,7 @@ bool mk__scratch_validate(FILE *report)
     if (problem == NULL && (uint64_t)mk__scratch.kept_bytes > (uint64_t)MKG_SCRATCH_CAP)
         problem = "kept bytes exceed the cap";
     if (problem != NULL && report != NULL)
-        fprintf(report, "memkit: scratch kept list: %s\n", problem);
+        mk__outf(report, "memkit: scratch kept list: %s", problem);
     mk__unlock(&mk__scratch.lock);
     return problem == NULL;
 }

@@ -769,7 +769,7 @@ bool mk__sentinel_check_kind(const void *block, const void *user, mk__sentinel_k
 
 /* ---- mk_validate and mk_shutdown ---- */
 
-bool mk__sentinel_validate(FILE *out)
+bool mk__sentinel_validate(const mk__out_t *out)
 {
     enum { SHOWN = 16 };
     mk__sblock_t damaged[SHOWN];
@@ -788,8 +788,7 @@ bool mk__sentinel_validate(FILE *out)
     }
     mk__unlock(&mk__sentinel.lock);
     for (size_t i = 0; i < count && i < SHOWN; i++) {
-        if (out != NULL)
-            fprintf(out, "memkit: block %p (intent '%s', %llu bytes): canary overwritten\n", damaged[i].self,
+        mk__outf(out, "memkit: block %p (intent '%s', %llu bytes): canary overwritten", damaged[i].self,
                     mk_intent_name((mk_intent_t)damaged[i].intent), (unsigned long long)damaged[i].size);
         mk__report_overflow(&damaged[i], at[i], "by mk_validate");
     }

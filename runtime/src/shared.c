@@ -61,8 +61,8 @@ static bool mk__shared_check(const mk_shared_t *s, const char *caller)
         mk_track_open(s, sizeof *s);
     if (MK_UNLIKELY(s == NULL || s->magic != MK__SHARED_MAGIC)) {
         char message[128];
-        snprintf(message, sizeof message, "%s: not a live shared buffer (released too often, or never one)", caller);
-        mk__prim_panic(message);
+        mk__format(message, sizeof message, "%s: not a live shared buffer (released too often, or never one)", caller);
+        mk__panic(message);
     }
     return true;
 }
@@ -159,7 +159,7 @@ mk_shared_t *mk_shared_retain(mk_shared_t *s)
         return s;
     uint32_t before = mk__refs_add(s, 1u);
     if (MK_UNLIKELY(before == 0u || before == UINT32_MAX))
-        mk__prim_panic("mk_shared_retain: reference count is 0 (a released buffer) or would overflow");
+        mk__panic("mk_shared_retain: reference count is 0 (a released buffer) or would overflow");
     return s;
 }
 
@@ -173,7 +173,7 @@ void mk_shared_release(mk_shared_t *s)
     if (MK_LIKELY(before > 1u))
         return;
     if (MK_UNLIKELY(before == 0u))
-        mk__prim_panic("mk_shared_release: reference count was already 0");
+        mk__panic("mk_shared_release: reference count was already 0");
     mk__lock(&mk__shared.lock);
     if (s->prev != NULL)
         s->prev->next = s->next;
@@ -225,17 +225,25 @@ const char *mk_shared_name(const mk_shared_t *s)
     return s->name;
 }
 
-void mk_shared_dump(FILE *out)
+void mk_shared_dump_write(mk_line_sink_t sink, void *user)
 {
+    const mk__out_t out = {sink, user};
     mk__lock(&mk__shared.lock);
     for (mk_shared_t *s = mk__shared.head; s != NULL; s = s->next)
-        fprintf(out, "shared id=0x%016llx seq=%llu name=\"%s\" intent=%s size=%llu refs=%lu\n",
-                (unsigned long long)s->id, (unsigned long long)s->sequence, s->name,
-                mk_intent_name((mk_intent_t)s->intent), (unsigned long long)s->size,
-                (unsigned long)MK__LOAD(s->refs));
-    fprintf(out, "memkit: %zu live shared buffer(s)\n", mk__shared.live);
+        mk__outf(&out, "shared id=0x%016llx seq=%llu name=\"%s\" intent=%s size=%llu refs=%lu",
+                 (unsigned long long)s->id, (unsigned long long)s->sequence, s->name,
+                 mk_intent_name((mk_intent_t)s->intent), (unsigned long long)s->size,
+                 (unsigned long)MK__LOAD(s->refs));
+    mk__outf(&out, "memkit: %zu live shared buffer(s)", mk__shared.live);
     mk__unlock(&mk__shared.lock);
 }
+
+#if !MK_NO_STDIO
+void mk_shared_dump(FILE *out)
+{
+    mk_shared_dump_write(mk__file_sink, out);
+}
+#endif
 
 size_t mk_shared_live(void)
 {
@@ -258,7 +266,7 @@ static bool mk__shared_plausible(const mk_shared_t *s)
 /* Walks the registry: every entry is a plausible block with the magic, a
  * count of at least 1, a non-frame intent and a back link to its predecessor;
  * the last is the tail and their number is the live count. O(live). */
-bool mk__shared_validate(FILE *report)
+bool mk__shared_validate(const mk__out_t *report)
 {
     bool ok = true;
     mk__lock(&mk__shared.lock);
@@ -280,15 +288,15 @@ bool mk__shared_validate(FILE *report)
             problem = "intent is not a pool or heap intent";
         if (problem != NULL) {
             if (report != NULL)
-                fprintf(report, "memkit: shared registry entry %zu at %p: %s\n", seen, (const void *)s, problem);
+                mk__outf(report, "memkit: shared registry entry %zu at %p: %s", seen, (const void *)s, problem);
             ok = false;
             break;
         }
     }
     if (ok && (seen != mk__shared.live || mk__shared.tail != prev)) {
         if (report != NULL)
-            fprintf(report, "memkit: shared registry holds %zu entries, live count says %zu%s\n", seen,
-                    mk__shared.live, mk__shared.tail != prev ? ", and the tail is not the last entry" : "");
+            mk__outf(report, "memkit: shared registry holds %zu entries, live count says %zu%s", seen,
+                     mk__shared.live, mk__shared.tail != prev ? ", and the tail is not the last entry" : "");
         ok = false;
     }
     mk__unlock(&mk__shared.lock);

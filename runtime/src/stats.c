@@ -212,83 +212,92 @@ size_t mk__stats_live_blocks(void)
 static const char *const mk__tier_names[MK_TIER_COUNT] = {"frame", "pool", "heap", "async"};
 static const char *const mk__async_kind_names[] = {"pool", "arena", "channel"};
 
-/* "1.5 MiB"-style figure for tables. */
 mk__tier_hooks_t mk__gpu_hooks;
 
-void mk__format_bytes(char *buf, size_t len, uint64_t bytes)
+/* "%9.3f ms" of a duration in nanoseconds, in integers (the rounding of
+ * the microseconds half to even, as printf's). */
+static void mk__format_ms(char *buf, size_t len, uint64_t ns)
 {
-    if (bytes >= (1u << 20))
-        snprintf(buf, len, "%.1f MiB", (double)bytes / (1024.0 * 1024.0));
-    else if (bytes >= 1024u)
-        snprintf(buf, len, "%.1f KiB", (double)bytes / 1024.0);
-    else
-        snprintf(buf, len, "%llu B", (unsigned long long)bytes);
+    uint64_t us = ns / 1000u, rest = ns % 1000u;
+    if (rest > 500u || (rest == 500u && (us & 1u) != 0u))
+        us++;
+    char figure[32];
+    mk__format(figure, sizeof figure, "%llu.%03llu", (unsigned long long)(us / 1000u),
+               (unsigned long long)(us % 1000u));
+    mk__format(buf, len, "%9s ms", figure);
 }
 
-void mk_stats_print(FILE *out)
+void mk_stats_write(mk_line_sink_t sink, void *user)
 {
+    const mk__out_t out = {sink, user};
     mk_stats_t s;
     if (mk_stats_get(&s) != MK_OK) {
-        fprintf(out, "memkit: not initialised\n");
+        mk__outf(&out, "memkit: not initialised");
         return;
     }
-    fprintf(out, "%-16s %-5s %12s %12s %12s %12s %10s %8s\n", "intent", "tier", "in use", "peak", "budget",
-            "headroom", "allocs", "failures");
+    mk__outf(&out, "%-16s %-5s %12s %12s %12s %12s %10s %8s", "intent", "tier", "in use", "peak", "budget",
+             "headroom", "allocs", "failures");
     for (unsigned i = 0; i < MKG_INTENT_COUNT; i++) {
         const mk_intent_stats_t *is = &s.intents[i];
-        char cur[32], peak[32], budget[32], headroom[32];
+        char cur[32], peak[32], budget[32] = "-", headroom[32] = "-";
         mk__format_bytes(cur, sizeof cur, is->current);
         mk__format_bytes(peak, sizeof peak, is->peak);
         if (is->budget != 0) {
             mk__format_bytes(budget, sizeof budget, is->budget);
             mk__format_bytes(headroom, sizeof headroom, is->budget > is->peak ? is->budget - is->peak : 0);
-        } else {
-            snprintf(budget, sizeof budget, "-");
-            snprintf(headroom, sizeof headroom, "-");
         }
-        fprintf(out, "%-16s %-5s %12s %12s %12s %12s %10llu %8llu\n", is->name, mk__tier_names[is->tier], cur, peak,
-                budget, headroom, (unsigned long long)is->allocations, (unsigned long long)is->failures);
+        mk__outf(&out, "%-16s %-5s %12s %12s %12s %12s %10llu %8llu", is->name, mk__tier_names[is->tier], cur, peak,
+                 budget, headroom, (unsigned long long)is->allocations, (unsigned long long)is->failures);
     }
     for (unsigned t = 0; t < MK_TIER_COUNT; t++) {
         char used[32], cap[32];
         mk__format_bytes(used, sizeof used, s.tiers[t].used);
         mk__format_bytes(cap, sizeof cap, s.tiers[t].capacity);
-        fprintf(out, "tier %-5s %12s of %12s\n", mk__tier_names[t], used, cap);
+        mk__outf(&out, "tier %-5s %12s of %12s", mk__tier_names[t], used, cap);
     }
     if (s.async_count != 0)
-        fprintf(out, "%-16s %-7s %10s %10s %8s %8s %10s %8s %8s %8s %12s\n", "async", "kind", "in use", "peak",
-                "of", "waiters", "grants", "timeouts", "evicted", "failures", "longest wait");
+        mk__outf(&out, "%-16s %-7s %10s %10s %8s %8s %10s %8s %8s %8s %12s", "async", "kind", "in use", "peak", "of",
+                 "waiters", "grants", "timeouts", "evicted", "failures", "longest wait");
     for (uint32_t i = 0; i < s.async_count; i++) {
         const mk_async_stats_t *a = &s.async[i];
-        fprintf(out, "%-16s %-7s %10llu %10llu %8llu %8llu %10llu %8llu %8llu %8llu %9.3f ms\n", a->name,
-                mk__async_kind_names[a->kind], (unsigned long long)a->in_use, (unsigned long long)a->peak,
-                (unsigned long long)a->capacity, (unsigned long long)a->waiters, (unsigned long long)a->grants,
-                (unsigned long long)a->timeouts, (unsigned long long)a->evictions, (unsigned long long)a->failures,
-                (double)a->longest_wait_ns / 1e6);
+        char wait[32];
+        mk__format_ms(wait, sizeof wait, a->longest_wait_ns);
+        mk__outf(&out, "%-16s %-7s %10llu %10llu %8llu %8llu %10llu %8llu %8llu %8llu %s", a->name,
+                 mk__async_kind_names[a->kind], (unsigned long long)a->in_use, (unsigned long long)a->peak,
+                 (unsigned long long)a->capacity, (unsigned long long)a->waiters, (unsigned long long)a->grants,
+                 (unsigned long long)a->timeouts, (unsigned long long)a->evictions, (unsigned long long)a->failures,
+                 wait);
     }
     if (mk__gpu_hooks.print != NULL)
-        mk__gpu_hooks.print(out);
+        mk__gpu_hooks.print(&out);
     mk_phase_stats_t phases[MK_MAX_PHASES];
     size_t phase_count = mk_phase_stats(phases, MK_MAX_PHASES);
     if (phase_count != 0)
-        fprintf(out, "%-16s %12s %10s %12s %10s %8s\n", "phase", "bytes", "allocs", "last frame", "allocs", "entered");
+        mk__outf(&out, "%-16s %12s %10s %12s %10s %8s", "phase", "bytes", "allocs", "last frame", "allocs", "entered");
     for (size_t i = 0; i < phase_count; i++) {
         char bytes[32], last[32];
         mk__format_bytes(bytes, sizeof bytes, phases[i].bytes);
         mk__format_bytes(last, sizeof last, phases[i].last_frame_bytes);
-        fprintf(out, "%-16s %12s %10llu %12s %10llu %8llu\n", phases[i].name, bytes,
-                (unsigned long long)phases[i].allocations, last, (unsigned long long)phases[i].last_frame_allocations,
-                (unsigned long long)phases[i].entries);
+        mk__outf(&out, "%-16s %12s %10llu %12s %10llu %8llu", phases[i].name, bytes,
+                 (unsigned long long)phases[i].allocations, last, (unsigned long long)phases[i].last_frame_allocations,
+                 (unsigned long long)phases[i].entries);
     }
     if (s.system_bytes != 0) {
         char sys[32];
         mk__format_bytes(sys, sizeof sys, s.system_bytes);
-        fprintf(out, "system fallback %s\n", sys);
+        mk__outf(&out, "system fallback %s", sys);
     }
     if (s.budget_total != 0) {
         char res[32], tot[32];
         mk__format_bytes(res, sizeof res, s.budget_reserved);
         mk__format_bytes(tot, sizeof tot, s.budget_total);
-        fprintf(out, "total budget %s reserved of %s\n", res, tot);
+        mk__outf(&out, "total budget %s reserved of %s", res, tot);
     }
 }
+
+#if !MK_NO_STDIO
+void mk_stats_print(FILE *out)
+{
+    mk_stats_write(mk__file_sink, out);
+}
+#endif

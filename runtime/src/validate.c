@@ -6,10 +6,11 @@
  */
 #include "internal.h"
 
-mk_status_t mk_validate_report(FILE *report)
+mk_status_t mk_validate_write(mk_line_sink_t sink, void *user)
 {
     if (!mk__rt.initialised)
         return MK_ESTATE;
+    const mk__out_t out = {sink, user}, *report = &out;
     bool ok = mk__pool_validate(report);
     ok = mk__heap_tier_validate(report) && ok;
     ok = mk__handles_validate(report) && ok;
@@ -24,5 +25,12 @@ mk_status_t mk_validate_report(FILE *report)
 
 mk_status_t mk_validate(void)
 {
-    return mk_validate_report(NULL);
+    return mk_validate_write(NULL, NULL);
 }
+
+#if !MK_NO_STDIO
+mk_status_t mk_validate_report(FILE *report)
+{
+    return mk_validate_write(report != NULL ? mk__file_sink : NULL, report);
+}
+#endif

@@ -9,6 +9,14 @@
 
 #include "internal.h" /* white box: the generated table layouts */
 
+/* mk__handles_validate's findings, on stderr */
+static void stderr_sink(const char *line, void *user)
+{
+    (void)user;
+    fprintf(stderr, "%s\n", line);
+}
+static const mk__out_t to_stderr = {stderr_sink, NULL};
+
 #define ENTITIES_CAPACITY 256u
 #define ENTITY_BYTES 64u
 #define MESHES_CAPACITY 32u
@@ -53,7 +61,7 @@ static void test_alloc_get_free(void)
     mk_handle_t again = mk_handle_alloc(MK_HANDLES_ENTITIES);
     CHECK(zeroed(mk_handle_get(again), ENTITY_BYTES));
     CHECK_EQ(mk_handle_free(again), MK_OK);
-    CHECK(mk__handles_validate(stderr));
+    CHECK(mk__handles_validate(&to_stderr));
 }
 
 static void test_stale_handles(void)
@@ -119,7 +127,7 @@ static void test_table_full(void)
     mk_handle_t bad = mk_handle_alloc((mk_handle_table_id_t)MKG_HANDLE_TABLE_COUNT);
     CHECK(mk_handle_is_null(bad));
     CHECK_EQ(mk_last_error(), MK_EINVAL);
-    CHECK(mk__handles_validate(stderr));
+    CHECK(mk__handles_validate(&to_stderr));
 }
 
 /* The index carries the table: the same slot number in two tables names two
@@ -185,7 +193,7 @@ static void test_defragment_moves_contents(void)
     }
     for (unsigned i = 0; i < N; i += 2)
         CHECK(mk_handle_get(h[i]) == NULL);
-    CHECK(mk__handles_validate(stderr));
+    CHECK(mk__handles_validate(&to_stderr));
     CHECK_EQ(mk_handles_defragment(MK_HANDLES_ENTITIES), 0u); /* already compact */
     /* new blocks come from the lowest free index */
     mk_handle_t next = mk_handle_alloc(MK_HANDLES_ENTITIES);
@@ -220,7 +228,7 @@ static void test_pin_prevents_move(void)
     CHECK_EQ(mk_handles_defragment(MK_HANDLES_MESHES), 1u);
     CHECK_EQ(block_index(h[9]), 4u);
     CHECK(check_intact(mk_handle_get(h[9]), 1024, 9));
-    CHECK(mk__handles_validate(stderr));
+    CHECK(mk__handles_validate(&to_stderr));
 }
 
 /* A slot whose generation would wrap is retired: its last handle stays stale
@@ -243,7 +251,7 @@ static void test_generation_retires(void)
         CHECK(other.index != last.index);
     }
     CHECK(mk_handle_is_null(mk_handle_alloc(MK_HANDLES_MESHES))); /* one slot short for good */
-    CHECK(mk__handles_validate(stderr));
+    CHECK(mk__handles_validate(&to_stderr));
 }
 
 /* mk_validate's check sees a broken reverse map. */
@@ -256,7 +264,8 @@ static void test_validate_detects_damage(void)
     uint32_t saved = owner[0];
     owner[0] = owner[1];
     FILE *sink = tmpfile();
-    CHECK(!mk__handles_validate(sink));
+    const mk__out_t to_sink = {mk__file_sink, sink};
+    CHECK(!mk__handles_validate(&to_sink));
     if (sink != NULL)
         fclose(sink);
     owner[0] = saved;
@@ -319,7 +328,7 @@ static void test_threads(void)
     (void)moved; /* how much moved depends on the interleaving */
     CHECK_EQ(atomic_load(&worker_bad), 0);
     CHECK_EQ(mk_handles_live(MK_HANDLES_ENTITIES), 0u);
-    CHECK(mk__handles_validate(stderr));
+    CHECK(mk__handles_validate(&to_stderr));
 }
 
 int main(void)

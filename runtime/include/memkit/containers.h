@@ -239,8 +239,10 @@ static inline bool mk_frame_str_append(mk_frame_str_t *s, const char *text)
  * only when that is too small, grows to the exact size needed and formats
  * again. O(output). Returns true, or false with *s unchanged (also
  * MK_EINVAL when vsnprintf reports an encoding error). */
+#if !MK_NO_STDIO /* printf formats (floats included): no MK_NO_STDIO build has them */
 bool mk_frame_str_appendf(mk_frame_str_t *s, const char *fmt, ...) MK__PRINTF(2, 3);
 bool mk_frame_str_vappendf(mk_frame_str_t *s, const char *fmt, va_list args) MK__PRINTF(2, 0);
+#endif
 
 /* Sets len to 0 (data[0] = '\0' when allocated) and keeps the capacity. O(1). */
 static inline void mk_frame_str_clear(mk_frame_str_t *s)
@@ -255,8 +257,10 @@ static inline void mk_frame_str_clear(mk_frame_str_t *s)
  * thread's arena). Aligned to MKG_ALIGNMENT. Returns NULL if and only if the
  * allocation fails, `intent` is not a frame intent (MK_EINVAL) or vsnprintf
  * reports an encoding error (MK_EINVAL). */
+#if !MK_NO_STDIO
 char *mk_frame_printf(mk_intent_t intent, const char *fmt, ...) MK__PRINTF(2, 3);
 char *mk_frame_vprintf(mk_intent_t intent, const char *fmt, va_list args) MK__PRINTF(2, 0);
+#endif
 
 /* ---- mk_frame_map: an open-addressing hash map --------------------------------
  * Linear probing over a power-of-two table, load factor at most 3/4,

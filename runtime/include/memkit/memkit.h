@@ -19,7 +19,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* Builds without stdio (bare metal): MK_NO_STDIO=1 leaves out every function
+ * that takes a FILE * or formats with printf (memkit/output.h); the runtime
+ * and every translation unit that includes memkit.h must agree. */
+#ifndef MK_NO_STDIO
+#define MK_NO_STDIO 0
+#endif
+#if !MK_NO_STDIO
 #include <stdio.h>
+#endif
 
 #include <memkit/config.h>
 #include "memkit_config.h"
@@ -27,6 +36,9 @@
 #if !defined(MKG_INTENT_COUNT) || !defined(MKG_THREADS)
 #error "memkit_config.h is not a memkit-gen output: check the include path"
 #endif
+
+/* line sinks: the stats table and validation findings below are written to them */
+#include <memkit/output.h>
 
 /* Every header of memkit declares with C linkage (memkit/lang.h): C++
  * includes them as they are; memkit/memkit.hpp adds the C++ interface. */
@@ -277,9 +289,15 @@ typedef struct mk_stats {
  * (each counter exact, the sum not atomic). */
 mk_status_t mk_stats_get(mk_stats_t *out);
 
-/* Prints a per-intent table (in use, peak, budget headroom, allocations,
- * failures) and per-tier usage to `out`. Thread-safe. */
+/* Writes a per-intent table (in use, peak, budget headroom, allocations,
+ * failures) and per-tier usage to `sink`, one line per call (no newlines;
+ * memkit/output.h). Thread-safe. */
+void mk_stats_write(mk_line_sink_t sink, void *user);
+
+#if !MK_NO_STDIO
+/* mk_stats_write to `out`, a newline after each line. Thread-safe. */
 void mk_stats_print(FILE *out);
+#endif
 
 /* ---- fault injection (builds with MK_FAULT_INJECTION=1 only) ------------------- */
 #if defined(MK_FAULT_INJECTION) && MK_FAULT_INJECTION

@@ -109,7 +109,10 @@ const char *mk_shared_name(const mk_shared_t *s);
  *   memkit: N live shared buffer(s)
  * O(live buffers); holds the registry lock while printing, so creation and
  * last releases on other threads wait. Thread-safe. */
-void mk_shared_dump(FILE *out);
+void mk_shared_dump_write(mk_line_sink_t sink, void *user);
+#if !MK_NO_STDIO
+void mk_shared_dump(FILE *out); /* mk_shared_dump_write to `out`, a newline after each line */
+#endif
 
 /* Shared buffers alive now (created and not yet released to zero). O(1).
  * Thread-safe. */
@@ -225,8 +228,13 @@ void *mk_promote(const void *ptr, size_t size, mk_intent_t to);
  * MK_ESTATE before mk_init. */
 mk_status_t mk_validate(void);
 
-/* mk_validate, printing one line per problem found to `report` (NULL: none). */
+/* mk_validate, writing one line per problem found to `sink` (NULL: none;
+ * memkit/output.h). */
+mk_status_t mk_validate_write(mk_line_sink_t sink, void *user);
+#if !MK_NO_STDIO
+/* mk_validate_write to `report` (NULL: none), a newline after each line. */
 mk_status_t mk_validate_report(FILE *report);
+#endif
 
 MK__EXTERN_C_END
 

@@ -30,8 +30,10 @@ void mk__prim_prefault(void *mem, size_t bytes);
 void *mk__prim_system_alloc(size_t bytes);
 void mk__prim_system_free(void *mem);
 
-/* Writes a message to stderr and aborts: used by panic policies. */
-_Noreturn void mk__prim_panic(const char *message);
+/* Ends the program after a panic (mk__panic, output.c, has already sent
+ * the reason to the message sink and called the panic handler): abort()
+ * where there is one, else a loop that never returns. */
+_Noreturn void mk__prim_abort(void);
 
 /* Registers `on_exit` to run with the thread's slot when a thread that called
  * mk__prim_thread_exit_arm exits. mk__prim_thread_exit_init returns false

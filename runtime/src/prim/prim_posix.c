@@ -7,8 +7,8 @@
 
 #include "prim.h"
 #include "fault.h"
+#include "output.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -84,10 +84,8 @@ void mk__prim_system_free(void *mem)
     free(mem);
 }
 
-_Noreturn void mk__prim_panic(const char *message)
+_Noreturn void mk__prim_abort(void)
 {
-    fprintf(stderr, "memkit: panic: %s\n", message);
-    fflush(stderr);
     abort();
 }
 
@@ -127,7 +125,7 @@ bool mk__prim_fence_others_init(void)
 void mk__prim_fence_others(void)
 {
     if (mk__fence_registered && syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
-        mk__prim_panic("membarrier failed after it was registered");
+        mk__panic("membarrier failed after it was registered");
 }
 #else
 bool mk__prim_fence_others_init(void) { return false; }
