@@ -16,6 +16,11 @@
 # about every block (memkit/track.h; AddressSanitizer needs no option); the
 # MEMKIT_SENTINEL option builds every runtime in sentinel (hardened debug) mode.
 #
+# Targets without an OS or without stdio (docs/embedded.md): OS posix | none |
+# user picks the OS layer (default: the MEMKIT_OS cache variable, posix), with
+# OS_SOURCES naming the program's own layer for OS user; NO_STDIO (or the
+# MEMKIT_NO_STDIO option) builds without stdio, text through line sinks only.
+#
 # Included by memkitConfig.cmake: a checkout's (MEMKIT_ROOT is the checkout),
 # or an installed one (cmake/install.cmake: MEMKIT_ROOT is <prefix>/share/memkit,
 # laid out as a checkout, and MEMKIT_INCLUDE_DIRS is <prefix>/include).
@@ -34,7 +39,7 @@ if(NOT MEMKIT_PYTHON)
   set(MEMKIT_PYTHON "${Python3_EXECUTABLE}" CACHE FILEPATH "Python with Jinja2 that runs memkit-gen")
 endif()
 
-find_package(Threads REQUIRED)
+find_package(Threads) # the posix OS layer's; bare-metal toolchains have none
 
 # The public headers: a checkout's three include folders, or the one an
 # installed memkitConfig.cmake names (cmake/install.cmake).
@@ -47,6 +52,9 @@ set(MEMKIT_GENERATOR "${MEMKIT_ROOT}/generator/memkit-gen")
 file(GLOB MEMKIT_GENERATOR_SOURCES CONFIGURE_DEPENDS
      "${MEMKIT_ROOT}/generator/memkit_gen/*.py" "${MEMKIT_ROOT}/templates/*.j2")
 option(MEMKIT_SENTINEL "Build memkit runtimes in sentinel (hardened debug) mode" OFF)
+set(MEMKIT_OS "posix" CACHE STRING "OS layer of memkit runtimes: posix | none (bare metal) | user (your own)")
+set_property(CACHE MEMKIT_OS PROPERTY STRINGS posix none user)
+option(MEMKIT_NO_STDIO "Build memkit runtimes without stdio: text through line sinks only" OFF)
 
 # The runtime library's sources (memkit.pc's runtime_sources is this list);
 # cmake/runtime_sources.sh and examples/make/Makefile name the same set for
@@ -63,16 +71,40 @@ set(MEMKIT_GPU_VULKAN_SOURCES "${MEMKIT_ROOT}/gpu/src/backend_vulkan.c")
 set(MEMKIT_GPU_BACKEND_INCLUDE_DIR "${MEMKIT_ROOT}/gpu/src")
 
 function(memkit_add_runtime)
-  cmake_parse_arguments(MK "FAULT_INJECTION;VALGRIND" "TARGET;GENERATED_DIR" "" ${ARGN})
+  cmake_parse_arguments(MK "FAULT_INJECTION;VALGRIND;NO_STDIO" "TARGET;GENERATED_DIR;OS" "OS_SOURCES" ${ARGN})
   if(NOT MK_TARGET OR NOT MK_GENERATED_DIR)
     message(FATAL_ERROR "memkit_add_runtime: TARGET and GENERATED_DIR are required")
   endif()
-  add_library(${MK_TARGET} STATIC ${MEMKIT_RUNTIME_SOURCES} "${MK_GENERATED_DIR}/memkit_config.c")
+  if(NOT MK_OS)
+    set(MK_OS "${MEMKIT_OS}")
+  endif()
+  if(NOT MK_OS MATCHES "^(posix|none|user)$")
+    message(FATAL_ERROR "memkit_add_runtime: OS ${MK_OS} is none of posix, none, user")
+  endif()
+  if(MK_OS STREQUAL "user" AND NOT MK_OS_SOURCES)
+    message(FATAL_ERROR "memkit_add_runtime: OS user needs OS_SOURCES, the files of your OS layer")
+  endif()
+  set(sources ${MEMKIT_RUNTIME_SOURCES})
+  if(MK_NO_STDIO OR MEMKIT_NO_STDIO)
+    set(MK_NO_STDIO ON)
+    list(FILTER sources EXCLUDE REGEX "/gpu/src/") # the GPU tier prints to FILEs (and needs an OS)
+  endif()
+  add_library(${MK_TARGET} STATIC ${sources} "${MK_GENERATED_DIR}/memkit_config.c" ${MK_OS_SOURCES})
   target_include_directories(${MK_TARGET}
     PUBLIC ${MEMKIT_INCLUDE_DIRS} "${MK_GENERATED_DIR}"
     PRIVATE "${MEMKIT_ROOT}/runtime/src" "${MEMKIT_ROOT}/gpu/src")
   set_target_properties(${MK_TARGET} PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
-  target_link_libraries(${MK_TARGET} PUBLIC Threads::Threads)
+  if(MK_OS STREQUAL "posix")
+    if(NOT TARGET Threads::Threads)
+      message(FATAL_ERROR "memkit_add_runtime: the posix OS layer needs threads (pthreads)")
+    endif()
+    target_link_libraries(${MK_TARGET} PUBLIC Threads::Threads)
+  else()
+    target_compile_definitions(${MK_TARGET} PUBLIC MK_OS=${MK_OS})
+  endif()
+  if(MK_NO_STDIO)
+    target_compile_definitions(${MK_TARGET} PUBLIC MK_NO_STDIO=1)
+  endif()
   if(MEMKIT_SENTINEL)
     target_compile_definitions(${MK_TARGET} PUBLIC MK_SENTINEL=1)
   endif()
@@ -85,7 +117,7 @@ function(memkit_add_runtime)
 endfunction()
 
 function(memkit_generate)
-  cmake_parse_arguments(MK "FAULT_INJECTION;VALGRIND" "TARGET;CONFIG;PLATFORM;OUTPUT_DIR" "" ${ARGN})
+  cmake_parse_arguments(MK "FAULT_INJECTION;VALGRIND;NO_STDIO" "TARGET;CONFIG;PLATFORM;OUTPUT_DIR;OS" "OS_SOURCES" ${ARGN})
   if(NOT MK_TARGET OR NOT MK_CONFIG)
     message(FATAL_ERROR "memkit_generate: TARGET and CONFIG are required")
   endif()
@@ -113,6 +145,15 @@ function(memkit_generate)
   endif()
   if(MK_VALGRIND)
     list(APPEND options VALGRIND)
+  endif()
+  if(MK_NO_STDIO)
+    list(APPEND options NO_STDIO)
+  endif()
+  if(MK_OS)
+    list(APPEND options OS ${MK_OS})
+  endif()
+  if(MK_OS_SOURCES)
+    list(APPEND options OS_SOURCES ${MK_OS_SOURCES})
   endif()
   memkit_add_runtime(TARGET ${MK_TARGET} GENERATED_DIR "${MK_OUTPUT_DIR}" ${options})
   add_dependencies(${MK_TARGET} ${MK_TARGET}_generate)

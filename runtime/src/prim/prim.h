@@ -1,12 +1,21 @@
-/* prim.h — the only place memkit touches the operating system.
+/* prim.h — the only place memkit touches the operating system: the
+ * contract of an OS layer.
+ *
+ * Three layers (os.h, the macro MK_OS): prim_posix.c, prim_none.c for bare
+ * metal, or the program's own (MK_OS=user): a file that includes
+ * <memkit/memkit.h> and then this header, and defines every function below
+ * (docs/embedded.md lists them with what each may do minimally).
  *
  * Contract: every function is thread-safe; none allocates from libc except
- * mk__prim_system_alloc. Ports to a console or a bare-metal target replace
- * prim_posix.c; a target without virtual memory returns NULL from
- * mk__prim_reserve (configs then use storage = "static").
+ * mk__prim_system_alloc. A target without virtual memory returns NULL from
+ * mk__prim_reserve (configs then use storage = "static"). Single-threaded
+ * builds (threads = false) call none of the thread, fence, fork and monitor
+ * functions with effect: there they may do nothing.
  */
 #ifndef MEMKIT_PRIM_H
 #define MEMKIT_PRIM_H
+
+#include "os.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,4 +1,7 @@
-/* prim_posix.c — prim.h for POSIX systems (Linux, macOS, the BSDs). */
+/* prim_posix.c — prim.h for POSIX systems (Linux, macOS, the BSDs): MK_OS=posix,
+ * the default. */
+#include "os.h"
+#if MK__OS_POSIX
 #if !defined(_DEFAULT_SOURCE)
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #endif
@@ -253,3 +256,6 @@ bool mk__prim_monitor_wait(mk__prim_monitor_t *m, uint64_t deadline_ns)
     return false;
 }
 #endif
+#else
+typedef int mk__prim_posix_unused; /* another OS layer is chosen (os.h) */
+#endif /* MK__OS_POSIX */
