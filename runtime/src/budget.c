@@ -27,30 +27,17 @@ static bool mk__budgeted(unsigned intent)
 /* Reserves `bytes` in `counter` unless that would pass `limit`. */
 static bool mk__reserve(MK__ATOMIC(int64_t) *counter, int64_t limit, int64_t bytes)
 {
-#if MKG_THREADS
-    int64_t seen = atomic_load_explicit(counter, memory_order_relaxed);
+    int64_t seen = MK__LOAD(*counter);
     do {
         if (bytes > limit - seen)
             return false;
-    } while (!atomic_compare_exchange_weak_explicit(counter, &seen, seen + bytes, memory_order_relaxed,
-                                                    memory_order_relaxed));
+    } while (!MK__CAS_WEAK(*counter, seen, seen + bytes));
     return true;
-#else
-    if (bytes > limit - *counter)
-        return false;
-    *counter += bytes;
-    return true;
-#endif
 }
 
 static void mk__unreserve(MK__ATOMIC(int64_t) *counter, int64_t bytes)
 {
-#if MKG_THREADS
-    int64_t before = atomic_fetch_sub_explicit(counter, bytes, memory_order_relaxed);
-#else
-    int64_t before = *counter;
-    *counter -= bytes;
-#endif
+    int64_t before = MK__FETCH_SUB(*counter, bytes);
     MK__ASSERT(bytes >= 0 && before >= bytes); /* never more back than was reserved */
     (void)before;
 }

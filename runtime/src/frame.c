@@ -290,7 +290,7 @@ void mk__frame_advance(void)
     /* every slot's fast path closes: its next allocation goes slow and enters
      * the new frame (the other side of the handshake in mk__frame_enter) */
 #if MKG_THREADS
-    atomic_store_explicit(&mk__frame_epoch, MK__LOAD(mk__frame_epoch) + 1u, memory_order_seq_cst);
+    MK__STORE_ORDER(mk__frame_epoch, MK__LOAD(mk__frame_epoch) + 1u, memory_order_seq_cst);
     atomic_thread_fence(memory_order_seq_cst);
     uint32_t span = mk__thread_span();
     for (uint32_t i = 0; i < span; i++)

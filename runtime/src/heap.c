@@ -37,7 +37,8 @@
 /* The heap tier's per-thread front (memkit/fastpath.h) retags allocated blocks
  * outside the heap lock while a free under it reads a neighbour's word:
  * relaxed atomics there (plain moves on 64-bit targets). */
-#if !defined(MK__HEAP_STANDALONE) && MKG_THREADS && ATOMIC_LLONG_LOCK_FREE == 2
+#if !defined(MK__HEAP_STANDALONE) && MKG_THREADS && ATOMIC_LLONG_LOCK_FREE == 2 &&                              \
+    !(defined(MK_LOCKED_ATOMIC64) && MK_LOCKED_ATOMIC64) /* the heap front is off (fastpath.h) */
 typedef _Atomic(uint64_t) word_t;
 #define WORD_GET(b) atomic_load_explicit(&(b)->word, memory_order_relaxed)
 #define WORD_PUT(b, v) atomic_store_explicit(&(b)->word, (v), memory_order_relaxed)

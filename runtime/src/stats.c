@@ -24,13 +24,8 @@ void mk__count_free(mk__thread_t *t, unsigned intent, int64_t bytes)
         MK__BUMP(t->counters[intent].frees, 1);
         return;
     }
-#if MKG_THREADS
-    atomic_fetch_sub_explicit(&mk__rt.unattached[intent].live, bytes, memory_order_relaxed);
-    atomic_fetch_add_explicit(&mk__rt.unattached[intent].frees, 1, memory_order_relaxed);
-#else
-    mk__rt.unattached[intent].live -= bytes;
-    mk__rt.unattached[intent].frees += 1;
-#endif
+    MK__DROP_SHARED(mk__rt.unattached[intent].live, bytes);
+    MK__BUMP_SHARED(mk__rt.unattached[intent].frees, 1);
 }
 
 /* Current bytes of an intent: pool/heap/system bytes from the thread
@@ -58,15 +53,9 @@ static int64_t mk__intent_current(unsigned intent, int64_t *thread_peak, int64_t
 /* Folds `now` into the intent's sampled peak. */
 static void mk__peak_fold(unsigned intent, int64_t now)
 {
-#if MKG_THREADS
-    int64_t seen = atomic_load_explicit(&mk__rt.peak_sampled[intent], memory_order_relaxed);
-    while (now > seen && !atomic_compare_exchange_weak_explicit(&mk__rt.peak_sampled[intent], &seen, now,
-                                                                memory_order_relaxed, memory_order_relaxed)) {
+    int64_t seen = MK__LOAD(mk__rt.peak_sampled[intent]);
+    while (now > seen && !MK__CAS_WEAK(mk__rt.peak_sampled[intent], seen, now)) {
     }
-#else
-    if (now > mk__rt.peak_sampled[intent])
-        mk__rt.peak_sampled[intent] = now;
-#endif
 }
 
 static void mk__stats_sample_intent(unsigned intent)
@@ -105,11 +94,7 @@ void mk__stats_publish(mk__thread_t *t, unsigned intent)
     c->published = live;
     c->publish_hi = live + mk__rt.publish_slack[intent];
     c->publish_lo = live - mk__rt.publish_slack[intent];
-#if MKG_THREADS
-    int64_t total = atomic_fetch_add_explicit(&mk__rt.live_published[intent], delta, memory_order_relaxed) + delta;
-#else
-    int64_t total = (mk__rt.live_published[intent] += delta);
-#endif
+    int64_t total = MK__FETCH_ADD(mk__rt.live_published[intent], delta) + delta;
     if (MK__LOAD(mk__rt.several_threads) != 0u)
         mk__peak_fold(intent, total);
 }

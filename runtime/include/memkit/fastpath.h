@@ -44,33 +44,106 @@
 #define MK__INLINE static inline
 #endif
 
+/* 64-bit atomics (counters, epochs, budgets) on targets without them. A
+ * 32-bit MCU has no 64-bit atomic instructions (ARMv7-M lacks LDREXD), and
+ * the compiler turns each access into a call to libatomic's __atomic_*_8,
+ * which bare-metal toolchains do not ship. There every access to a 64-bit
+ * atomic goes through mk__atomic64_* (runtime/src/atomic64.c): the same
+ * memory orders, made of a 32-bit spinlock, picked by address, around a
+ * plain copy. The access macros below choose by type (_Generic in C,
+ * overloads in C++), so call sites do not change. MK_LOCKED_ATOMIC64=1 takes
+ * that path on any target: the tests run the thread tests so under TSan. */
+#if MKG_THREADS && (ATOMIC_LLONG_LOCK_FREE != 2 || (defined(MK_LOCKED_ATOMIC64) && MK_LOCKED_ATOMIC64))
+#define MK__ATOMIC64_LOCKED 1
+#else
+#define MK__ATOMIC64_LOCKED 0
+#endif
+
 #if MKG_THREADS && defined(__cplusplus)
 /* C++ sees the runtime's _Atomic(T) objects as std::atomic<T>: with GCC and
  * Clang the same size, alignment and representation (C++23's <stdatomic.h>
  * defines _Atomic(T) as std::atomic<T> for exactly this sharing). */
 #define MK__ATOMIC(T) std::atomic<T>
-#define MK__LOAD(v) (v).load(std::memory_order_relaxed)
-#define MK__STORE(v, x) (v).store((x), std::memory_order_relaxed)
-#define MK__LOAD_ACQUIRE(v) (v).load(std::memory_order_acquire)
-#define MK__STORE_RELEASE(v, x) (v).store((x), std::memory_order_release)
 #define MK__SIGNAL_FENCE() std::atomic_signal_fence(std::memory_order_seq_cst)
 #elif MKG_THREADS
 #define MK__ATOMIC(T) _Atomic(T)
-#define MK__LOAD(v) atomic_load_explicit(&(v), memory_order_relaxed)
-#define MK__STORE(v, x) atomic_store_explicit(&(v), (x), memory_order_relaxed)
-#define MK__LOAD_ACQUIRE(v) atomic_load_explicit(&(v), memory_order_acquire)
-#define MK__STORE_RELEASE(v, x) atomic_store_explicit(&(v), (x), memory_order_release)
 #define MK__SIGNAL_FENCE() atomic_signal_fence(memory_order_seq_cst)
 #else
 #define MK__ATOMIC(T) T
+#endif
+
+#if MK__ATOMIC64_LOCKED
+MK__EXTERN_C_BEGIN
+int64_t mk__atomic64_load_s(const MK__ATOMIC(int64_t) *p);
+uint64_t mk__atomic64_load_u(const MK__ATOMIC(uint64_t) *p);
+void mk__atomic64_store_s(MK__ATOMIC(int64_t) *p, int64_t v);
+void mk__atomic64_store_u(MK__ATOMIC(uint64_t) *p, uint64_t v);
+int64_t mk__atomic64_add_s(MK__ATOMIC(int64_t) *p, int64_t d); /* returns the value before */
+uint64_t mk__atomic64_add_u(MK__ATOMIC(uint64_t) *p, uint64_t d);
+bool mk__atomic64_cas_s(MK__ATOMIC(int64_t) *p, int64_t *expected, int64_t desired);
+MK__EXTERN_C_END
+#endif
+
+#if MKG_THREADS && defined(__cplusplus) && MK__ATOMIC64_LOCKED
+/* The 64-bit atomics by overload; every other type as std::atomic has it. */
+template <class T> inline T mk__atomic_load(const std::atomic<T> &v, std::memory_order order) { return v.load(order); }
+inline int64_t mk__atomic_load(const std::atomic<int64_t> &v, std::memory_order) { return mk__atomic64_load_s(&v); }
+inline uint64_t mk__atomic_load(const std::atomic<uint64_t> &v, std::memory_order) { return mk__atomic64_load_u(&v); }
+template <class T, class X> inline void mk__atomic_store(std::atomic<T> &v, X x, std::memory_order order)
+{
+    v.store(x, order);
+}
+template <class X> inline void mk__atomic_store(std::atomic<int64_t> &v, X x, std::memory_order)
+{
+    mk__atomic64_store_s(&v, x);
+}
+template <class X> inline void mk__atomic_store(std::atomic<uint64_t> &v, X x, std::memory_order)
+{
+    mk__atomic64_store_u(&v, x);
+}
+#define MK__LOAD_ORDER(v, order) mk__atomic_load((v), std::order)
+#define MK__STORE_ORDER(v, x, order) mk__atomic_store((v), (x), std::order)
+#elif MKG_THREADS && defined(__cplusplus)
+#define MK__LOAD_ORDER(v, order) (v).load(std::order)
+#define MK__STORE_ORDER(v, x, order) (v).store((x), std::order)
+#elif MKG_THREADS && MK__ATOMIC64_LOCKED
+/* The 64-bit atomic types, as _Generic sees them through a pointer. */
+#define MK__ATOMIC64_SELECT(v, load_s, load_u, other)                                                             \
+    _Generic(&(v), _Atomic(int64_t) *: load_s, const _Atomic(int64_t) *: load_s, _Atomic(uint64_t) *: load_u,   \
+             const _Atomic(uint64_t) *: load_u, default: other)
+#define MK__LOAD_ORDER(v, order)                                                                                 \
+    MK__ATOMIC64_SELECT(v, mk__atomic64_load_s((const _Atomic(int64_t) *)(const void *)&(v)),                    \
+                        mk__atomic64_load_u((const _Atomic(uint64_t) *)(const void *)&(v)),                      \
+                        atomic_load_explicit(&(v), order))
+/* x itself when it is an integer, else 0. Compilers check the branches
+ * _Generic does not take too: the 64-bit ones of a store to a pointer or a
+ * 32-bit atomic convert x with a cast, which would warn for a pointer. (The
+ * cast also spares those branches -Wconversion; builds with native 64-bit
+ * atomics check the same stores without it.) */
+#define MK__INTEGER_OR_0(x)                                                                                      \
+    _Generic((x), _Bool: (x), char: (x), signed char: (x), unsigned char: (x), short: (x), unsigned short: (x),  \
+             int: (x), unsigned: (x), long: (x), unsigned long: (x), long long: (x), unsigned long long: (x),     \
+             default: 0)
+#define MK__STORE_ORDER(v, x, order)                                                                             \
+    MK__ATOMIC64_SELECT(v, mk__atomic64_store_s((_Atomic(int64_t) *)(void *)&(v), (int64_t)MK__INTEGER_OR_0(x)),  \
+                        mk__atomic64_store_u((_Atomic(uint64_t) *)(void *)&(v), (uint64_t)MK__INTEGER_OR_0(x)),   \
+                        atomic_store_explicit(&(v), (x), order))
+#elif MKG_THREADS
+#define MK__LOAD_ORDER(v, order) atomic_load_explicit(&(v), order)
+#define MK__STORE_ORDER(v, x, order) atomic_store_explicit(&(v), (x), order)
+#endif
+
+#if MKG_THREADS
+#define MK__LOAD(v) MK__LOAD_ORDER(v, memory_order_relaxed)
+#define MK__STORE(v, x) MK__STORE_ORDER(v, x, memory_order_relaxed)
+#define MK__LOAD_ACQUIRE(v) MK__LOAD_ORDER(v, memory_order_acquire)
+#define MK__STORE_RELEASE(v, x) MK__STORE_ORDER(v, x, memory_order_release)
+#define MK__TLS MK__THREAD_LOCAL
+#else
 #define MK__LOAD(v) (v)
 #define MK__STORE(v, x) ((v) = (x))
 #define MK__LOAD_ACQUIRE(v) (v)
 #define MK__STORE_RELEASE(v, x) ((v) = (x))
-#endif
-#if MKG_THREADS
-#define MK__TLS MK__THREAD_LOCAL
-#else
 #define MK__TLS
 #endif
 /* Single-writer counter update: not an atomic read-modify-write. */
@@ -96,7 +169,7 @@ typedef MK__ATOMIC(int64_t) mk__counter_t;
  * Valgrind are told about blocks: there every heap block goes back to the
  * heap at once, as their checks expect; and on targets without lock-free
  * 64-bit atomics (the front retags block headers that the heap reads). */
-#if MKG_HEAP_BYTES > 0 && MKG_HEAP_THREAD_CACHE > 0 && !MK_TRACKING && (!MKG_THREADS || ATOMIC_LLONG_LOCK_FREE == 2)
+#if MKG_HEAP_BYTES > 0 && MKG_HEAP_THREAD_CACHE > 0 && !MK_TRACKING && !MK__ATOMIC64_LOCKED
 #define MK__HEAP_FRONT 1
 #else
 #define MK__HEAP_FRONT 0

@@ -1,5 +1,5 @@
 /* fault.c — the counters behind fault.h and the test-facing switch. */
-#include <memkit/memkit.h> /* first: a config's prefix renames what fault.h declares */
+#include "internal.h" /* first: a config's prefix renames what fault.h declares */
 
 #include "fault.h"
 
@@ -24,11 +24,7 @@ bool mk__fault(mk__fault_kind_t kind)
 {
     if ((MK__LOAD(mk__fault_kinds) & (unsigned)kind) == 0u)
         return false;
-#if MKG_THREADS
-    uint64_t seen = atomic_fetch_add_explicit(&mk__fault_count, 1u, memory_order_relaxed) + 1u;
-#else
-    uint64_t seen = ++mk__fault_count;
-#endif
+    uint64_t seen = MK__FETCH_ADD(mk__fault_count, 1u) + 1u;
     return seen == MK__LOAD(mk__fault_target);
 }
 #else
