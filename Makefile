@@ -17,10 +17,12 @@
 # Debian packages the build and tests need (bench adds its own): libuv for the
 # async tier's adapter test and example, spin for its protocol model, Vulkan
 # with lavapipe (a software GPU) and the validation layers for the GPU tier;
-# g++ for the C++ interface's tests (clang++ comes with clang).
+# g++ for the C++ interface's tests (clang++ comes with clang); the 32-bit
+# libraries for the i386 build; an Arm bare-metal toolchain with newlib and
+# QEMU for the Cortex-M4 test (docs/embedded.md).
 APT_PACKAGES := gcc g++ clang libclang-rt-14-dev cmake ninja-build binutils python3 python3-jinja2 valgrind \
   pkg-config libuv1-dev spin libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers \
-  gcc-multilib
+  gcc-multilib gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JOBS ?= 2

@@ -6,16 +6,19 @@
 # checks): runtime/src, its prim/, async/src and gpu/src less the GPU
 # backends (a program adds the backend it drives). Sourced, not run.
 
-# memkit_runtime_sources ROOT: sets the arrays memkit_srcs and memkit_incs.
+# memkit_runtime_sources ROOT [nogpu]: sets the arrays memkit_srcs and
+# memkit_incs; nogpu leaves the GPU tier out (bare metal: no OS, no stdio).
 memkit_runtime_sources() {
     local root="$1" f
     memkit_srcs=("$root"/runtime/src/*.c "$root"/runtime/src/prim/*.c "$root"/async/src/*.c)
-    for f in "$root"/gpu/src/*.c; do
-        case "${f##*/}" in
-        backend_*.c) ;;
-        *) memkit_srcs+=("$f") ;;
-        esac
-    done
+    if [ "${2:-}" != nogpu ]; then
+        for f in "$root"/gpu/src/*.c; do
+            case "${f##*/}" in
+            backend_*.c) ;;
+            *) memkit_srcs+=("$f") ;;
+            esac
+        done
+    fi
     memkit_incs=(-I"$root/runtime/include" -I"$root/async/include" -I"$root/gpu/include" -I"$root/runtime/src"
         -I"$root/gpu/src")
 }
