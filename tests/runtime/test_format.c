@@ -6,6 +6,7 @@
 #include "format.h"
 #include "../unit_check.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -66,38 +67,34 @@ static void test_runtime_lines(void)
          "0123456789abcdef0123", "fedcba9876543210");
 }
 
+/* mk__format_bytes(b) is what the stats tables printed with "%.1f" before. */
+static bool bytes_as_printf(uint64_t b)
+{
+    char got[32], want[32];
+    mk__format_bytes(got, sizeof got, b);
+    if (b >= (1u << 20))
+        snprintf(want, sizeof want, "%.1f MiB", (double)b / (1024.0 * 1024.0));
+    else if (b >= 1024u)
+        snprintf(want, sizeof want, "%.1f KiB", (double)b / 1024.0);
+    else
+        snprintf(want, sizeof want, "%llu B", (unsigned long long)b);
+    if (strcmp(got, want) == 0)
+        return true;
+    fprintf(stderr, "bytes %llu: \"%s\" != \"%s\"\n", (unsigned long long)b, got, want);
+    return false;
+}
+
 static void test_bytes(void)
 {
     /* every exact tie and its neighbours, and a sweep: as "%.1f" */
     uint64_t samples[] = {0, 1, 1023, 1024, 1075, 1076, 1126, 1127, 1128, 1536, 10240, 1048575, 1048576,
                           1101004, 1101005, 1153433, 1310720, 1363148, 1363149, 4194304, 1073741824,
                           (uint64_t)5 << 30, ((uint64_t)1 << 40) + 12345};
-    for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
-        uint64_t b = samples[i];
-        char got[32], want[32];
-        mk__format_bytes(got, sizeof got, b);
-        if (b >= (1u << 20))
-            snprintf(want, sizeof want, "%.1f MiB", (double)b / (1024.0 * 1024.0));
-        else if (b >= 1024u)
-            snprintf(want, sizeof want, "%.1f KiB", (double)b / 1024.0);
-        else
-            snprintf(want, sizeof want, "%llu B", (unsigned long long)b);
-        if (strcmp(got, want) != 0)
-            fprintf(stderr, "bytes %llu: \"%s\" != \"%s\"\n", (unsigned long long)b, got, want);
-        CHECK(strcmp(got, want) == 0);
-    }
+    for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++)
+        CHECK(bytes_as_printf(samples[i]));
     unsigned mismatches = 0;
-    for (uint64_t b = 0; b < ((uint64_t)3 << 20); b += 37u) { /* ties fall on multiples of 51.2 and 52428.8 */
-        char got[32], want[32];
-        mk__format_bytes(got, sizeof got, b);
-        if (b >= (1u << 20))
-            snprintf(want, sizeof want, "%.1f MiB", (double)b / (1024.0 * 1024.0));
-        else if (b >= 1024u)
-            snprintf(want, sizeof want, "%.1f KiB", (double)b / 1024.0);
-        else
-            snprintf(want, sizeof want, "%llu B", (unsigned long long)b);
-        mismatches += strcmp(got, want) != 0;
-    }
+    for (uint64_t b = 0; b < ((uint64_t)3 << 20); b += 37u) /* ties fall on multiples of 51.2 and 52428.8 */
+        mismatches += !bytes_as_printf(b);
     CHECK_EQ(mismatches, 0u);
     char small[6];
     mk__format_bytes(small, sizeof small, 1310720); /* "1.2 MiB", cut */

@@ -8,9 +8,9 @@
  *
  * Contract: every function is thread-safe; none allocates from libc except
  * mk__prim_system_alloc. A target without virtual memory returns NULL from
- * mk__prim_reserve (configs then use storage = "static"). Single-threaded
- * builds (threads = false) call none of the thread, fence, fork and monitor
- * functions with effect: there they may do nothing.
+ * mk__prim_reserve (configs then use storage = "static"). In threads = false
+ * builds prim_single.c defines the thread, fence, fork, yield and monitor
+ * functions: an OS layer defines those only for threads = true.
  */
 #ifndef MEMKIT_PRIM_H
 #define MEMKIT_PRIM_H

@@ -8,7 +8,8 @@
  * where a program resets the device or halts its debugger. Time stands still
  * unless the program names its clock at build time: -DMK_NONE_CLOCK_NS=fn
  * with `uint64_t fn(void)` a monotonic clock in nanoseconds (the async tier's
- * deadlines; mk_async_set_clock sets one at run time).
+ * deadlines; mk_async_set_clock sets one at run time). The thread
+ * functions are prim_single.c's, as in every threads = false build.
  */
 #include "os.h"
 #if MK__OS_NONE
@@ -70,7 +71,6 @@ uint64_t mk__prim_entropy(void)
 }
 
 void mk__prim_relax(void) {}
-void mk__prim_yield(void) {}
 
 uint64_t mk__prim_now_ns(void)
 {
@@ -82,34 +82,6 @@ uint64_t mk__prim_now_ns(void)
 #endif
 }
 
-/* No threads: nothing exits, nothing needs fencing, nothing forks, nothing waits. */
-bool mk__prim_thread_exit_init(void (*on_exit)(void *slot))
-{
-    (void)on_exit;
-    return true;
-}
-void mk__prim_thread_exit_fini(void) {}
-void mk__prim_thread_exit_arm(void *slot) { (void)slot; }
-void mk__prim_thread_exit_disarm(void) {}
-bool mk__prim_fence_others_init(void) { return false; }
-void mk__prim_fence_others(void) {}
-void mk__prim_fork_init(void (*prepare)(void), void (*parent)(void), void (*child)(void))
-{
-    (void)prepare;
-    (void)parent;
-    (void)child;
-}
-void mk__prim_monitor_init(mk__prim_monitor_t *m) { (void)m; }
-void mk__prim_monitor_destroy(mk__prim_monitor_t *m) { (void)m; }
-void mk__prim_monitor_lock(mk__prim_monitor_t *m) { (void)m; }
-void mk__prim_monitor_unlock(mk__prim_monitor_t *m) { (void)m; }
-void mk__prim_monitor_notify_all(mk__prim_monitor_t *m) { (void)m; }
-bool mk__prim_monitor_wait(mk__prim_monitor_t *m, uint64_t deadline_ns)
-{
-    (void)m;
-    (void)deadline_ns;
-    return false;
-}
 #else
 typedef int mk__prim_none_unused; /* another OS layer is chosen (os.h) */
 #endif /* MK__OS_NONE */

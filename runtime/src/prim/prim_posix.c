@@ -130,7 +130,7 @@ void mk__prim_fence_others(void)
     if (mk__fence_registered && syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
         mk__panic("membarrier failed after it was registered");
 }
-#else
+#elif MKG_THREADS
 bool mk__prim_fence_others_init(void) { return false; }
 void mk__prim_fence_others(void) {}
 #endif
@@ -147,17 +147,7 @@ void mk__prim_yield(void)
 {
     sched_yield();
 }
-#else
-void mk__prim_fork_init(void (*prepare)(void), void (*parent)(void), void (*child)(void))
-{
-    (void)prepare;
-    (void)parent;
-    (void)child;
-}
-void mk__prim_yield(void) {}
-#endif
 
-#if MKG_THREADS
 bool mk__prim_thread_exit_init(void (*on_exit)(void *slot))
 {
     if (mk__exit_key_live)
@@ -184,16 +174,7 @@ void mk__prim_thread_exit_disarm(void)
     if (mk__exit_key_live)
         pthread_setspecific(mk__exit_key, NULL);
 }
-#else
-bool mk__prim_thread_exit_init(void (*on_exit)(void *slot))
-{
-    (void)on_exit;
-    return true;
-}
-void mk__prim_thread_exit_fini(void) {}
-void mk__prim_thread_exit_arm(void *slot) { (void)slot; }
-void mk__prim_thread_exit_disarm(void) {}
-#endif
+#endif /* MKG_THREADS (threads = false: prim_single.c) */
 
 uint64_t mk__prim_now_ns(void)
 {
@@ -243,19 +224,7 @@ bool mk__prim_monitor_wait(mk__prim_monitor_t *m, uint64_t deadline_ns)
     struct timespec ts = {(time_t)(deadline_ns / 1000000000u), (long)(deadline_ns % 1000000000u)};
     return pthread_cond_timedwait(&mk__monitor(m)->cond, &mk__monitor(m)->mutex, &ts) == 0;
 }
-#else
-void mk__prim_monitor_init(mk__prim_monitor_t *m) { (void)m; }
-void mk__prim_monitor_destroy(mk__prim_monitor_t *m) { (void)m; }
-void mk__prim_monitor_lock(mk__prim_monitor_t *m) { (void)m; }
-void mk__prim_monitor_unlock(mk__prim_monitor_t *m) { (void)m; }
-void mk__prim_monitor_notify_all(mk__prim_monitor_t *m) { (void)m; }
-bool mk__prim_monitor_wait(mk__prim_monitor_t *m, uint64_t deadline_ns)
-{
-    (void)m;
-    (void)deadline_ns;
-    return false;
-}
-#endif
+#endif /* MKG_THREADS */
 #else
 typedef int mk__prim_posix_unused; /* another OS layer is chosen (os.h) */
 #endif /* MK__OS_POSIX */
