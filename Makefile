@@ -22,7 +22,7 @@
 # QEMU for the Cortex-M4 test (docs/embedded.md).
 APT_PACKAGES := gcc g++ clang libclang-rt-14-dev cmake ninja-build binutils python3 python3-jinja2 valgrind \
   pkg-config libuv1-dev spin libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers \
-  gcc-multilib gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+  gcc-multilib g++-multilib gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JOBS ?= 2
@@ -82,14 +82,14 @@ test-tsan:
 	cmake --build $(BUILD)/tsan -j $(JOBS); \
 	ctest --test-dir $(BUILD)/tsan -L runtime --output-on-failure -j $(JOBS)
 
-# 32-bit pointers and size_t (gcc-multilib): truncations and address wraps
+# 32-bit pointers and size_t (gcc-multilib, g++-multilib): truncations and address wraps
 # that 64-bit builds cannot show. Valgrind's tracking test is left out: it
 # needs the i386 libc's debug symbols.
 test-m32:
 	@$(FIND_PYTHON); set -e; \
 	echo "== gcc -m32 (i386): runtime tests"; \
 	$(CMAKE_CONFIGURE) -B $(BUILD)/m32 -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_FLAGS=-m32 \
-	  -DMEMKIT_BUILD_EXAMPLES=OFF >/dev/null; \
+	  -DCMAKE_CXX_FLAGS=-m32 -DMEMKIT_BUILD_EXAMPLES=OFF >/dev/null; \
 	cmake --build $(BUILD)/m32 -j $(JOBS); \
 	ctest --test-dir $(BUILD)/m32 -L runtime -E '^track_valgrind$$' --output-on-failure -j $(JOBS)
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # check_atomics.sh OUT_DIR — a threads = true runtime for a Cortex-M4
 # (tests/configs/cortex_m_threads.toml; an RTOS would supply the OS layer:
-# MK_OS=user) compiles warning-free (-Werror) with arm-none-eabi-gcc, and no
-# object calls libatomic's 64-bit functions (__atomic_*_8, __sync_*_8), which
-# ARMv7-M lacks and bare-metal toolchains do not ship: every 64-bit atomic
-# goes through runtime/src/atomic64.c. A loud SKIP (77) without the toolchain.
+# MK_OS=user), and a C++ translation unit using every header, compile
+# warning-free (-Werror) with arm-none-eabi-gcc/g++, and no object calls
+# libatomic's 64-bit functions (__atomic_*_8, __sync_*_8), which ARMv7-M
+# lacks and bare-metal toolchains do not ship: every 64-bit atomic goes
+# through runtime/src/atomic64.c. A loud SKIP (77) without the toolchain.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -13,6 +14,10 @@ out=${1:?usage: check_atomics.sh OUT_DIR}
 
 if ! command -v arm-none-eabi-gcc >/dev/null || ! command -v arm-none-eabi-nm >/dev/null; then
     echo "*** SKIP: arm-none-eabi-gcc not found (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)" >&2
+    exit 77
+fi
+if ! echo '#include <atomic>' | arm-none-eabi-g++ -mcpu=cortex-m4 -mthumb -std=c++17 -x c++ -fsyntax-only - 2>/dev/null; then
+    echo "*** SKIP: no C++ library for arm-none-eabi (apt-get install libstdc++-arm-none-eabi-newlib)" >&2
     exit 77
 fi
 
@@ -27,7 +32,11 @@ for src in "${memkit_srcs[@]}" "$out/gen/memkit_config.c"; do
     arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -std=c11 -O2 -Wall -Wextra -Wpedantic -Wconversion -Werror \
         -DMK_OS=user -DMK_NO_STDIO=1 "${memkit_incs[@]}" -I"$out/gen" -c "$src" -o "$obj" || failed=1
 done
-[ "$failed" = 0 ] || { echo "FAIL: the runtime does not compile for a Cortex-M4 with threads = true" >&2; exit 1; }
+# and a C++ translation unit's inline fast paths (every header, memkit.hpp)
+arm-none-eabi-g++ -mcpu=cortex-m4 -mthumb -std=c++17 -O2 -Wall -Wextra -Wpedantic -Wconversion -Werror \
+    -DMK_OS=user -I"$root/runtime/include" -I"$root/async/include" -I"$root/gpu/include" -I"$out/gen" \
+    -c "$root/tests/cpp/headers_all.cpp" -o "$out/obj/headers_all_cpp.o" || failed=1
+[ "$failed" = 0 ] || { echo "FAIL: memkit does not compile for a Cortex-M4 with threads = true" >&2; exit 1; }
 
 calls=$(arm-none-eabi-nm -u "$out"/obj/*.o | grep -E '__(atomic|sync)_[a-z_]+_8$' | sort -u || true)
 if [ -n "$calls" ]; then
