@@ -22,6 +22,14 @@
 #define MK_GENERATED_TABLE static const
 #endif
 
+/* A compile-time check at file scope that reads the same in C11 and C++11:
+ * generated headers use it (the target check, the alignment check). */
+#ifdef __cplusplus
+#define MK_STATIC_ASSERT(condition, message) static_assert(condition, message)
+#else
+#define MK_STATIC_ASSERT(condition, message) _Static_assert(condition, message)
+#endif
+
 /* Where an intent's memory comes from. */
 typedef enum mk_tier {
     MK_TIER_FRAME = 0, /* per-thread bump arena, reset when its frame slot is reused */
