@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # check_target_assert.sh PYTHON — a generated header compiles only for the
 # target it was generated for: memkit_config.h generated for lp64 compiles
-# with gcc and stops gcc -m32 with its MK_STATIC_ASSERT message, one for
-# i386 the other way round; MK_STATIC_ASSERT (memkit/config.h) holds and
+# with gcc and stops gcc -m32 with its MK__STATIC_ASSERT message, one for
+# i386 the other way round; MK__STATIC_ASSERT (memkit/config.h) holds and
 # fails in C++ too. Without gcc-multilib, the -m32 half is a loud SKIP (77).
 set -u
 py=${1:-python3}
@@ -44,15 +44,15 @@ else
   skip=1
 fi
 # The macro in C++: a holding assertion compiles, a failing one stops with its message.
-printf '#include <memkit/config.h>\nMK_STATIC_ASSERT(sizeof(char) == 1, "holds");\n' >"$work/ok.cpp"
-printf '#include <memkit/config.h>\nMK_STATIC_ASSERT(sizeof(char) == 2, "mk static assert fails");\n' >"$work/no.cpp"
+printf '#include <memkit/config.h>\nMK__STATIC_ASSERT(sizeof(char) == 1, "holds");\n' >"$work/ok.cpp"
+printf '#include <memkit/config.h>\nMK__STATIC_ASSERT(sizeof(char) == 2, "mk static assert fails");\n' >"$work/no.cpp"
 if ! g++ -std=c++17 -fsyntax-only -I"$root/runtime/include" "$work/ok.cpp"; then
-  echo "FAIL: MK_STATIC_ASSERT does not compile in C++"; status=1
+  echo "FAIL: MK__STATIC_ASSERT does not compile in C++"; status=1
 elif g++ -std=c++17 -fsyntax-only -I"$root/runtime/include" "$work/no.cpp" 2>"$work/err" ||
     ! grep -q "mk static assert fails" "$work/err"; then
-  echo "FAIL: a failing MK_STATIC_ASSERT does not stop C++ with its message"; status=1
+  echo "FAIL: a failing MK__STATIC_ASSERT does not stop C++ with its message"; status=1
 else
-  echo "ok: MK_STATIC_ASSERT in C++"
+  echo "ok: MK__STATIC_ASSERT in C++"
 fi
 [ $status -eq 0 ] && [ $skip -eq 1 ] && exit 77
 exit $status

@@ -153,8 +153,8 @@ MK_GENERATED_TABLE mk_gpu_intent_layout_t mkg_gpu_intents[MKG_GPU_INTENT_COUNT] 
     /* uniform */ { "uniforms", 0u, 0x10u, 0, MK_POLICY_FAIL }
 };
 
-MK_STATIC_ASSERT(sizeof(void *) == MKG_TARGET_POINTER_BYTES, "memkit_config.h was generated for target lp64 (64-bit pointers), not for the target of this compiler: set [memkit] target (or memkit-gen --target) to the one you compile for");
-MK_STATIC_ASSERT(MKG_ALIGNMENT % sizeof(void *) == 0, "pool blocks hold a free-list pointer");
+MK__STATIC_ASSERT(sizeof(void *) == MKG_TARGET_POINTER_BYTES, "memkit_config.h was generated for target lp64 (64-bit pointers), not for the target of this compiler: set [memkit] target (or memkit-gen --target) to the one you compile for");
+MK__STATIC_ASSERT(MKG_ALIGNMENT % sizeof(void *) == 0, "pool blocks hold a free-list pointer");
 
 extern const mk_config_t mkg_config;
 

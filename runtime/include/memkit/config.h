@@ -22,12 +22,13 @@
 #define MK_GENERATED_TABLE static const
 #endif
 
-/* A compile-time check at file scope that reads the same in C11 and C++11:
- * generated headers use it (the target check, the alignment check). */
+/* A compile-time check at file scope, _Static_assert in C and static_assert
+ * in C++: generated headers use it (the target check, the alignment check).
+ * Spelled token for token as memkit/lang.h will (the C++ work): one macro. */
 #ifdef __cplusplus
-#define MK_STATIC_ASSERT(condition, message) static_assert(condition, message)
+#define MK__STATIC_ASSERT(cond, message) static_assert(cond, message)
 #else
-#define MK_STATIC_ASSERT(condition, message) _Static_assert(condition, message)
+#define MK__STATIC_ASSERT(cond, message) _Static_assert(cond, message)
 #endif
 
 /* Where an intent's memory comes from. */
