@@ -15,8 +15,9 @@
 
 # Debian packages the build and tests need (bench adds its own): libuv for the
 # async tier's adapter test and example, spin for its protocol model, Vulkan
-# with lavapipe (a software GPU) and the validation layers for the GPU tier.
-APT_PACKAGES := gcc clang libclang-rt-14-dev cmake ninja-build binutils python3 python3-jinja2 valgrind \
+# with lavapipe (a software GPU) and the validation layers for the GPU tier;
+# g++ for the C++ interface's tests (clang++ comes with clang).
+APT_PACKAGES := gcc g++ clang libclang-rt-14-dev cmake ninja-build binutils python3 python3-jinja2 valgrind \
   pkg-config libuv1-dev spin libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -64,7 +65,7 @@ test-plain:
 test-asan:
 	@$(FIND_PYTHON); set -e; \
 	echo "== clang ASan+UBSan: runtime tests"; \
-	$(CMAKE_CONFIGURE) -B $(BUILD)/asan -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+	$(CMAKE_CONFIGURE) -B $(BUILD)/asan -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
 	  -DMEMKIT_SANITIZE=address,undefined >/dev/null; \
 	cmake --build $(BUILD)/asan -j $(JOBS); \
 	ctest --test-dir $(BUILD)/asan -L runtime --output-on-failure -j $(JOBS)
@@ -72,7 +73,7 @@ test-asan:
 test-tsan:
 	@$(FIND_PYTHON); set -e; \
 	echo "== clang TSan: runtime tests"; \
-	$(CMAKE_CONFIGURE) -B $(BUILD)/tsan -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	$(CMAKE_CONFIGURE) -B $(BUILD)/tsan -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DMEMKIT_SANITIZE=thread >/dev/null; \
 	cmake --build $(BUILD)/tsan -j $(JOBS); \
 	ctest --test-dir $(BUILD)/tsan -L runtime --output-on-failure -j $(JOBS)

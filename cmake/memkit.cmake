@@ -19,8 +19,15 @@
 # it with mk_fault_fail_at() for reliability tests; VALGRIND tells memcheck
 # about every block (memkit/track.h; AddressSanitizer needs no option); the
 # MEMKIT_SENTINEL option builds every runtime in sentinel (hardened debug) mode.
+#
+# Included by memkitConfig.cmake: a checkout's (MEMKIT_ROOT is the checkout),
+# or an installed one (cmake/install.cmake: MEMKIT_ROOT is <prefix>/share/memkit,
+# laid out as a checkout, and MEMKIT_INCLUDE_DIRS is <prefix>/include).
+# Builds without CMake: docs/build.md.
 
-include_guard(GLOBAL)
+# Per directory: a project that calls find_package(memkit) in two sibling
+# folders needs MEMKIT_RUNTIME_SOURCES and the rest set in both.
+include_guard(DIRECTORY)
 
 if(NOT DEFINED MEMKIT_ROOT)
   get_filename_component(MEMKIT_ROOT "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
@@ -33,13 +40,21 @@ endif()
 
 find_package(Threads REQUIRED)
 
+# The public headers: a checkout's three include folders, or the one an
+# installed memkitConfig.cmake names (cmake/install.cmake).
+if(NOT DEFINED MEMKIT_INCLUDE_DIRS)
+  set(MEMKIT_INCLUDE_DIRS "${MEMKIT_ROOT}/runtime/include" "${MEMKIT_ROOT}/async/include"
+                          "${MEMKIT_ROOT}/gpu/include")
+endif()
+
 set(MEMKIT_GENERATOR "${MEMKIT_ROOT}/generator/memkit-gen")
 file(GLOB MEMKIT_GENERATOR_SOURCES CONFIGURE_DEPENDS
      "${MEMKIT_ROOT}/generator/memkit_gen/*.py" "${MEMKIT_ROOT}/templates/*.j2")
 option(MEMKIT_SENTINEL "Build memkit runtimes in sentinel (hardened debug) mode" OFF)
 
-# The runtime library's sources; cmake/runtime_sources.sh names the same set
-# for the scripts that compile without CMake (keep the two in step).
+# The runtime library's sources (memkit.pc's runtime_sources is this list);
+# cmake/runtime_sources.sh and examples/make/Makefile name the same set for
+# builds without CMake (the tests in tests/packaging fail when they differ).
 file(GLOB MEMKIT_RUNTIME_SOURCES CONFIGURE_DEPENDS
      "${MEMKIT_ROOT}/runtime/src/*.c" "${MEMKIT_ROOT}/runtime/src/prim/*.c" "${MEMKIT_ROOT}/async/src/*.c"
      "${MEMKIT_ROOT}/gpu/src/*.c")
@@ -58,8 +73,7 @@ function(memkit_add_runtime)
   endif()
   add_library(${MK_TARGET} STATIC ${MEMKIT_RUNTIME_SOURCES} "${MK_GENERATED_DIR}/memkit_config.c")
   target_include_directories(${MK_TARGET}
-    PUBLIC "${MEMKIT_ROOT}/runtime/include" "${MEMKIT_ROOT}/async/include" "${MEMKIT_ROOT}/gpu/include"
-           "${MK_GENERATED_DIR}"
+    PUBLIC ${MEMKIT_INCLUDE_DIRS} "${MK_GENERATED_DIR}"
     PRIVATE "${MEMKIT_ROOT}/runtime/src" "${MEMKIT_ROOT}/gpu/src")
   set_target_properties(${MK_TARGET} PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
   target_link_libraries(${MK_TARGET} PUBLIC Threads::Threads)

@@ -2,9 +2,9 @@
 # runtime_sources.sh — the runtime library's C sources and include paths for
 # the scripts that compile memkit without CMake (tests/compile_golden.sh,
 # tests/fuzz/build.sh, bench/common.sh, bench/icount.sh). The same set as
-# cmake/memkit.cmake's glob: runtime/src, its prim/, async/src and gpu/src
-# less the GPU backends (a program adds the backend it drives). Sourced, not
-# run.
+# cmake/memkit.cmake's glob and examples/make/Makefile's (tests/packaging
+# checks): runtime/src, its prim/, async/src and gpu/src less the GPU
+# backends (a program adds the backend it drives). Sourced, not run.
 
 # memkit_runtime_sources ROOT: sets the arrays memkit_srcs and memkit_incs.
 memkit_runtime_sources() {

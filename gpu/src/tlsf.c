@@ -28,38 +28,59 @@
 
 enum { NODE_SPARE = 0, NODE_FREE, NODE_USED };
 
+/* The helpers alloc and free are made of are inlined whatever the compiler's
+ * heuristics say (left to them, gcc calls several: a call costs more than
+ * their bodies), and the failure paths are marked unlikely. Plain C11 without
+ * GCC or Clang. */
+#if defined(__GNUC__) || defined(__clang__)
+#define HOT_INLINE static inline __attribute__((always_inline))
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define HOT_INLINE static inline
+#define UNLIKELY(x) (x)
+#endif
+
+/* The highest set bit of a non-zero word: mk__msb64, but as clz ^ 63, which
+ * gcc compiles to one bsr where it leaves 63 - clz as bsr, xor, sub — three
+ * steps on the critical path of every mapping below. */
+#if defined(__GNUC__) || defined(__clang__)
+HOT_INLINE unsigned msb(uint64_t x) { return (unsigned)__builtin_clzll(x) ^ 63u; }
+#else
+HOT_INLINE unsigned msb(uint64_t x) { return mk__msb64(x); }
+#endif
+
 _Static_assert(FL_COUNT <= 64, "fl_map is 64 bits");
 _Static_assert(SL_COUNT <= 32, "sl_map entries are 32 bits");
 
 
 /* ---- size classes ------------------------------------------------------- */
 
-/* The list a range of `size` bytes belongs to. */
-static void mapping_insert(uint64_t size, unsigned *fl, unsigned *sl) {
-    if (size < SMALL_SIZE) {
-        *fl = 0;
-        *sl = (unsigned)size;
-    } else {
-        unsigned top = mk__msb64(size);
-        *sl = (unsigned)(size >> (top - SL_LOG2)) ^ (unsigned)SL_COUNT;
-        *fl = top - (SL_LOG2 - 1);
-    }
+/* The list a range of `size` bytes belongs to: below SMALL_SIZE level 0, one
+ * byte apart; else level msb(size) - (SL_LOG2 - 1), list the SL_LOG2 bits
+ * below the top one. Without a branch (alignment gaps fall on either side of
+ * SMALL_SIZE at random, which a branch mispredicts): the level is
+ * msb(size >> (SL_LOG2 - 1) | 1), 0 below SMALL_SIZE; the shift is
+ * msb(size | SMALL_SIZE) - SL_LOG2, 0 below 2 * SMALL_SIZE, where the mask
+ * keeps size itself below SMALL_SIZE and drops the top bit above. */
+HOT_INLINE void mapping_insert(uint64_t size, unsigned *fl, unsigned *sl) {
+    *fl = msb((size >> (SL_LOG2 - 1)) | 1u);
+    *sl = (unsigned)(size >> (msb(size | SMALL_SIZE) - SL_LOG2)) & (SL_COUNT - 1u);
 }
 
 /* The first list whose every range holds `size`: size rounded up to the next list
  * boundary (good fit). Callers keep size below 2^(MAX_LOG2 + 2): no wrap. */
-static void mapping_search(uint64_t size, unsigned *fl, unsigned *sl) {
+HOT_INLINE void mapping_search(uint64_t size, unsigned *fl, unsigned *sl) {
     if (size >= SMALL_SIZE)
-        size += ((uint64_t)1 << (mk__msb64(size) - SL_LOG2)) - 1;
+        size += ((uint64_t)1 << (msb(size) - SL_LOG2)) - 1;
     mapping_insert(size, fl, sl);
 }
 
 /* ---- nodes -------------------------------------------------------------- */
 
-static uint32_t spare_nodes(const mk__gpu_tlsf_t *t) { return t->node_capacity - t->nodes_live; }
+HOT_INLINE uint32_t spare_nodes(const mk__gpu_tlsf_t *t) { return t->node_capacity - t->nodes_live; }
 
 /* A node for a new range; the caller has checked spare_nodes(). */
-static uint32_t node_take(mk__gpu_tlsf_t *t) {
+HOT_INLINE uint32_t node_take(mk__gpu_tlsf_t *t) {
     uint32_t i = t->spare;
     if (i != NIL)
         t->spare = t->nodes[i].next_free;
@@ -69,14 +90,14 @@ static uint32_t node_take(mk__gpu_tlsf_t *t) {
     return i;
 }
 
-static void node_give(mk__gpu_tlsf_t *t, uint32_t i) {
+HOT_INLINE void node_give(mk__gpu_tlsf_t *t, uint32_t i) {
     t->nodes[i] = (mk__gpu_tlsf_node_t){.state = NODE_SPARE, .next_free = t->spare};
     t->spare = i;
     t->nodes_live--;
 }
 
 /* Links the unchained node n into the chain just before / after node at. */
-static void chain_insert_before(mk__gpu_tlsf_t *t, uint32_t at, uint32_t n) {
+HOT_INLINE void chain_insert_before(mk__gpu_tlsf_t *t, uint32_t at, uint32_t n) {
     mk__gpu_tlsf_node_t *a = &t->nodes[at];
     t->nodes[n].prev_phys = a->prev_phys;
     t->nodes[n].next_phys = at;
@@ -85,7 +106,7 @@ static void chain_insert_before(mk__gpu_tlsf_t *t, uint32_t at, uint32_t n) {
     a->prev_phys = n;
 }
 
-static void chain_insert_after(mk__gpu_tlsf_t *t, uint32_t at, uint32_t n) {
+HOT_INLINE void chain_insert_after(mk__gpu_tlsf_t *t, uint32_t at, uint32_t n) {
     mk__gpu_tlsf_node_t *a = &t->nodes[at];
     t->nodes[n].next_phys = a->next_phys;
     t->nodes[n].prev_phys = at;
@@ -95,7 +116,7 @@ static void chain_insert_after(mk__gpu_tlsf_t *t, uint32_t at, uint32_t n) {
 }
 
 /* Node `right` (the chain successor of `left`) merges into `left` and is recycled. */
-static void chain_merge(mk__gpu_tlsf_t *t, uint32_t left, uint32_t right) {
+HOT_INLINE void chain_merge(mk__gpu_tlsf_t *t, uint32_t left, uint32_t right) {
     mk__gpu_tlsf_node_t *l = &t->nodes[left], *r = &t->nodes[right];
     l->size += r->size;
     l->next_phys = r->next_phys;
@@ -108,9 +129,9 @@ static void chain_merge(mk__gpu_tlsf_t *t, uint32_t left, uint32_t right) {
 
 /* A list's head means something only while its bit in sl_map is set, so that
  * init and validate never sweep all FL_COUNT * SL_COUNT heads. */
-static bool list_nonempty(const mk__gpu_tlsf_t *t, unsigned fl, unsigned sl) { return (t->sl_map[fl] >> sl) & 1u; }
+HOT_INLINE bool list_nonempty(const mk__gpu_tlsf_t *t, unsigned fl, unsigned sl) { return (t->sl_map[fl] >> sl) & 1u; }
 
-static void list_insert(mk__gpu_tlsf_t *t, uint32_t i) {
+HOT_INLINE void list_insert(mk__gpu_tlsf_t *t, uint32_t i) {
     mk__gpu_tlsf_node_t *n = &t->nodes[i];
     unsigned fl, sl;
     mapping_insert(n->size, &fl, &sl);
@@ -126,7 +147,7 @@ static void list_insert(mk__gpu_tlsf_t *t, uint32_t i) {
     t->free_bytes += n->size;
 }
 
-static void list_remove(mk__gpu_tlsf_t *t, uint32_t i) {
+HOT_INLINE void list_remove(mk__gpu_tlsf_t *t, uint32_t i) {
     mk__gpu_tlsf_node_t *n = &t->nodes[i];
     unsigned fl, sl;
     mapping_insert(n->size, &fl, &sl);
@@ -145,11 +166,27 @@ static void list_remove(mk__gpu_tlsf_t *t, uint32_t i) {
     t->free_bytes -= n->size;
 }
 
-/* The head of the first non-empty list whose ranges all hold `size`, or NIL. */
-static uint32_t list_find_holding(const mk__gpu_tlsf_t *t, uint64_t size) {
+/* Unlinks node i, the head of list (fl, sl) — every candidate alloc tries is
+ * a list head, and it knows the list: list_remove without the mapping. */
+HOT_INLINE void list_remove_head(mk__gpu_tlsf_t *t, unsigned fl, unsigned sl, uint32_t i) {
+    mk__gpu_tlsf_node_t *n = &t->nodes[i];
+    t->heads[fl][sl] = n->next_free;
+    if (n->next_free != NIL)
+        t->nodes[n->next_free].prev_free = NIL;
+    else { /* the list is empty now */
+        t->sl_map[fl] &= ~((uint32_t)1 << sl);
+        if (!t->sl_map[fl])
+            t->fl_map &= ~((uint64_t)1 << fl);
+    }
+    t->free_bytes -= n->size;
+}
+
+/* The head of the first non-empty list whose ranges all hold `size`, or NIL;
+ * the list in *fl, *sl when there is one. */
+HOT_INLINE uint32_t list_find_holding(const mk__gpu_tlsf_t *t, uint64_t size, unsigned *fl_out, unsigned *sl_out) {
     unsigned fl, sl;
     mapping_search(size, &fl, &sl);
-    if (fl >= FL_COUNT)
+    if (UNLIKELY(fl >= FL_COUNT))
         return NIL;
     uint32_t sl_bits = t->sl_map[fl] & (~(uint32_t)0 << sl);
     if (!sl_bits) {
@@ -159,22 +196,17 @@ static uint32_t list_find_holding(const mk__gpu_tlsf_t *t, uint64_t size) {
         fl = mk__ctz64(fl_bits);
         sl_bits = t->sl_map[fl];
     }
-    return t->heads[fl][mk__ctz64(sl_bits)];
-}
-
-/* The head of the list `size` maps to, or NIL. */
-static uint32_t list_head(const mk__gpu_tlsf_t *t, uint64_t size) {
-    unsigned fl, sl;
-    mapping_insert(size, &fl, &sl);
-    return fl < FL_COUNT && list_nonempty(t, fl, sl) ? t->heads[fl][sl] : NIL;
+    *fl_out = fl;
+    *sl_out = mk__ctz64(sl_bits);
+    return t->heads[fl][*sl_out];
 }
 
 /* The head of the highest non-empty list (a largest range, or close), or NIL. */
 static uint32_t list_head_highest(const mk__gpu_tlsf_t *t) {
     if (!t->fl_map)
         return NIL;
-    unsigned fl = mk__msb64(t->fl_map);
-    return t->heads[fl][mk__msb64(t->sl_map[fl])];
+    unsigned fl = msb(t->fl_map);
+    return t->heads[fl][msb(t->sl_map[fl])];
 }
 
 /* ---- granularity -------------------------------------------------------- */
@@ -185,26 +217,31 @@ static uint32_t list_head_highest(const mk__gpu_tlsf_t *t) {
  * "may share a page" is an equivalence: if A and B share a page, C conflicts
  * with A exactly when it conflicts with B. That is why place() only looks at
  * the allocations next to a free range, never further. */
-static bool kinds_conflict(unsigned a, unsigned b) { return a != b || a == MK__GPU_KIND_UNKNOWN; }
+HOT_INLINE bool kinds_conflict(unsigned a, unsigned b) { return a != b || a == MK__GPU_KIND_UNKNOWN; }
 
-static uint64_t page_of(const mk__gpu_tlsf_t *t, uint64_t offset) { return offset & ~(t->granularity - 1); }
+HOT_INLINE uint64_t page_of(const mk__gpu_tlsf_t *t, uint64_t offset) { return offset & ~(t->granularity - 1); }
 
 /* Where `size` bytes of `kind` at `align` would start inside free range f, or
  * false when they do not fit there. VMA's rule: if the allocation before f
  * conflicts and its last page is the start's page, start on the next page; if
  * the allocation after f conflicts, the page it starts on is off limits. Any
  * allocation further away that shares those pages shares them with the
- * neighbour too, hence has the neighbour's kind (kinds_conflict). */
-static bool place(const mk__gpu_tlsf_t *t, const mk__gpu_tlsf_node_t *f, uint64_t size, uint64_t align,
-                  unsigned kind, uint64_t *start_out) {
+ * neighbour too, hence has the neighbour's kind (kinds_conflict).
+ * A neighbour's kind is read only when its page is in play — the start would
+ * be on the previous allocation's last page, the request would reach into the
+ * page the next allocation starts on — hence never with granularity 1 (a page
+ * a byte), and the next one's only for a near-exact fit. At offset 0,
+ * offset - 1 wraps to a page no start is on (and prev_phys is NIL there). */
+HOT_INLINE bool place(const mk__gpu_tlsf_t *t, const mk__gpu_tlsf_node_t *f, uint64_t size, uint64_t align,
+                      unsigned kind, uint64_t *start_out) {
+    uint64_t end = f->offset + f->size;
     uint64_t start = mk__gpu_align_up(f->offset, align);
-    if (f->prev_phys != NIL && kinds_conflict(t->nodes[f->prev_phys].kind, kind) &&
-        page_of(t, f->offset - 1) == page_of(t, start))
+    if (page_of(t, f->offset - 1) == page_of(t, start) && f->prev_phys != NIL &&
+        kinds_conflict(t->nodes[f->prev_phys].kind, kind))
         start = mk__gpu_align_up(start, t->granularity); /* a multiple of align too: align < granularity here */
-    uint64_t limit = f->offset + f->size;
-    if (f->next_phys != NIL && kinds_conflict(t->nodes[f->next_phys].kind, kind))
-        limit = page_of(t, limit);
-    if (start > limit || limit - start < size)
+    /* start + size: below 2^(MAX_LOG2 + 2), no wrap */
+    if (start + size > end ||
+        (start + size > page_of(t, end) && f->next_phys != NIL && kinds_conflict(t->nodes[f->next_phys].kind, kind)))
         return false;
     *start_out = start;
     return true;
@@ -231,9 +268,10 @@ mk__gpu_status_t mk__gpu_tlsf_init(mk__gpu_tlsf_t *t, uint64_t size, uint64_t gr
 
 mk__gpu_status_t mk__gpu_tlsf_alloc(mk__gpu_tlsf_t *t, uint64_t size, uint64_t alignment, mk__gpu_kind_t kind,
                                     uint64_t *offset, uint32_t *handle) {
-    if (!t || !offset || !handle || (unsigned)kind >= MK__GPU_KIND_COUNT || !mk__gpu_request_ok(size, alignment))
+    if (UNLIKELY(!t || !offset || !handle || (unsigned)kind >= MK__GPU_KIND_COUNT ||
+                 !mk__gpu_request_ok(size, alignment)))
         return MK__GPU_EINVAL;
-    if (size > t->size)
+    if (UNLIKELY(size > t->size))
         return MK__GPU_ENOSPACE;
     /* The most alignment and granularity can take from a free range: a gap in
      * front up to the larger of the two, the last page when the next neighbour
@@ -243,26 +281,52 @@ mk__gpu_status_t mk__gpu_tlsf_alloc(mk__gpu_tlsf_t *t, uint64_t size, uint64_t a
     /* A near-exact fit first (the head of size's own list, when it holds the
      * request), then good fit, then the heads that may hold it without a
      * guarantee: the list size + slack maps to, the highest list (so that an
-     * empty block serves any request up to its size). */
-    uint32_t candidates[4] = {list_head(t, size), list_find_holding(t, size + slack), list_head(t, size + slack),
-                              list_head_highest(t)};
-    uint32_t fi = NIL;
+     * empty block serves any request up to its size). Each is looked up only
+     * when the ones before failed, and a head already tried is not tried again
+     * (place() would fail it again). (fl, sl): the list of the one that holds it. */
+    unsigned fl, sl;
+    mapping_insert(size, &fl, &sl); /* fl < FL_COUNT: size <= MK__GPU_SUB_MAX_SIZE */
+    uint32_t fi = NIL, c0 = NIL;
     uint64_t start = 0;
-    for (unsigned c = 0; c < 4 && fi == NIL; c++)
-        if (candidates[c] != NIL && place(t, &t->nodes[candidates[c]], size, alignment, (unsigned)kind, &start))
-            fi = candidates[c];
-    if (fi == NIL)
-        return MK__GPU_ENOSPACE;
+    if (list_nonempty(t, fl, sl)) {
+        c0 = t->heads[fl][sl];
+        if (place(t, &t->nodes[c0], size, alignment, (unsigned)kind, &start))
+            fi = c0;
+    }
+    if (fi == NIL) {
+        uint32_t c1 = list_find_holding(t, size + slack, &fl, &sl);
+        if (c1 != NIL && c1 != c0 && place(t, &t->nodes[c1], size, alignment, (unsigned)kind, &start))
+            fi = c1;
+        else {
+            uint32_t c2 = NIL;
+            mapping_insert(size + slack, &fl, &sl);
+            if (fl < FL_COUNT && list_nonempty(t, fl, sl)) {
+                c2 = t->heads[fl][sl];
+                if (c2 != c0 && c2 != c1 && place(t, &t->nodes[c2], size, alignment, (unsigned)kind, &start))
+                    fi = c2;
+            }
+            if (fi == NIL && t->fl_map) {
+                fl = msb(t->fl_map);
+                sl = msb(t->sl_map[fl]);
+                uint32_t c3 = t->heads[fl][sl];
+                if (c3 != c0 && c3 != c1 && c3 != c2 &&
+                    place(t, &t->nodes[c3], size, alignment, (unsigned)kind, &start))
+                    fi = c3;
+            }
+            if (fi == NIL)
+                return MK__GPU_ENOSPACE;
+        }
+    }
 
     mk__gpu_tlsf_node_t *f = &t->nodes[fi];
     uint64_t gap = start - f->offset;
     uint64_t rest = f->offset + f->size - (start + size);
-    if (spare_nodes(t) < (uint32_t)(gap != 0) + (uint32_t)(rest != 0))
+    if (UNLIKELY(spare_nodes(t) < (uint32_t)(gap != 0) + (uint32_t)(rest != 0)))
         return MK__GPU_ENODES;
 
     /* f becomes the allocation; the gap and the rest become free ranges. Their
      * outer neighbours are allocations, so nothing merges. */
-    list_remove(t, fi);
+    list_remove_head(t, fl, sl, fi);
     if (gap) {
         uint32_t g = node_take(t);
         t->nodes[g].offset = f->offset;
@@ -289,7 +353,7 @@ mk__gpu_status_t mk__gpu_tlsf_alloc(mk__gpu_tlsf_t *t, uint64_t size, uint64_t a
 }
 
 mk__gpu_status_t mk__gpu_tlsf_free(mk__gpu_tlsf_t *t, uint32_t handle) {
-    if (!t || handle >= t->nodes_touched || t->nodes[handle].state != NODE_USED)
+    if (UNLIKELY(!t || handle >= t->nodes_touched || t->nodes[handle].state != NODE_USED))
         return MK__GPU_EINVAL;
     uint32_t b = handle;
     t->used -= t->nodes[b].size;

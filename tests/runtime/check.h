@@ -1,4 +1,5 @@
-/* check.h — a tiny dependency-free test harness for memkit's C tests.
+/* check.h — a tiny dependency-free test harness for memkit's C tests (and
+ * its C++ tests, tests/cpp).
  *
  * CHECK(cond) records a failure with file:line and goes on; RUN(test) runs a
  * test between mk_init and mk_shutdown; EXPECT_DEATH(stmt, text) runs stmt in a
@@ -8,7 +9,9 @@
 #ifndef MEMKIT_TEST_CHECK_H
 #define MEMKIT_TEST_CHECK_H
 
+#ifndef _DEFAULT_SOURCE /* C++ compilers define it already (and _GNU_SOURCE) */
 #define _DEFAULT_SOURCE
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,14 +99,14 @@ static inline int check_finish(const char *suite)
  * it. Distinct seeds make overlapping or corrupted blocks visible. */
 static inline void check_fill(void *p, size_t size, unsigned seed)
 {
-    unsigned char *b = p;
+    unsigned char *b = (unsigned char *)p; /* a cast: C++ tests include this harness too */
     for (size_t i = 0; i < size; i++)
         b[i] = (unsigned char)(seed + i * 31u);
 }
 
 static inline int check_intact(const void *p, size_t size, unsigned seed)
 {
-    const unsigned char *b = p;
+    const unsigned char *b = (const unsigned char *)p;
     for (size_t i = 0; i < size; i++)
         if (b[i] != (unsigned char)(seed + i * 31u))
             return 0;

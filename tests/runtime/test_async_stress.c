@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 
 #define THREADS 6
+#define ROUNDS 50 /* stress rounds at most, until a cancel and a timeout have raced (test_grants_race_cancels) */
 #define REQS 3   /* requests a thread has in flight at most */
 #define HELD 4   /* blocks a thread holds at most */
 #define BLOCK_COUNT 8
@@ -161,17 +162,23 @@ static void test_grants_race_cancels(void)
     mk_async_release(first);
     static worker_t workers[THREADS];
     pthread_t threads[THREADS];
-    for (int t = 0; t < THREADS; t++) {
-        memset(&workers[t], 0, sizeof workers[t]);
-        workers[t].seed = 7u + (unsigned)t * 7919u;
-        CHECK_EQ(pthread_create(&threads[t], NULL, work, &workers[t]), 0);
-    }
     unsigned long grants = 0, cancels = 0, timeouts = 0;
-    for (int t = 0; t < THREADS; t++) {
-        pthread_join(threads[t], NULL);
-        grants += workers[t].grants;
-        cancels += workers[t].cancels;
-        timeouts += workers[t].timeouts;
+    /* Whether a cancel meets a pending request, or a blocking wait finds the
+     * pool empty for its whole timeout, depends on how the OS schedules the
+     * threads: on a loaded machine one round may run them one after another.
+     * Rounds repeat (each fully checked below) until both races happened. */
+    for (int round = 0; round < ROUNDS && (cancels == 0 || timeouts == 0); round++) {
+        for (int t = 0; t < THREADS; t++) {
+            memset(&workers[t], 0, sizeof workers[t]);
+            workers[t].seed = 7u + (unsigned)t * 7919u + (unsigned)round * 104729u;
+            CHECK_EQ(pthread_create(&threads[t], NULL, work, &workers[t]), 0);
+        }
+        for (int t = 0; t < THREADS; t++) {
+            pthread_join(threads[t], NULL);
+            grants += workers[t].grants;
+            cancels += workers[t].cancels;
+            timeouts += workers[t].timeouts;
+        }
     }
     CHECK_EQ(atomic_load(&double_grants), 0);
     mk_async_stats_t s = test_async_stats("racy", MK_ASYNC_KIND_POOL);

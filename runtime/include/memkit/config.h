@@ -11,6 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <memkit/lang.h>
+
+MK__EXTERN_C_BEGIN
+
 #define MK_RUNTIME_ABI 5
 
 /* Generated tables are `static const` in the generated header so that a call
@@ -20,15 +24,6 @@
 #define MK_GENERATED_TABLE __attribute__((unused)) static const
 #else
 #define MK_GENERATED_TABLE static const
-#endif
-
-/* A compile-time check at file scope, _Static_assert in C and static_assert
- * in C++: generated headers use it (the target check, the alignment check).
- * Spelled token for token as memkit/lang.h will (the C++ work): one macro. */
-#ifdef __cplusplus
-#define MK__STATIC_ASSERT(cond, message) static_assert(cond, message)
-#else
-#define MK__STATIC_ASSERT(cond, message) _Static_assert(cond, message)
 #endif
 
 /* Where an intent's memory comes from. */
@@ -268,5 +263,7 @@ typedef struct mk_config {
     uint64_t gpu_budget;             /* bytes of all GPU heaps together; 0: no GPU budget */
     uint32_t gpu_frames_in_flight;   /* [gpu] frames_in_flight, by default [memkit]'s */
 } mk_config_t;
+
+MK__EXTERN_C_END
 
 #endif /* MEMKIT_CONFIG_TYPES_H */

@@ -22,10 +22,13 @@
  * - Blocks are aligned to MKG_ALIGNMENT (a vec of an over-aligned type to
  *   _Alignof(T)). Nothing is zeroed unless a function says so.
  */
+#include <memkit/memkit.h> /* on its own; memkit.h includes this header at its place */
 #ifndef MEMKIT_CONTAINERS_H
 #define MEMKIT_CONTAINERS_H
 
 #include <stdarg.h>
+
+MK__EXTERN_C_BEGIN
 
 #if defined(__GNUC__) || defined(__clang__)
 #define MK__PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
@@ -132,7 +135,7 @@ bool mk_frame_slice_eq(mk_frame_slice_t a, mk_frame_slice_t b);
         union {                                                                                                  \
             T *data;                        /* len elements, cap allocated */                                    \
             void *mk__raw;                  /* the same pointer, for the out-of-line growth */                   \
-            char (*mk__align)[_Alignof(T)]; /* never set: sizeof *mk__align is T's alignment */                 \
+            char (*mk__align)[MK__ALIGNOF(T)]; /* never set: sizeof *mk__align is T's alignment */              \
         };                                                                                                       \
         size_t len;                                                                                              \
         size_t cap;                                                                                              \
@@ -378,5 +381,7 @@ bool mk_frame_map_next(const mk_frame_map_t *m, size_t *cursor, mk_frame_map_ent
  * O(len). */
 uint64_t mk_frame_hash_u64(uint64_t key);
 uint64_t mk_frame_hash_bytes(const void *bytes, size_t len);
+
+MK__EXTERN_C_END
 
 #endif /* MEMKIT_CONTAINERS_H */

@@ -15,12 +15,20 @@
  * The owner marks every touch of them `busy` (two plain stores) and checks a
  * `stop` flag that the recalling thread raises; see mk__slot_enter.
  */
+#include <memkit/memkit.h> /* on its own; memkit.h includes this header at its place */
 #ifndef MEMKIT_FASTPATH_H
 #define MEMKIT_FASTPATH_H
 
 #include <string.h>
 
 #include <memkit/track.h>
+#if MKG_THREADS
+#ifdef __cplusplus
+#include <atomic>
+#else
+#include <stdatomic.h>
+#endif
+#endif
 
 #if defined(__GNUC__) || defined(__clang__)
 #define MK_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -36,27 +44,49 @@
 #define MK__INLINE static inline
 #endif
 
-#if MKG_THREADS
-#include <stdatomic.h>
+#if MKG_THREADS && defined(__cplusplus)
+/* C++ sees the runtime's _Atomic(T) objects as std::atomic<T>: with GCC and
+ * Clang the same size, alignment and representation (C++23's <stdatomic.h>
+ * defines _Atomic(T) as std::atomic<T> for exactly this sharing). */
+#define MK__ATOMIC(T) std::atomic<T>
+#define MK__LOAD(v) (v).load(std::memory_order_relaxed)
+#define MK__STORE(v, x) (v).store((x), std::memory_order_relaxed)
+#define MK__LOAD_ACQUIRE(v) (v).load(std::memory_order_acquire)
+#define MK__STORE_RELEASE(v, x) (v).store((x), std::memory_order_release)
+#define MK__SIGNAL_FENCE() std::atomic_signal_fence(std::memory_order_seq_cst)
+#elif MKG_THREADS
 #define MK__ATOMIC(T) _Atomic(T)
 #define MK__LOAD(v) atomic_load_explicit(&(v), memory_order_relaxed)
 #define MK__STORE(v, x) atomic_store_explicit(&(v), (x), memory_order_relaxed)
-#define MK__TLS _Thread_local
+#define MK__LOAD_ACQUIRE(v) atomic_load_explicit(&(v), memory_order_acquire)
+#define MK__STORE_RELEASE(v, x) atomic_store_explicit(&(v), (x), memory_order_release)
+#define MK__SIGNAL_FENCE() atomic_signal_fence(memory_order_seq_cst)
 #else
 #define MK__ATOMIC(T) T
 #define MK__LOAD(v) (v)
 #define MK__STORE(v, x) ((v) = (x))
-#define MK__TLS
-#endif
-#if MKG_THREADS
-#define MK__LOAD_ACQUIRE(v) atomic_load_explicit(&(v), memory_order_acquire)
-#define MK__STORE_RELEASE(v, x) atomic_store_explicit(&(v), (x), memory_order_release)
-#else
 #define MK__LOAD_ACQUIRE(v) (v)
 #define MK__STORE_RELEASE(v, x) ((v) = (x))
 #endif
+#if MKG_THREADS
+#define MK__TLS MK__THREAD_LOCAL
+#else
+#define MK__TLS
+#endif
 /* Single-writer counter update: not an atomic read-modify-write. */
 #define MK__BUMP(v, d) MK__STORE((v), MK__LOAD(v) + (d))
+
+#if MKG_THREADS && defined(__cplusplus)
+/* What the shared layout above relies on. */
+MK__STATIC_ASSERT(sizeof(std::atomic<uint32_t>) == 4 && alignof(std::atomic<uint32_t>) == 4 &&
+                      sizeof(std::atomic<uint64_t>) == 8 && alignof(std::atomic<uint64_t>) == 8 &&
+                      sizeof(std::atomic<int64_t>) == 8 && alignof(std::atomic<int64_t>) == 8 &&
+                      sizeof(std::atomic<uintptr_t>) == sizeof(uintptr_t) &&
+                      alignof(std::atomic<uintptr_t>) == sizeof(uintptr_t),
+                  "std::atomic<T> must be laid out as C11's _Atomic(T)");
+#endif
+
+MK__EXTERN_C_BEGIN
 
 typedef MK__ATOMIC(int64_t) mk__counter_t;
 
@@ -258,7 +288,7 @@ extern int64_t mk__lease_cap[MKG_INTENT_COUNT];
 MK__INLINE bool mk__slot_enter(mk__thread_t *t)
 {
     MK__STORE(t->busy, 1u);
-    atomic_signal_fence(memory_order_seq_cst);
+    MK__SIGNAL_FENCE();
     if (MK_LIKELY(MK__LOAD_ACQUIRE(t->stop) == 0u))
         return true;
     MK__STORE_RELEASE(t->busy, 0u);
@@ -429,10 +459,12 @@ MK__INLINE void *mk__pool_alloc(mk_intent_t intent, unsigned pool, size_t size)
         goto slow;
     if (MK_UNLIKELY(!mk__lease_take(t, intent, bytes)))
         goto slow;
-    MK__STORE(c->count, count - 1u);
-    void *block = mk__pool_hand_out(t, c, pool, intent, bytes, c->mag[count - 1u]);
-    mk__slot_leave(t);
-    return block;
+    { /* a block of its own: C++ forbids the gotos to jump past an initialisation into its scope */
+        MK__STORE(c->count, count - 1u);
+        void *block = mk__pool_hand_out(t, c, pool, intent, bytes, c->mag[count - 1u]);
+        mk__slot_leave(t);
+        return block;
+    }
 slow:
     mk__slot_leave(t);
     return mk__pool_alloc_slow(intent, size);
@@ -543,17 +575,19 @@ MK__INLINE void *mk__heap_take(mk_intent_t intent, size_t size)
     uint32_t count = MK__LOAD(t->heap_count[bin]);
     if (MK_UNLIKELY(count == 0u))
         goto none;
-    void *p = t->heap_mag[bin][count - 1u];
-    MK__ATOMIC(uint64_t) *w = mk__heap_word(p);
-    uint64_t word = MK__LOAD(*w);
-    int64_t bytes = (int64_t)(word & MK__HEAP_SIZE_MASK) - 16;
-    if (MK_UNLIKELY(!mk__lease_take(t, intent, bytes)))
-        goto none;
-    MK__STORE(t->heap_count[bin], count - 1u);
-    MK__STORE(*w, (word & MK__HEAP_SIZE_MASK) | ((uint64_t)intent << MK__HEAP_TAG_SHIFT));
-    mk__count_alloc(t, intent, bytes);
-    mk__slot_leave(t);
-    return p;
+    { /* a block of its own: C++ forbids the goto above to jump into its declarations' scope */
+        void *p = t->heap_mag[bin][count - 1u];
+        MK__ATOMIC(uint64_t) *w = mk__heap_word(p);
+        uint64_t word = MK__LOAD(*w);
+        int64_t bytes = (int64_t)(word & MK__HEAP_SIZE_MASK) - 16;
+        if (MK_UNLIKELY(!mk__lease_take(t, intent, bytes)))
+            goto none;
+        MK__STORE(t->heap_count[bin], count - 1u);
+        MK__STORE(*w, (word & MK__HEAP_SIZE_MASK) | ((uint64_t)intent << MK__HEAP_TAG_SHIFT));
+        mk__count_alloc(t, intent, bytes);
+        mk__slot_leave(t);
+        return p;
+    }
 none:
     mk__slot_leave(t);
     return NULL;
@@ -758,5 +792,7 @@ MK__INLINE size_t mk__usable_size_fast(const void *ptr)
 #if !defined(MK__RUNTIME_SOURCE) && !defined(MKG_SYMBOL_PREFIX)
 #define mk_usable_size(ptr) mk__usable_size_fast(ptr)
 #endif
+
+MK__EXTERN_C_END
 
 #endif /* MEMKIT_FASTPATH_H */

@@ -9,8 +9,11 @@
  * - Transfers hand a pool or heap block, or a frame-arena region, to another
  *   thread with explicit ownership.
  */
+#include <memkit/memkit.h> /* on its own; memkit.h includes this header at its place */
 #ifndef MEMKIT_HANDLES_H
 #define MEMKIT_HANDLES_H
+
+MK__EXTERN_C_BEGIN
 
 /* ---- generational handles ---------------------------------------------------- */
 
@@ -23,7 +26,7 @@ typedef struct mk_handle {
     uint32_t generation;
 } mk_handle_t;
 
-#define MK_HANDLE_NULL ((mk_handle_t){ 0u, 0u })
+#define MK_HANDLE_NULL MK__VALUE(mk_handle_t, 0u, 0u)
 
 static inline bool mk_handle_is_null(mk_handle_t handle)
 {
@@ -178,5 +181,7 @@ void *mk_transfer_accept(mk_transfer_t *t);
  * again. O(1). Returns MK_OK, MK_ESTATE when it was not pending (already
  * accepted: the receiver owns it), MK_EINVAL when t is NULL. */
 mk_status_t mk_transfer_cancel(mk_transfer_t *t);
+
+MK__EXTERN_C_END
 
 #endif /* MEMKIT_HANDLES_H */

@@ -5,8 +5,11 @@
  * thread-safe in the sense that each thread has its own marks, phase stack
  * and intent stack; frame callbacks are registered process-wide.
  */
+#include <memkit/memkit.h> /* on its own; memkit.h includes this header at its place */
 #ifndef MEMKIT_LIFECYCLE_H
 #define MEMKIT_LIFECYCLE_H
+
+MK__EXTERN_C_BEGIN
 
 /* ---- checkpoints ----------------------------------------------------------- */
 
@@ -149,5 +152,7 @@ typedef void (*mk_frame_callback_t)(uint64_t frame, void *user);
  * Registrations are cleared by mk_init. Not thread-safe with frame calls. */
 mk_status_t mk_on_frame_begin(mk_frame_callback_t fn, void *user);
 mk_status_t mk_on_frame_end(mk_frame_callback_t fn, void *user);
+
+MK__EXTERN_C_END
 
 #endif /* MEMKIT_LIFECYCLE_H */

@@ -28,6 +28,10 @@
 #error "memkit_config.h is not a memkit-gen output: check the include path"
 #endif
 
+/* Every header of memkit declares with C linkage (memkit/lang.h): C++
+ * includes them as they are; memkit/memkit.hpp adds the C++ interface. */
+MK__EXTERN_C_BEGIN
+
 /* The linked name of a runtime symbol: itself, or prefixed by the config's
  * [memkit] prefix (memkit/prefix.h, included by the generated header). */
 #ifndef MK__SYMBOL
@@ -68,9 +72,6 @@ typedef enum mk_status {
 
 /* A short English name for a status ("MK_EBUDGET: budget exhausted"). Never NULL. */
 const char *mk_status_str(mk_status_t status);
-
-/* ---- diagnostics reports (MLnnn codes) -------------------------------------- */
-#include <memkit/report.h>
 
 /* ---- lifecycle ----------------------------------------------------------- */
 
@@ -183,7 +184,7 @@ static inline void mk_free_sized(mk_intent_t intent, void *ptr, size_t size);
 size_t mk_usable_size(const void *ptr);
 
 /* Typed helpers: MK_NEW(MK_INTENT_AI, struct path_node) */
-#define MK_NEW(intent, T) ((T *)mk_alloc_aligned((intent), sizeof(T), _Alignof(T)))
+#define MK_NEW(intent, T) ((T *)mk_alloc_aligned((intent), sizeof(T), MK__ALIGNOF(T)))
 #define MK_NEW_ZEROED(intent, T) ((T *)mk_calloc((intent), 1, sizeof(T)))
 #define MK_NEW_ARRAY(intent, T, n) ((T *)mk_calloc((intent), (n), sizeof(T)))
 
@@ -288,6 +289,11 @@ void mk_fault_fail_at(unsigned kinds, uint64_t n);
 /* Requests counted since the last mk_fault_fail_at. */
 uint64_t mk_fault_requests(void);
 #endif
+
+MK__EXTERN_C_END
+
+/* ---- diagnostics reports (MLnnn codes) -------------------------------------- */
+#include <memkit/report.h>
 
 /* ---- inline definitions ----------------------------------------------------- */
 #include <memkit/fastpath.h>

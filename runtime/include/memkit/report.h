@@ -8,8 +8,11 @@
  * the ML1xx-ML5xx hazards they find. Handler and actions are process-wide and
  * survive mk_init / mk_shutdown, so they may be set before mk_init.
  */
+#include <memkit/memkit.h> /* on its own; memkit.h includes this header at its place */
 #ifndef MEMKIT_REPORT_H
 #define MEMKIT_REPORT_H
+
+MK__EXTERN_C_BEGIN
 
 typedef enum mk_severity {
     MK_SEVERITY_INFO = 0,
@@ -59,5 +62,7 @@ const char *mk_severity_name(mk_severity_t severity);
 /* Reports made since the process started, per severity (all builds).
  * Thread-safe. */
 unsigned long mk_report_count(mk_severity_t severity);
+
+MK__EXTERN_C_END
 
 #endif /* MEMKIT_REPORT_H */

@@ -7,8 +7,11 @@
  * group still held) are forgotten with their tiers and must not be used after
  * it; system-fallback blocks among them must be released before it.
  */
+#include <memkit/memkit.h> /* on its own; memkit.h includes this header at its place */
 #ifndef MEMKIT_SHARED_H
 #define MEMKIT_SHARED_H
+
+MK__EXTERN_C_BEGIN
 
 /* ---- shared buffers ------------------------------------------------------------ */
 
@@ -224,5 +227,7 @@ mk_status_t mk_validate(void);
 
 /* mk_validate, printing one line per problem found to `report` (NULL: none). */
 mk_status_t mk_validate_report(FILE *report);
+
+MK__EXTERN_C_END
 
 #endif /* MEMKIT_SHARED_H */

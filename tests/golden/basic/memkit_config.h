@@ -14,6 +14,8 @@
 #error "memkit_config.h was generated for runtime ABI 5: regenerate it with this runtime's memkit-gen"
 #endif
 
+MK__EXTERN_C_BEGIN /* C linkage for C++ (memkit/lang.h) */
+
 #define MKG_GENERATOR_VERSION "0.1.0"
 #define MKG_CONFIG_SHA256 "be1ba4532bb6ee4fa267a6296a4000b8582e91df7b821ec466c53ed2c43e564e"
 #define MKG_TARGET "lp64"
@@ -92,5 +94,7 @@ MK__STATIC_ASSERT(sizeof(void *) == MKG_TARGET_POINTER_BYTES, "memkit_config.h w
 MK__STATIC_ASSERT(MKG_ALIGNMENT % sizeof(void *) == 0, "pool blocks hold a free-list pointer");
 
 extern const mk_config_t mkg_config;
+
+MK__EXTERN_C_END
 
 #endif /* MEMKIT_GENERATED_CONFIG_H */

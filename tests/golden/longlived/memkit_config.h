@@ -14,6 +14,8 @@
 #error "memkit_config.h was generated for runtime ABI 5: regenerate it with this runtime's memkit-gen"
 #endif
 
+MK__EXTERN_C_BEGIN /* C linkage for C++ (memkit/lang.h) */
+
 #define MKG_GENERATOR_VERSION "0.1.0"
 #define MKG_CONFIG_SHA256 "4d16c9c9a9375f83a272e2de297a8dbf5546094f5872735e80cad337a5fb206b"
 #define MKG_TARGET "lp64"
@@ -101,5 +103,7 @@ MK__STATIC_ASSERT(sizeof(void *) == MKG_TARGET_POINTER_BYTES, "memkit_config.h w
 MK__STATIC_ASSERT(MKG_ALIGNMENT % sizeof(void *) == 0, "pool blocks hold a free-list pointer");
 
 extern const mk_config_t mkg_config;
+
+MK__EXTERN_C_END
 
 #endif /* MEMKIT_GENERATED_CONFIG_H */

@@ -17,6 +17,8 @@
 #define MKG_SYMBOL_PREFIX audio_
 #include <memkit/prefix.h>
 
+MK__EXTERN_C_BEGIN /* C linkage for C++ (memkit/lang.h) */
+
 #define MKG_GENERATOR_VERSION "0.1.0"
 #define MKG_CONFIG_SHA256 "ab0a11b1d320f217c733f14172cd3c46483101e624f05b3dbd679cd019853bcb"
 #define MKG_TARGET "lp64"
@@ -92,5 +94,7 @@ MK__STATIC_ASSERT(sizeof(void *) == MKG_TARGET_POINTER_BYTES, "memkit_config.h w
 MK__STATIC_ASSERT(MKG_ALIGNMENT % sizeof(void *) == 0, "pool blocks hold a free-list pointer");
 
 extern const mk_config_t mkg_config;
+
+MK__EXTERN_C_END
 
 #endif /* MEMKIT_GENERATED_CONFIG_H */

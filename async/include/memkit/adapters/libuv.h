@@ -25,6 +25,8 @@
 #include <memkit/async.h>
 #include <uv.h>
 
+MK__EXTERN_C_BEGIN
+
 typedef struct mk_uv_loop {
     mk_async_loop_t loop; /* pass &x.loop to mk_async_acquire, mk_channel_recv, ... */
     uv_loop_t *uv;
@@ -95,5 +97,7 @@ static inline void mk_uv_loop_close(mk_uv_loop_t *l, uv_close_cb on_closed)
     uv_close((uv_handle_t *)&l->wake, on_closed);
     uv_close((uv_handle_t *)&l->timer, on_closed);
 }
+
+MK__EXTERN_C_END
 
 #endif /* MEMKIT_ADAPTERS_LIBUV_H */
