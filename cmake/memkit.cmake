@@ -4,6 +4,10 @@
 #       Runs memkit-gen at build time (re-run when the config, the templates or
 #       the generator change) and builds a static library `name` from the
 #       runtime and the generated sources. Link it and include <memkit/memkit.h>.
+#       memkit-gen is told the compiler's target (--target lp64, i386 or ilp32,
+#       from its pointer size; the MEMKIT_TARGET variable overrides it, "" tells
+#       nothing): a config without [memkit] target is generated for it, one
+#       with another target is refused.
 #
 #   memkit_add_runtime(TARGET name GENERATED_DIR dir)
 #       The same library from generated sources you have committed (dir holds
@@ -128,6 +132,18 @@ function(memkit_generate)
   set(platform_args "")
   if(MK_PLATFORM)
     set(platform_args --platform "${MK_PLATFORM}")
+  endif()
+  if(DEFINED MEMKIT_TARGET)
+    set(memkit_target "${MEMKIT_TARGET}")
+  elseif(CMAKE_SIZEOF_VOID_P EQUAL 8)
+    set(memkit_target lp64)
+  elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64|i[3-6]86|x86)$") # -m32 on an x86-64 host too
+    set(memkit_target i386)
+  else()
+    set(memkit_target ilp32)
+  endif()
+  if(memkit_target)
+    list(APPEND platform_args --target "${memkit_target}")
   endif()
   set(outputs "${MK_OUTPUT_DIR}/memkit_config.h" "${MK_OUTPUT_DIR}/memkit_config.c")
   add_custom_command(

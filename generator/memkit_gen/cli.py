@@ -11,7 +11,7 @@ import os
 import sys
 from typing import List, Optional, TextIO
 
-from . import VERSION, config, emit, model
+from . import VERSION, config, emit, footprint, model, target
 from .diagnostics import Diagnostics
 
 DESCRIPTION = """\
@@ -32,17 +32,25 @@ examples:
   memkit-gen memkit.toml -o gen
   memkit-gen memkit.toml -o gen --platform handheld
   memkit-gen memkit.toml -o gen --check --diff
-  memkit-gen memkit.toml -o gen --list-outputs"""
+  memkit-gen memkit.toml -o gen --list-outputs
+  memkit-gen memkit.toml --target ilp32 --footprint"""
 
 
 def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="memkit-gen", description=DESCRIPTION, epilog=EPILOG,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("config", metavar="CONFIG", help="the memkit.toml to read")
-    p.add_argument("-o", "--output", metavar="DIR", required=True,
-                   help="directory for memkit_config.h and memkit_config.c (created if missing)")
+    p.add_argument("-o", "--output", metavar="DIR",
+                   help="directory for memkit_config.h and memkit_config.c (created if missing); "
+                        "required unless --footprint")
     p.add_argument("--platform", metavar="NAME",
                    help="apply the [platform.NAME] overlay over the base configuration")
+    p.add_argument("--target", choices=sorted(target.TARGETS) + ["host"],
+                   help="the target the program is compiled for (host: the machine running memkit-gen); a "
+                        "config without [memkit] target gets it, one with a target must agree (default: the "
+                        f"config's target, else {target.DEFAULT})")
+    p.add_argument("--footprint", nargs="?", const="table", choices=("table", "json"),
+                   help="print the static footprint (a table, or json) to stdout; with -o, write the outputs too")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 1)")
     p.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 when an output in DIR is missing or stale")
@@ -53,6 +61,12 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.diff and not args.check:
         p.error("--diff needs --check")
+    if args.output is None and not (args.footprint or args.list_outputs):
+        p.error("the following arguments are required: -o/--output")
+    if args.output is None and args.list_outputs:
+        p.error("--list-outputs needs -o/--output")
+    if args.target == "host":
+        args.target = target.host()
     return args
 
 
@@ -86,6 +100,8 @@ def regenerate_hint(args: argparse.Namespace) -> str:
     words = ["memkit-gen", args.config, "-o", args.output]
     if args.platform:
         words += ["--platform", args.platform]
+    if args.target:
+        words += ["--target", args.target]
     return "hint: regenerate with: " + " ".join(words)
 
 
@@ -101,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as e:
         say(f"memkit-gen: error: cannot read {args.config}: {e.strerror or e}")
         return 1
-    built = model.build(source, args.platform) if source is not None else None
+    built = model.build(source, args.platform, args.target) if source is not None else None
     for line in diag.render(args.config):
         say(line)
     if built is None or diag.errors:
@@ -110,8 +126,16 @@ def run(args: argparse.Namespace) -> int:
         say(f"memkit-gen: {len(diag.warnings)} warning(s) treated as errors (--strict)")
         return 1
 
+    if args.footprint:
+        fp = footprint.compute(built)
+        name = os.path.basename(args.config)
+        say(footprint.as_json(fp, name) if args.footprint == "json"
+            else footprint.render_table(fp, name, built.target.about), sys.stdout, end="")
+        if args.output is None:
+            return 0
+
     sha = hashlib.sha256(built.normalized.encode("utf-8")).hexdigest()
-    outputs = emit.render(built, emit.banner_for(built, args.config, args.output, sha))
+    outputs = emit.render(built, emit.banner_for(built, args.config, args.output, sha, args.target))
 
     if args.check:
         stale = 0

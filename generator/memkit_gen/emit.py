@@ -9,11 +9,11 @@ import os
 import shlex
 import tempfile
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Sequence
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import jinja2
 
-from . import RUNTIME_ABI, VERSION
+from . import RUNTIME_ABI, VERSION, footprint
 from .model import Model
 
 OUTPUTS = ("memkit_config.h", "memkit_config.c")
@@ -30,17 +30,21 @@ class Banner:
     sha256: str
     platform: str        # "" when none
     command: str         # how to regenerate
+    footprint: Tuple[str, ...]  # the target and the footprint's totals, a line each
 
 
-def banner_for(model: Model, config_path: str, out_dir: str, sha256: str) -> Banner:
+def banner_for(model: Model, config_path: str, out_dir: str, sha256: str, target: Optional[str] = None) -> Banner:
+    """The banner; `target` is the --target given (it joins the regenerate command)."""
     name = os.path.basename(config_path)
     try:
         rel = os.path.relpath(os.path.abspath(out_dir), os.path.dirname(os.path.abspath(config_path)))
     except ValueError:  # different drives on Windows
         rel = os.path.basename(os.path.normpath(out_dir))
     rel = rel.replace(os.sep, "/")
-    words = ["memkit-gen", name] + (["--platform", model.platform] if model.platform else []) + ["-o", rel]
-    return Banner(VERSION, name, sha256, model.platform, " ".join(shlex.quote(w) for w in words))
+    words = ["memkit-gen", name] + (["--platform", model.platform] if model.platform else []) \
+        + (["--target", target] if target else []) + ["-o", rel]
+    return Banner(VERSION, name, sha256, model.platform, " ".join(shlex.quote(w) for w in words),
+                  footprint.banner_lines(footprint.compute(model), model.target))
 
 
 # -- filters ------------------------------------------------------------------

@@ -1,21 +1,25 @@
 """The validated memkit model: semantic checks, overlays and every derived number.
 
-``build(source, platform)`` has schema.py check the parsed TOML, applies a
+``build(source, platform, target)`` has schema.py check the parsed TOML, applies a
 ``[platform.NAME]`` overlay, checks how the keys fit together (alignment
 multiples, pool shapes, intent routing, budgets), and returns a frozen
-``Model`` holding every number the generated C needs (routes, size classes,
-span tables, handle tables, scratch and deferred-free limits, async pools,
-channels and task arenas, GPU heaps' memory property flags and GPU intents'
-buffer usage flags, static footprint). Templates only print what is here.
+``Model`` holding every number the generated C needs (the target, routes, size
+classes, span tables, handle tables, scratch and deferred-free limits, async
+pools, channels and task arenas, GPU heaps' memory property flags and GPU
+intents' buffer usage flags, the static arrays and their sizes), after reach.py
+has checked that the target can address it. Templates only print what is here.
 """
 import copy
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
+from . import reach
 from .config import KeyPath, Places, Source, canonical_json
 from .diagnostics import Diagnostics, choice_hint, did_you_mean
-from .schema import (GIB, GPU_USAGES, INVALID, MAX_GPU_BLOCKS, MAX_SIZE, MIB, SCHEMA, SECTIONS, TABLE_NOUNS,
+from .runtime_layout import contract_types
+from .schema import (GPU_USAGES, INVALID, MAX_GPU_BLOCKS, MAX_SIZE, MIB, SCHEMA, SECTIONS, TABLE_NOUNS,
                      article, check, fmt_size, section_path)
+from .target import TARGETS, Target
 
 MAX_CLASS_SIZE = 1 * MIB
 MAX_CLASSES = 255           # global class indices fit a uint8_t
@@ -56,12 +60,6 @@ ROUTE_FLAGS = (("MK_ROUTE_ZERO_ON_FREE", 0x01), ("MK_ROUTE_BUDGETED", 0x02),
 # up to the alignment, and MK_SENTINEL_CANARY's default.
 SENTINEL_HEADER_BYTES = 80
 SENTINEL_CANARY_BYTES = 16
-# The most static storage (MKG_STATIC_BYTES) a config may ask for. x86-64's default
-# "small" code model reaches static data through 32-bit displacements, so the program's
-# code and all its static data must fit in 2 GiB, or the link fails ("relocation
-# truncated to fit"). memkit may take 1.5 GiB of it; the other 512 MiB are left to the
-# program's own code, data and libraries. Larger tiers use storage = "reserve".
-MAX_STATIC_BYTES = GIB + GIB // 2
 # The heap tier's per-thread cache (runtime/include/memkit/fastpath.h, mk__heap_bin):
 # blocks of up to 16 KiB in 64 size bins, 16-byte steps to 256 B, then 8 per doubling.
 HEAP_BIN_SIZES = tuple(range(16, 257, 16)) + tuple((1 << k) + j * (1 << (k - 3))
@@ -69,12 +67,8 @@ HEAP_BIN_SIZES = tuple(range(16, 257, 16)) + tuple((1 << k) + j * (1 << (k - 3))
 # Why each tier other than pool and heap cannot serve [scratch] buffers.
 SCRATCH_REFUSED = {"frame": "frame memory is released with its frame and cannot be kept for reuse",
                    "async": "async intents are served by async pools and task arenas, not by mk_alloc"}
-HANDLE_SLOT_BYTES = 16      # sizeof(mk_handle_slot_t)
 HANDLE_OWNER_BYTES = 4      # sizeof(uint32_t), one block -> slot entry
-# The async tier's static arrays per block or message (memkit/config.h), on 64-bit targets.
 ASYNC_FREE_ENTRY_BYTES = 4  # sizeof(uint32_t): the free stack holds every block's index
-ASYNC_SLOT_BYTES = 32       # sizeof(mk_async_block_slot_t): an evict pool's per-block state
-MSG_BYTES = 16              # sizeof(mk_msg_t): one entry of a channel's ring
 
 
 @dataclass(frozen=True)
@@ -128,10 +122,16 @@ class Pool:
         return self.owner == POOL_SHARED
 
     @property
-    def static_bytes(self) -> int:
+    def static_arrays(self) -> Tuple[Tuple[str, int], ...]:
+        """(name, bytes) of each array memkit_config.c declares for it: mkg_pool_NAME_storage ..."""
         if self.storage != "static":
-            return 0
-        return self.bytes + self.tag_bytes + 8 * self.bitmap_words
+            return ()
+        return (("storage", self.bytes),) + ((("tags", self.tag_bytes),) if self.tag_bytes else ()) \
+            + (("free_bits", 8 * self.bitmap_words),)
+
+    @property
+    def static_bytes(self) -> int:
+        return sum(n for _, n in self.static_arrays)
 
 
 @dataclass(frozen=True)
@@ -160,10 +160,17 @@ class HandleTable:
     capacity: int             # slots, and blocks
     block_size: int
     blocks_bytes: int         # capacity * block_size
+    slot_bytes: int           # sizeof(mk_handle_slot_t) on the target
+
+    @property
+    def static_arrays(self) -> Tuple[Tuple[str, int], ...]:
+        """(name, bytes) of each array memkit_config.c declares for it: mkg_handles_NAME_blocks ..."""
+        return (("blocks", self.blocks_bytes), ("slots", self.capacity * self.slot_bytes),
+                ("owner", self.capacity * HANDLE_OWNER_BYTES))
 
     @property
     def static_bytes(self) -> int:
-        return self.blocks_bytes + self.capacity * (HANDLE_SLOT_BYTES + HANDLE_OWNER_BYTES)
+        return sum(n for _, n in self.static_arrays)
 
 
 @dataclass(frozen=True)
@@ -192,6 +199,7 @@ class AsyncPool:
     timeout_ns: int           # the deadline of backpressure = "timeout", else 0
     storage: str
     prefault: bool
+    slot_bytes: int           # sizeof(mk_async_block_slot_t) on the target
 
     @property
     def evict_slots(self) -> bool:
@@ -203,10 +211,16 @@ class AsyncPool:
         return self.count * self.block
 
     @property
-    def static_bytes(self) -> int:
+    def static_arrays(self) -> Tuple[Tuple[str, int], ...]:
+        """(name, bytes) of each array memkit_config.c declares for it: mkg_async_pool_NAME_storage ..."""
         if self.storage != "static":
-            return 0
-        return self.bytes + self.count * (ASYNC_FREE_ENTRY_BYTES + (ASYNC_SLOT_BYTES if self.evict_slots else 0))
+            return ()
+        return (("storage", self.bytes), ("free_stack", self.count * ASYNC_FREE_ENTRY_BYTES)) \
+            + ((("slots", self.count * self.slot_bytes),) if self.evict_slots else ())
+
+    @property
+    def static_bytes(self) -> int:
+        return sum(n for _, n in self.static_arrays)
 
 
 @dataclass(frozen=True)
@@ -216,10 +230,16 @@ class AsyncChannel:
     capacity: int             # messages queued at most
     backpressure: str         # wait | fail | timeout
     timeout_ns: int           # the senders' deadline of backpressure = "timeout", else 0
+    msg_bytes: int            # sizeof(mk_msg_t) on the target
+
+    @property
+    def static_arrays(self) -> Tuple[Tuple[str, int], ...]:
+        """Its ring, mkg_async_channel_NAME_ring: always static."""
+        return (("ring", self.capacity * self.msg_bytes),)
 
     @property
     def static_bytes(self) -> int:
-        return self.capacity * MSG_BYTES   # always static
+        return sum(n for _, n in self.static_arrays)
 
 
 @dataclass(frozen=True)
@@ -233,12 +253,18 @@ class AsyncArena:
     storage: str
     prefault: bool
     pool_index: int           # of its chunk pool in mkg_async_pools: after the [async.pool.*] ones
+    slot_bytes: int           # sizeof(mk_async_block_slot_t) on the target (unused: never evict)
 
     @property
     def chunk_pool(self) -> AsyncPool:
         """Where its chunks come from (memkit/config.h): an async pool with backpressure = "fail"."""
         return AsyncPool(self.name, self.pool_index, self.chunk, self.max_chunks, self.intent, self.intent_index,
-                         "fail", 0, self.storage, self.prefault)
+                         "fail", 0, self.storage, self.prefault, self.slot_bytes)
+
+    @property
+    def static_arrays(self) -> Tuple[Tuple[str, int], ...]:
+        """(name, bytes) of each array memkit_config.c declares for it: mkg_async_arena_NAME_storage ..."""
+        return self.chunk_pool.static_arrays
 
     @property
     def static_bytes(self) -> int:
@@ -281,6 +307,7 @@ class GpuIntent:
 @dataclass(frozen=True)
 class Model:
     schema: int
+    target: Target            # pointer width and C ABI (target.py)
     threads: bool
     max_threads: int
     frames_in_flight: int
@@ -407,6 +434,7 @@ class _Builder:
         frames = self.get(mk, "memkit", "frames_in_flight")
         align = self.get(mk, "memkit", "alignment")
         align_ok = align is not INVALID
+        target = self.get(mk, "memkit", "target")
 
         frame = c.get("frame")
         heap = c.get("heap")
@@ -561,7 +589,7 @@ class _Builder:
 
         if self.diag.errors or mk.get("schema") is None:
             return None
-        return dict(threads=threads, max_threads=max_threads, frames=frames, align=align,
+        return dict(threads=threads, max_threads=max_threads, frames=frames, align=align, target=target,
                     frame=frame if frame_ok else None, heap=heap if heap_ok else None, pools=pools,
                     shapes=shapes, routes=routes_in, total=total, handles=handles, scratch=scratch,
                     async_tables=async_tables, gpu=gpu,
@@ -929,6 +957,8 @@ class _Builder:
 
 def _finish(parts: Dict[str, Any], platform: str, normalized: str) -> Model:
     align = parts["align"]
+    target = TARGETS[parts["target"]]
+    types = contract_types(target)
     threads, max_threads, frames = parts["threads"], parts["max_threads"], parts["frames"]
     routes_in = parts["routes"]
     pool_names = sorted(parts["shapes"])
@@ -956,7 +986,7 @@ def _finish(parts: Dict[str, Any], platform: str, normalized: str) -> Model:
                             pool if tier == "pool" else None, budget, policy, zero, refcount, oversize,
                             tuple(f[0] for f in set_flags), sum(f[1] for f in set_flags)))
 
-    handle_tables = tuple(HandleTable(name, i, capacity, size, capacity * size)
+    handle_tables = tuple(HandleTable(name, i, capacity, size, capacity * size, types.handle_slot.size)
                           for i, (name, capacity, size) in enumerate(parts["handles"]))
     scratch = None
     if parts["scratch"] is not None:
@@ -964,12 +994,14 @@ def _finish(parts: Dict[str, Any], platform: str, normalized: str) -> Model:
 
     tables = parts["async_tables"]
     async_pools = tuple(AsyncPool(name, i, t["block"], t["count"], t["intent"], intent_index[t["intent"]],
-                                  t["backpressure"], t["timeout"] or 0, t["storage"], t["prefault"])
+                                  t["backpressure"], t["timeout"] or 0, t["storage"], t["prefault"],
+                                  types.async_slot.size)
                         for i, (name, t) in enumerate(tables["pool"]))
-    async_channels = tuple(AsyncChannel(name, i, t["capacity"], t["backpressure"], t["timeout"] or 0)
+    async_channels = tuple(AsyncChannel(name, i, t["capacity"], t["backpressure"], t["timeout"] or 0,
+                                        types.msg.size)
                            for i, (name, t) in enumerate(tables["channel"]))
     async_arenas = tuple(AsyncArena(name, i, t["chunk"], t["max_chunks"], t["intent"], intent_index[t["intent"]],
-                                    t["storage"], t["prefault"], len(async_pools) + i)
+                                    t["storage"], t["prefault"], len(async_pools) + i, types.async_slot.size)
                          for i, (name, t) in enumerate(tables["arena"]))
 
     gpu = parts["gpu"]
@@ -1005,52 +1037,12 @@ def _finish(parts: Dict[str, Any], platform: str, normalized: str) -> Model:
     static = (frame.static_bytes if frame else 0) + (heap.static_bytes if heap else 0) \
         + sum(x.static_bytes for group in (pools, handle_tables, async_pools, async_channels, async_arenas)
               for x in group)
-    return Model(SCHEMA, threads, max_threads, frames, align, ceil_log2(align), frame, heap, tuple(pools),
+    return Model(SCHEMA, target, threads, max_threads, frames, align, ceil_log2(align), frame, heap, tuple(pools),
                  tuple(c for p in pools for c in p.classes), tuple(routes), handle_tables, async_pools,
                  async_channels, async_arenas, tuple(gpu_heaps), tuple(gpu_intents), gpu["frames"], gpu["budget"],
                  scratch,
                  parts["deferred"], parts["sentinel"], parts["prefix"] + "_" if parts["prefix"] else "",
                  parts["total"], static, platform, normalized)
-
-
-def _check_static(m: Model, pools: Dict[str, Any], places: Places, diag: Diagnostics) -> bool:
-    """False, after an error at the largest static tier, when MKG_STATIC_BYTES is over MAX_STATIC_BYTES."""
-    if m.static_bytes <= MAX_STATIC_BYTES:
-        return True
-    tiers = []  # (static bytes, where, what, storage = "reserve" possible)
-    if m.frame and m.frame.static_bytes:
-        tiers.append((m.frame.static_bytes, ("frame", "arena"), "[frame]", True))
-    if m.heap and m.heap.static_bytes:
-        tiers.append((m.heap.static_bytes, ("heap", "size"), "[heap]", True))
-    for p in m.pools:
-        if p.static_bytes:
-            key = "capacity" if "capacity" in pools[p.name] else "counts"
-            tiers.append((p.static_bytes, ("pool", p.name, key), f"[pool.{p.name}]", True))
-    for t in m.handle_tables:
-        tiers.append((t.static_bytes, ("handles", t.name, "capacity"), f"[handles.{t.name}]", False))
-    for kind, key, tables in (("pool", "count", m.async_pools), ("arena", "max_chunks", m.async_arenas),
-                              ("channel", "capacity", m.async_channels)):
-        for t in tables:
-            if t.static_bytes:
-                tiers.append((t.static_bytes, ("async", kind, t.name, key), f"[async.{kind}.{t.name}]",
-                              kind != "channel"))
-    tiers.sort(key=lambda x: (-x[0], x[2]))
-    over, reserve = m.static_bytes - MAX_STATIC_BYTES, []
-    for n, _, what, can in tiers:  # the fewest tiers, largest first, whose reservation is enough
-        if can and over > 0:
-            reserve.append(f"{what} ({fmt_size(n)})")
-            over -= n
-    hint = ("use storage = \"reserve\" for the large tiers, mapped by mk_init instead of linked into the "
-            "program: " + ", ".join(reserve)) if reserve else ""
-    if over > 0:
-        fixed = [text for text, present in (
-            ("handle tables are always static: lower their capacity or block_size", m.handle_tables),
-            ("channels are always static: lower their capacity", m.async_channels)) if present]
-        hint = "; ".join(fixed + ([hint] if hint else []))
-    diag.error(places.value(tiers[0][1]), f"{tiers[0][2]}: static storage adds up to {fmt_size(m.static_bytes)} "
-               f"(MKG_STATIC_BYTES), more than the {fmt_size(MAX_STATIC_BYTES)} that a program can link on "
-               "x86-64's default code model", hint)
-    return False
 
 
 def _merge_raw(base: Dict[str, Any], overlay: Dict[str, Any]) -> Dict[str, Any]:
@@ -1063,8 +1055,9 @@ def _merge_raw(base: Dict[str, Any], overlay: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
-def build(source: Source, platform: Optional[str] = None) -> Optional[Model]:
-    """Validates `source` (with overlay `platform`); None when any error was recorded."""
+def build(source: Source, platform: Optional[str] = None, target: Optional[str] = None) -> Optional[Model]:
+    """Validates `source` (with overlay `platform`) for `target` (a name in target.TARGETS; None:
+    the config's [memkit] target); None when any error was recorded."""
     diag = source.diagnostics
     places = Places(source.locator)
     checked = check(source.data, diag, places)
@@ -1081,12 +1074,20 @@ def build(source: Source, platform: Optional[str] = None) -> Optional[Model]:
         if platform in checked.overlays:
             clean = _apply_overlay(checked.base, checked.overlays[platform], places, platform)
             raw = _merge_raw(raw, checked.platforms[platform])
+    declared = clean.get("memkit", {}).get("target")
+    if target is not None and declared not in (None, INVALID, target):
+        diag.error(places.value(("memkit", "target")), f"[memkit]: target = \"{declared}\", but memkit-gen was "
+                   f"asked for --target {target}", f"compile for {declared} and generate without --target (or with "
+                   f"--target {declared}), or set target = \"{target}\" (a [platform.NAME] overlay can say it)")
     parts = _Builder(clean, places, diag).build()
-    if parts is None:
+    if parts is None or diag.errors:
         return None
+    if target is not None and target != parts["target"]:  # --target: as if the config said target = "..."
+        parts["target"] = target
+        raw = dict(raw, memkit=dict(raw.get("memkit", {}), target=target))
     normalized = canonical_json({"config": raw, "platform": platform or ""})
     built = _finish(parts, platform or "", normalized)
-    return built if _check_static(built, parts["pools"], places, diag) else None
+    return built if reach.check(built, parts["pools"], places, diag) else None
 
 
 def _apply_overlay(base: Dict[str, Any], overlay: Dict[str, Any], places: Places, platform: str):

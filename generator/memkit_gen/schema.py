@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
-from . import reserved
+from . import reserved, target
 from .config import KeyPath, Places
 from .diagnostics import Diagnostics, choice_hint
 
@@ -99,6 +99,10 @@ SECTIONS: Dict[str, Tuple[bool, Dict[str, Key]]] = {  # name -> (named tables?, 
         "frames_in_flight": Key("int", 2, lo=1, hi=8),
         "alignment": Key("alignment", 16, lo=8, hi=4096),
         "prefix": Key("prefix"),
+        "target": Key("enum", target.DEFAULT, choices=tuple(target.TARGETS), refused=(
+            ("host", "cannot be \"host\" in a config",
+             "the outputs would depend on the machine that runs memkit-gen: name the target the program is "
+             "compiled for (" + ", ".join(f"'{t}'" for t in target.TARGETS) + "), or pass --target host"),)),
     }),
     "frame": (False, {
         "arena": Key("size", required=True, hi=GIB,

@@ -5,7 +5,8 @@ import textwrap
 import unittest
 
 from . import support
-from memkit_gen import config, model
+from memkit_gen import config, footprint, model
+from memkit_gen.target import TARGETS
 from memkit_gen.diagnostics import Diagnostics
 
 BASIC = """\
@@ -580,20 +581,21 @@ class AsyncTest(unittest.TestCase):
 
     def test_pools_sorted_with_defaults(self):
         self.assertEqual(self.m.async_pools, (
-            model.AsyncPool("cache", 0, 1024, 16, "assets", 0, "evict", 0, "static", True),
-            model.AsyncPool("requests", 1, 4096, 64, "net", 1, "wait", 0, "static", False),
-            model.AsyncPool("uploads", 2, 65536, 8, "net", 1, "timeout", 250_000_000, "reserve", False)))
+            model.AsyncPool("cache", 0, 1024, 16, "assets", 0, "evict", 0, "static", True, 32),
+            model.AsyncPool("requests", 1, 4096, 64, "net", 1, "wait", 0, "static", False, 32),
+            model.AsyncPool("uploads", 2, 65536, 8, "net", 1, "timeout", 250_000_000, "reserve", False, 32)))
         self.assertEqual([p.evict_slots for p in self.m.async_pools], [True, False, False])
 
     def test_channels(self):
-        self.assertEqual(self.m.async_channels, (model.AsyncChannel("decoded", 0, 64, "wait", 0),
-                                                 model.AsyncChannel("outbox", 1, 8, "timeout", 2 * 10 ** 9)))
+        self.assertEqual(self.m.async_channels, (model.AsyncChannel("decoded", 0, 64, "wait", 0, 16),
+                                                 model.AsyncChannel("outbox", 1, 8, "timeout", 2 * 10 ** 9, 16)))
 
     def test_arena_chunk_pools_follow_the_pools(self):
         big, jobs = self.m.async_arenas
         self.assertEqual((big.name, big.index, big.pool_index, jobs.name, jobs.index, jobs.pool_index),
                          ("big", 0, 3, "jobs", 1, 4))
-        self.assertEqual(jobs.chunk_pool, model.AsyncPool("jobs", 4, 65536, 32, "net", 1, "fail", 0, "static", False))
+        self.assertEqual(jobs.chunk_pool, model.AsyncPool("jobs", 4, 65536, 32, "net", 1, "fail", 0, "static", False,
+                                                          32))
         self.assertEqual(big.chunk_pool.storage, "reserve")
 
     def test_static_bytes(self):
@@ -889,23 +891,28 @@ class SentinelPoolTest(unittest.TestCase):
 
 
 class StaticLimitTest(unittest.TestCase):
-    """MKG_STATIC_BYTES above MAX_STATIC_BYTES cannot link on x86-64's default code model."""
+    """Static storage (the config's and the runtime's) above 1.5 GiB cannot link on x86-64's default code model."""
 
     def heap(self, size, storage="static"):
         return build(f'[memkit]\nschema = 1\n[heap]\nsize = {size}\nstorage = "{storage}"\n'
                      '[intent.blobs]\ntier = "heap"\nbudget = 64\n')
 
     def test_limit(self):
-        self.assertEqual(model.MAX_STATIC_BYTES, 1536 << 20)
-        m, diag = self.heap(model.MAX_STATIC_BYTES)
-        self.assertEqual((m.static_bytes, diag.errors), (model.MAX_STATIC_BYTES, []))
-        m, diag = self.heap(model.MAX_STATIC_BYTES + 16)
+        limit = TARGETS["lp64"].max_static
+        self.assertEqual(limit, 1536 << 20)
+        m, diag = self.heap('"1 GiB"')
+        runtime = footprint.compute(m).total("runtime")     # the same for any heap this large
+        room = (limit - runtime) // 16 * 16                 # heap sizes are multiples of the alignment
+        m, diag = self.heap(room)
+        self.assertEqual((m.static_bytes, diag.errors), (room, []))
+        self.assertLessEqual(footprint.compute(m).static_bytes, limit)
+        m, diag = self.heap(room + 16)
         self.assertIsNone(m)
         self.assertEqual([(d.line, d.col, d.message, d.hint) for d in diag.errors], [(
-            4, 8, "[heap]: static storage adds up to 1610612752 B (MKG_STATIC_BYTES), more than the 1536 MiB that "
-            "a program can link on x86-64's default code model",
-            "use storage = \"reserve\" for the large tiers, mapped by mk_init instead of linked into the program: "
-            "[heap] (1610612752 B)")])
+            4, 8, f"[heap]: static storage is more than the 1536 MiB that a program can link on x86-64's default "
+            f"code model: MKG_STATIC_BYTES {room + 16} B and about {footprint.human(runtime)} of the runtime's "
+            "static storage (memkit-gen --footprint lists them)", "use storage = \"reserve\" for the large tiers, mapped by mk_init instead of linked into the "
+            f"program: [heap] ({room + 16} B)")])
         m, diag = self.heap('"4 GiB"', "reserve")
         self.assertEqual((m.static_bytes, diag.errors), (0, []))
 
@@ -939,8 +946,9 @@ class StaticLimitTest(unittest.TestCase):
                 '[async.channel.wide]\ncapacity = 16777216\n')
         _, diag = build(text)
         self.assertEqual([(d.line, d.col, d.message, d.hint) for d in diag.errors], [(
-            7, 9, "[async.pool.big]: static storage adds up to 1835014 KiB (MKG_STATIC_BYTES), more than the "
-            "1536 MiB that a program can link on x86-64's default code model",
+            7, 9, "[async.pool.big]: static storage is more than the 1536 MiB that a program can link on x86-64's "
+            "default code model: MKG_STATIC_BYTES 1835014 KiB and about 72.7 KiB of the runtime's static storage "
+            "(memkit-gen --footprint lists them)",
             "use storage = \"reserve\" for the large tiers, mapped by mk_init instead of linked into the program: "
             "[async.pool.big] (1048580 KiB)")])   # 1 GiB of blocks + 4 KiB of free stack
         # 7 x 256 MiB of channels alone are over the limit
