@@ -21,7 +21,7 @@ from .layout import CType, array, struct
 from .target import Target
 
 # Knobs at their defaults (memkit/fastpath.h, lifecycle.h, shared.h, report.h;
-# runtime/src/recall.c, sentinel.c; gpu/src/gpu_internal.h, suballoc.h, backend.h).
+# runtime/src/recall.c, sentinel.c, atomic64.c; gpu/src/gpu_internal.h, suballoc.h, backend.h).
 MAX_PHASES, PHASE_DEPTH, INTENT_STACK_DEPTH, MARK_DEPTH = 32, 16, 16, 64
 MAX_FRAME_CALLBACKS, MAX_GROUPS, SEVERITY_COUNT, FORK_LOCKS = 16, 64, 3, 64
 HEAP_BINS, HEAP_CACHE_MAX = 64, 16384
@@ -31,6 +31,7 @@ GPU_MAX_MEMORY_TYPES, GPU_MAX_MEMORY_HEAPS, GPU_MAX_FRAMES = 32, 16, 16
 GPU_TLSF_SL_COUNT, GPU_TLSF_FL_COUNT = 32, 48 - 5 + 2           # suballoc.h
 GPU_BACKEND_FUNCTIONS = 16                                      # backend.h: mk_gpu_backend_t, after `user`
 GPU_MAX_BUFFERS, GPU_BLOCK_ALLOCATIONS = 65536, 4096
+ATOMIC64_LOCKS = 16                                             # atomic64.c: MK__ATOMIC64_LOCKS
 GPU_REPORT_CHARS = 240                                          # gpu.c: mk__gpu_pending.message
 MONITOR = CType(160, 16)                                        # prim.h: mk__prim_monitor_t
 PTHREAD_KEY = CType(4, 4)                                       # glibc's pthread_key_t
@@ -192,6 +193,10 @@ class RuntimeLayout:
             local("mk__report_user", ".bss", ptr, "report.c", "report handler argument"),
             local("mk__report_action", ".data", array(u32, SEVERITY_COUNT), "report.c", "report action per severity"),
             local("mk__report_counts", ".bss", array(ptr, SEVERITY_COUNT), "report.c", "reports per severity"),
+            local("mk__message_sink", ".bss", ptr, "output.c", "line sink for messages"),
+            local("mk__message_user", ".bss", ptr, "output.c", "line sink argument"),
+            local("mk__panic_handler", ".bss", ptr, "output.c", "panic handler"),
+            local("mk__panic_user", ".bss", ptr, "output.c", "panic handler argument"),
             var("mk__gpu_hooks", ".bss", struct(ptr, ptr), "stats.c", "GPU tier hooks"),
             var("mk__async", ".bss", async_state, "async.c",
                 f"async tier: {n_pools} pool(s) and arena(s), {len(m.async_channels)} channel(s)"),
@@ -219,6 +224,9 @@ class RuntimeLayout:
                   local("mk__exit_key_live", ".bss", bool_, OS_LAYER, "thread-exit key"),
                   local("mk__fence_registered", ".bss", bool_, OS_LAYER, "membarrier registration"),
                   local("installed", ".bss", bool_, OS_LAYER, "fork handlers installed (in mk__prim_fork_init)")]
+        if threads and not t.lock_free_64:
+            v.append(local("mk__atomic64_locks", ".bss", array(lock, ATOMIC64_LOCKS), "atomic64.c",
+                           f"locks of the 64-bit atomics ({ATOMIC64_LOCKS}; the target has no lock-free ones)"))
         if m.sentinel:
             arenas = max_threads * frames
             v += [local("mk__sentinel", ".bss", struct(

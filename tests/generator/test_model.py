@@ -947,7 +947,7 @@ class StaticLimitTest(unittest.TestCase):
         _, diag = build(text)
         self.assertEqual([(d.line, d.col, d.message, d.hint) for d in diag.errors], [(
             7, 9, "[async.pool.big]: static storage is more than the 1536 MiB that a program can link on x86-64's "
-            "default code model: MKG_STATIC_BYTES 1835014 KiB and about 72.7 KiB of the runtime's static storage "
+            "default code model: MKG_STATIC_BYTES 1835014 KiB and about 72.8 KiB of the runtime's static storage "
             "(memkit-gen --footprint lists them)",
             "use storage = \"reserve\" for the large tiers, mapped by mk_init instead of linked into the program: "
             "[async.pool.big] (1048580 KiB)")])   # 1 GiB of blocks + 4 KiB of free stack
