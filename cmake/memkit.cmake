@@ -97,7 +97,10 @@ function(memkit_add_runtime)
   target_include_directories(${MK_TARGET}
     PUBLIC ${MEMKIT_INCLUDE_DIRS} "${MK_GENERATED_DIR}"
     PRIVATE "${MEMKIT_ROOT}/runtime/src" "${MEMKIT_ROOT}/gpu/src")
-  set_target_properties(${MK_TARGET} PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
+  # Hidden by default: a program or shared library that links the runtime
+  # exports its public API only (memkit/lang.h, MK__API_BEGIN).
+  set_target_properties(${MK_TARGET} PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF
+                                                C_VISIBILITY_PRESET hidden)
   if(MK_OS STREQUAL "posix")
     if(NOT TARGET Threads::Threads)
       message(FATAL_ERROR "memkit_add_runtime: the posix OS layer needs threads (pthreads)")

@@ -13,7 +13,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import jinja2
 
-from . import RUNTIME_ABI, VERSION, footprint
+from . import RUNTIME_ABI, VERSION, footprint, limits
 from .model import Model
 
 OUTPUTS = ("memkit_config.h", "memkit_config.c")
@@ -117,7 +117,7 @@ def render(model: Model, banner: Banner) -> Dict[str, str]:
     for name in OUTPUTS:
         text = env.get_template(name + ".j2").render(m=model, banner=banner, file_name=name,
                                                      storage_align=max(64, model.alignment),
-                                                     runtime_abi=RUNTIME_ABI)
+                                                     runtime_abi=RUNTIME_ABI, limits=limits.LIMITS)
         out[name] = text.replace("\r\n", "\n")
     return out
 

@@ -25,7 +25,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Dict, List, Tuple
 
-from .runtime_layout import GPU_MAX_BUFFERS, RuntimeLayout
+from .runtime_layout import RuntimeLayout
 
 NOT_COUNTED = ("code (.text), constant tables (.rodata, .data.rel.ro), the alignment padding that compilers and "
                "linkers put between variables, the heap's system fallback (malloc) and GPU device memory")
@@ -147,7 +147,7 @@ def _config_rows(m, group: str) -> List[Row]:
 
 def _runtime_rows(m, rt: RuntimeLayout) -> List[Row]:
     rows = []
-    thread = rt.thread.size
+    thread = rt.slot.size
     classes = len(m.classes) * rt.types["mk__class_state_t"].size
     heap = rt.types["mk__heap_t"].size
     rest = rt.runtime.size - m.max_threads * thread - classes - heap
@@ -170,7 +170,8 @@ def _gpu_reserve_rows(m, rt: RuntimeLayout) -> List[Row]:
     if not m.gpu_heaps:
         return []
     rec, block = rt.gpu_rec.size, rt.gpu_block.size
-    rows = [Row("gpu_reserve", "GPU buffer records", f"{_b(GPU_MAX_BUFFERS)} x {rec} B", GPU_MAX_BUFFERS * rec)]
+    records = m.limits["MKG_GPU_MAX_BUFFERS"]   # [gpu] max_buffers
+    rows = [Row("gpu_reserve", "GPU buffer records", f"{_b(records)} x {rec} B", records * rec)]
     per_block = rt.gpu_tlsf_nodes * (rt.gpu_tlsf_node.size + 4)
     for h in m.gpu_heaps:
         rows.append(Row("gpu_reserve", f"[gpu.heap.{h.name}] block table", f"{h.max_blocks} x {_b(block)} B",

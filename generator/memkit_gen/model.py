@@ -13,7 +13,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
-from . import reach
+from . import limits, reach
 from .config import KeyPath, Places, Source, canonical_json
 from .diagnostics import Diagnostics, choice_hint, did_you_mean
 from .runtime_layout import contract_types
@@ -57,9 +57,8 @@ ROUTE_FLAGS = (("MK_ROUTE_ZERO_ON_FREE", 0x01), ("MK_ROUTE_BUDGETED", 0x02),
                ("MK_ROUTE_PLAIN_REFCOUNT", 0x04), ("MK_ROUTE_OVERSIZE_HEAP", 0x08))
 # Sentinel mode (runtime/src/sentinel.c) puts a header before and a canary after each
 # pool or heap block: sizeof(mk__sblock_t) on 64-bit targets (56 on 32-bit ones), rounded
-# up to the alignment, and MK_SENTINEL_CANARY's default.
+# up to the alignment, and [debug] canary_bytes.
 SENTINEL_HEADER_BYTES = 80
-SENTINEL_CANARY_BYTES = 16
 # The heap tier's per-thread cache (runtime/include/memkit/fastpath.h, mk__heap_bin):
 # blocks of up to 16 KiB in 64 size bins, 16-byte steps to 256 B, then 8 per doubling.
 HEAP_BIN_SIZES = tuple(range(16, 257, 16)) + tuple((1 << k) + j * (1 << (k - 3))
@@ -329,6 +328,7 @@ class Model:
     scratch: Optional[Scratch]
     deferred: Deferred
     sentinel: bool            # [debug] sentinel: the hardened debug runtime
+    limits: Dict[str, int]    # generated constant -> value: [limits], [debug], [gpu] capacities (limits.py)
     symbol_prefix: str        # "audio_" for [memkit] prefix = "audio"; "" without
     budget_total: int
     static_bytes: int
@@ -561,8 +561,9 @@ class _Builder:
                       "the intents cannot all reach their budgets at once", value=True)
 
         sentinel = self.get(c.get("debug", {}), "debug", "sentinel")
-        if sentinel is True and heap is None and align_ok:
-            self.sentinel_without_heap(routes_in, shapes, align)
+        canary = self.get(c.get("debug", {}), "debug", "canary_bytes")
+        if sentinel is True and heap is None and align_ok and canary is not INVALID:
+            self.sentinel_without_heap(routes_in, shapes, align, canary)
 
         handles = self.handle_tables(c.get("handles", {}), align if align_ok else None)
         scratch = self.scratch(c.get("scratch"), intents)
@@ -595,7 +596,7 @@ class _Builder:
                     async_tables=async_tables, gpu=gpu,
                     deferred=Deferred(self.get(deferred, "deferred", "capacity"),
                                       self.get(deferred, "deferred", "max_frames")),
-                    sentinel=sentinel, prefix=mk.get("prefix", ""))
+                    sentinel=sentinel, prefix=mk.get("prefix", ""), limits=limits.values(c))
 
     def oversize(self, path: KeyPath, ctx: str, t: Dict[str, Any], tier: str, has_heap: bool) -> Optional[str]:
         """What a pool intent does with requests above its pool's largest class; None for other tiers."""
@@ -645,10 +646,10 @@ class _Builder:
                   "or give the class more blocks", value=True)
 
     def sentinel_without_heap(self, routes_in: List[Tuple[Any, ...]],
-                              shapes: Dict[str, Tuple[List[int], List[int]]], align: int) -> None:
+                              shapes: Dict[str, Tuple[List[int], List[int]]], align: int, canary: int) -> None:
         """Sentinel mode serves a pool request of n bytes from a class >= header + n + canary,
         else from the heap: without a [heap], the pool's largest requests would fail."""
-        overhead = round_up(SENTINEL_HEADER_BYTES, align) + SENTINEL_CANARY_BYTES
+        overhead = round_up(SENTINEL_HEADER_BYTES, align) + canary
         served = []
         for pool in sorted({r[2] for r in routes_in if r[1] == "pool" and r[2] in shapes}):
             largest = shapes[pool][0][-1]
@@ -1041,7 +1042,7 @@ def _finish(parts: Dict[str, Any], platform: str, normalized: str) -> Model:
                  tuple(c for p in pools for c in p.classes), tuple(routes), handle_tables, async_pools,
                  async_channels, async_arenas, tuple(gpu_heaps), tuple(gpu_intents), gpu["frames"], gpu["budget"],
                  scratch,
-                 parts["deferred"], parts["sentinel"], parts["prefix"] + "_" if parts["prefix"] else "",
+                 parts["deferred"], parts["sentinel"], parts["limits"], parts["prefix"] + "_" if parts["prefix"] else "",
                  parts["total"], static, platform, normalized)
 
 

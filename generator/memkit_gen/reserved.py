@@ -48,7 +48,7 @@ FAMILIES: Tuple[Tuple[str, str, str], ...] = (
 # under runtime/include/ or async/include/ (memkit/x.h), or under runtime/, async/ or gpu/ (src/x.h).
 RUNTIME_NAMES: Dict[str, str] = {
     "MK_INTENT_SCOPE": "memkit/lifecycle.h: the scope macro that pushes an intent",
-    "MK_INTENT_STACK_DEPTH": "memkit/fastpath.h: how deep mk_intent_push may nest",
+    "MK_INTENT_STACK_DEPTH": "memkit/limits.h: how deep mk_intent_push may nest",
     "MK_POOL_SHARED": "memkit/config.h: the owner of a pool that several intents share",
     "MK_GPU_HEAP_KIND_TLSF": "memkit/config.h: a GPU heap's kind, general sub-allocation",
     "MK_GPU_HEAP_KIND_LINEAR": "memkit/config.h: a GPU heap's kind, per-frame linear",

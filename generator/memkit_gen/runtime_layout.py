@@ -8,8 +8,7 @@ footprint test (tests/footprint/check_footprint.py) compiles the runtime,
 compares every symbol and every structure named in ``RuntimeLayout.types``
 with this model, and names the one that differs.
 
-Assumed, as the default builds are (docs/footprint.md): the runtime's
-`#ifndef` knobs at their defaults (MK_MAX_PHASES, MK_MAX_GROUPS, ...), no
+Assumed, as the default builds are (docs/footprint.md): no
 AddressSanitizer or Valgrind tracking (MK_TRACKING 0), sentinel mode exactly
 when the config asks for it ([debug] sentinel), the POSIX OS layer
 (runtime/src/prim/prim_posix.c) with glibc's 4-byte pthread_key_t.
@@ -20,17 +19,14 @@ from typing import Dict, List
 from .layout import CType, array, struct
 from .target import Target
 
-# Knobs at their defaults (memkit/fastpath.h, lifecycle.h, shared.h, report.h;
-# runtime/src/recall.c, sentinel.c, atomic64.c; gpu/src/gpu_internal.h, suballoc.h, backend.h).
-MAX_PHASES, PHASE_DEPTH, INTENT_STACK_DEPTH, MARK_DEPTH = 32, 16, 16, 64
-MAX_FRAME_CALLBACKS, MAX_GROUPS, SEVERITY_COUNT, FORK_LOCKS = 16, 64, 3, 64
+# The runtime's fixed sizes (memkit/fastpath.h, report.h; runtime/src/recall.c, atomic64.c;
+# gpu/src/gpu_internal.h, suballoc.h, backend.h). Those a config sets come from model.limits.
+SEVERITY_COUNT, FORK_LOCKS = 3, 64
 HEAP_BINS, HEAP_CACHE_MAX = 64, 16384
 HEAP_FL_COUNT, HEAP_SL_COUNT = 40 - (4 + 4) + 1, 16           # heap.h: MK__HEAP_FL_COUNT, _SL_COUNT
-SENTINEL_CANARY, SENTINEL_MARKS, SENTINEL_TRANSFERS = 16, 32, 64
 GPU_MAX_MEMORY_TYPES, GPU_MAX_MEMORY_HEAPS, GPU_MAX_FRAMES = 32, 16, 16
 GPU_TLSF_SL_COUNT, GPU_TLSF_FL_COUNT = 32, 48 - 5 + 2           # suballoc.h
 GPU_BACKEND_FUNCTIONS = 16                                      # backend.h: mk_gpu_backend_t, after `user`
-GPU_MAX_BUFFERS, GPU_BLOCK_ALLOCATIONS = 65536, 4096
 ATOMIC64_LOCKS = 16                                             # atomic64.c: MK__ATOMIC64_LOCKS
 GPU_REPORT_CHARS = 240                                          # gpu.c: mk__gpu_pending.message
 MONITOR = CType(160, 16)                                        # prim.h: mk__prim_monitor_t
@@ -72,6 +68,11 @@ class RuntimeLayout:
         intents, classes, pools = len(m.routes), len(m.classes), len(m.pools)
         frames, max_threads = m.frames_in_flight, m.max_threads
 
+        lim = m.limits   # [limits], [debug], [gpu] capacities (limits.py)
+        phases, phase_depth, intent_depth = lim["MKG_MAX_PHASES"], lim["MKG_PHASE_DEPTH"], lim["MKG_INTENT_STACK_DEPTH"]
+        mark_depth, callbacks, groups = lim["MKG_MARK_DEPTH"], lim["MKG_MAX_FRAME_CALLBACKS"], lim["MKG_MAX_GROUPS"]
+        canary, sentinel_marks = lim["MKG_SENTINEL_CANARY"], lim["MKG_SENTINEL_MARKS"]
+        sentinel_transfers, gpu_block_allocations = lim["MKG_SENTINEL_TRANSFERS"], lim["MKG_GPU_BLOCK_ALLOCATIONS"]
         u8, u16, u32, bool_, int_ = CType(1, 1), CType(2, 2), CType(4, 4), CType(1, 1), CType(4, 4)
         i64 = CType(8, t.int64_align)                    # a plain int64_t / uint64_t
         a64 = CType(8, 8) if threads else i64            # MK__ATOMIC(int64_t): _Atomic aligns to 8
@@ -83,20 +84,24 @@ class RuntimeLayout:
         heap_front = bool(m.heap and m.heap.thread_cache and (not threads or t.lock_free_64))  # MK__HEAP_FRONT
         cache = struct(ptr, u32, u32, a64, a64)                                  # mk__cache_t
         counters = struct(*[a64] * 7, i64, i64, i64)                             # mk__intent_counters_t
-        lifecycle = struct(                                                      # mk__thread_lifecycle_t
-            array(struct(u32, i64), PHASE_DEPTH), u32, u32, array(u8, INTENT_STACK_DEPTH),
-            array(struct(u32, u32, ptr, ptr), MARK_DEPTH), u32, u32, i64, ptr, u32,
-            array(a64, MAX_PHASES), array(a64, MAX_PHASES), array(a64, MAX_PHASES))
-        thread_fields = [u32, u32, ptr, ptr, i64, ptr, ptr, a64, array(a64, intents)]
+        thread_fields = [u32, u32, ptr, ptr, ptr, a64, array(a64, intents)]
         if classes:
             thread_fields.append(array(cache, classes))
-        thread_fields += [array(counters, intents), array(a64, frames, intents), a64, i64, array(a64, frames),
-                          array(ptr, frames), u32, u32, lifecycle]
-        if m.cache_slots:
-            thread_fields.append(array(ptr, m.cache_slots))
+        thread_fields.append(array(counters, intents))
         if heap_front:
             thread_fields += [u32, array(u32, HEAP_BINS), array(ptr, HEAP_BINS, m.heap.thread_cache)]
-        thread = struct(*thread_fields)                                          # mk__thread_t
+        thread = struct(*thread_fields)                                          # mk__thread_t: the hot part
+
+        # runtime/src/internal.h: the rest of a slot
+        lifecycle = struct(                                                      # mk__thread_lifecycle_t
+            array(struct(u32, i64), phase_depth), u32, u32, array(u8, intent_depth),
+            array(struct(u32, u32, ptr, ptr), mark_depth), u32, u32, i64, ptr, u32,
+            array(a64, phases), array(a64, phases), array(a64, phases))
+        slot_fields = [thread, i64, ptr, array(a64, frames, intents), a64, i64, array(a64, frames), array(ptr, frames),
+                       u32, u32, lifecycle]
+        if m.cache_slots:
+            slot_fields.append(array(ptr, m.cache_slots))
+        slot = struct(*slot_fields)                                              # mk__slot_t
         pool_range = struct(ptr, i64, ptr, ptr, u32)                             # mk__pool_range_t
         heap_range = struct(ptr, i64)                                            # mk__heap_range_t
 
@@ -110,7 +115,7 @@ class RuntimeLayout:
         if classes:
             runtime_fields.append(array(class_state, classes))
         runtime_fields += [array(a64, intents), a64, array(i64, intents), a64, array(a64, intents),
-                           array(a64, intents), array(i64, intents), ptr, ptr, array(thread, max_threads),
+                           array(a64, intents), array(i64, intents), ptr, ptr, array(slot, max_threads),
                            array(u32, max_threads), u32, u32, u32, a64, array(u8, intents), u32, lock, bool_,
                            array(counters, intents)]
         runtime = struct(*runtime_fields)                                        # mk__runtime_t
@@ -150,11 +155,11 @@ class RuntimeLayout:
                            ring, array(ring_mark, GPU_MAX_FRAMES + 1), i64, ptr, u32, u32, u32, i64, ptr,
                            ptr)                                                  # mk__gpu_state_t
         self.gpu_tlsf_node, self.gpu_block, self.gpu_rec = gpu_tlsf_node, gpu_block, gpu_rec
-        self.gpu_tlsf_nodes = 2 * GPU_BLOCK_ALLOCATIONS + 1                      # MK__GPU_TLSF_NODES_FOR
+        self.gpu_tlsf_nodes = 2 * gpu_block_allocations + 1                      # MK__GPU_TLSF_NODES_FOR
 
         # Structures compiled into the runtime, for the footprint test's probe (tests/footprint/probe.c).
         self.types: Dict[str, CType] = {
-            "mk__thread_t": thread, "mk__thread_lifecycle_t": lifecycle, "mk__intent_counters_t": counters,
+            "mk__thread_t": thread, "mk__slot_t": slot, "mk__thread_lifecycle_t": lifecycle, "mk__intent_counters_t": counters,
             "mk__cache_t": cache, "mk__runtime_t": runtime, "mk__class_state_t": class_state, "mk__heap_t": heap,
             "mk__pool_range_t": pool_range, "mk__heap_range_t": heap_range,
             "mk__async_counters_t": async_counters, "mk__waitq_t": waitq, "mk__apool_t": apool,
@@ -165,28 +170,28 @@ class RuntimeLayout:
             "mk__gpu_rec_t": gpu_rec, "mk__gpu_tlsf_node_t": gpu_tlsf_node, "mk__gpu_tlsf_t": gpu_tlsf,
             "mk_gpu_backend_t": backend, "mk_gpu_device_info_t": device_info, "mk__gpu_ring_t": ring,
         }
-        self.thread, self.runtime = thread, runtime
+        self.thread, self.slot, self.runtime = thread, slot, runtime
 
         # Thread-local variables are plain statics in single-threaded builds (MK__TLS is empty).
         tbss, tdata = (".tbss", ".tdata") if threads else (".bss", ".data")
         var, local = Variable, (lambda *a: Variable(*a, exported=False))
         v: List[Variable] = [
             var("mk__rt", ".bss", runtime, "init.c", "runtime state: thread slots, size classes, heap index, budgets"),
-            var("mk__thread_unattached", ".data", thread, "thread.c", "the slot of threads not attached yet"),
+            var("mk__thread_unattached", ".data", slot, "thread.c", "the slot of threads not attached yet"),
             var("mk__frame_epoch", ".bss", a64, "frame.c", "frame counter"),
             var("mk__lease_cap", ".bss", array(i64, intents), "budget.c", "budget lease caps, per intent"),
             var("mk__heap_range", ".bss", heap_range, "heap_tier.c", "heap address range"),
             local("mk__deferred", ".bss", struct(lock, i64, u32, u32, array(u32, m.deferred.max_frames),
                                                  array(struct(ptr, u32), m.deferred.capacity)), "deferred.c",
                   f"deferred frees: {m.deferred.capacity} pending at most, {m.deferred.max_frames} frame buckets"),
-            local("mk__groups", ".bss", struct(lock, u32, array(struct(ptr, ptr, u32, u16, u8), MAX_GROUPS)),
-                  "group.c", f"allocation groups ({MAX_GROUPS})"),
+            local("mk__groups", ".bss", struct(lock, u32, array(struct(ptr, ptr, u32, u16, u8), groups)),
+                  "group.c", f"allocation groups ({groups})"),
             local("mk__life", ".bss", struct(
-                lock, u32, array(ptr, MAX_PHASES), array(i64, MAX_PHASES), array(i64, MAX_PHASES),
-                array(a64, MAX_PHASES), array(a64, MAX_PHASES), array(struct(ptr, ptr), MAX_FRAME_CALLBACKS),
-                array(struct(ptr, ptr), MAX_FRAME_CALLBACKS), u32, u32,
-                *([array(bool_, MAX_PHASES)] if m.sentinel else [])), "lifecycle.c",
-                f"phases ({MAX_PHASES}) and frame callbacks ({MAX_FRAME_CALLBACKS} + {MAX_FRAME_CALLBACKS})"),
+                lock, u32, array(ptr, phases), array(i64, phases), array(i64, phases),
+                array(a64, phases), array(a64, phases), array(struct(ptr, ptr), callbacks),
+                array(struct(ptr, ptr), callbacks), u32, u32,
+                *([array(bool_, phases)] if m.sentinel else [])), "lifecycle.c",
+                f"phases ({phases}) and frame callbacks ({callbacks} + {callbacks})"),
             local("mk__scratch", ".bss", struct(lock, ptr, ptr, ptr), "scratch.c", "kept scratch buffers"),
             local("mk__shared", ".bss", struct(lock, ptr, ptr, ptr, i64), "shared.c", "shared buffer registry"),
             local("mk__report_handler", ".bss", ptr, "report.c", "report handler"),
@@ -230,9 +235,9 @@ class RuntimeLayout:
         if m.sentinel:
             arenas = max_threads * frames
             v += [local("mk__sentinel", ".bss", struct(
-                lock, ptr, ptr, ptr, array(u8, SENTINEL_CANARY), bool_, array(u32, max_threads),
-                array(struct(u32, i64), max_threads, SENTINEL_MARKS), u32,
-                array(struct(ptr, i64, u32), SENTINEL_TRANSFERS), array(ptr, arenas), array(ptr, arenas)),
+                lock, ptr, ptr, ptr, array(u8, canary), bool_, array(u32, max_threads),
+                array(struct(u32, i64), max_threads, sentinel_marks), u32,
+                array(struct(ptr, i64, u32), sentinel_transfers), array(ptr, arenas), array(ptr, arenas)),
                 "sentinel.c", "sentinel registry, marks, transfers, arena poison"),
                   local("mk__site_file", tbss, ptr, "sentinel.c", "the calling thread's call site"),
                   local("mk__site_line", tbss, int_, "sentinel.c", "the calling thread's call site")]

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
-from . import reserved, target
+from . import limits, reserved, target
 from .config import KeyPath, Places
 from .diagnostics import Diagnostics, choice_hint
 
@@ -161,7 +161,10 @@ SECTIONS: Dict[str, Tuple[bool, Dict[str, Key]]] = {  # name -> (named tables?, 
     }),
     "debug": (False, {
         "sentinel": Key("bool", False),
+        **{lim.key: Key("int", lim.default, lo=lim.lo, hi=lim.hi) for lim in limits.LIMITS if lim.section == "debug"},
     }),
+    "limits": (False, {lim.key: Key("int", lim.default, lo=lim.lo, hi=lim.hi)
+                       for lim in limits.LIMITS if lim.section == "limits"}),
     # The [async] group: each of its sections holds named tables.
     "async.pool": (True, {
         "block": Key("size", required=True, lo=1, hi=GIB,
@@ -195,6 +198,7 @@ SECTIONS: Dict[str, Tuple[bool, Dict[str, Key]]] = {  # name -> (named tables?, 
     "gpu": (False, {
         "frames_in_flight": Key("int", lo=1, hi=8),     # default: [memkit] frames_in_flight
         "budget": Key("size", lo=1),
+        **{lim.key: Key("int", lim.default, lo=lim.lo, hi=lim.hi) for lim in limits.LIMITS if lim.section == "gpu"},
     }),
     "gpu.heap": (True, {
         "memory": Key("enum", required=True, choices=GPU_MEMORIES,

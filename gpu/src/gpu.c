@@ -361,7 +361,7 @@ static mk_status_t mk__gpu_linear_block(mk__gpu_heap_t *h, mk__gpu_block_t **out
 
 /* ---- init and shutdown --------------------------------------------------------- */
 
-static size_t mk__gpu_recs_bytes(void) { return (size_t)MK_GPU_MAX_BUFFERS * sizeof(mk__gpu_rec_t); }
+static size_t mk__gpu_recs_bytes(void) { return (size_t)MKG_GPU_MAX_BUFFERS * sizeof(mk__gpu_rec_t); }
 
 static size_t mk__gpu_blocks_bytes(const mk__gpu_heap_t *h)
 {
@@ -661,7 +661,7 @@ static mk_status_t mk__gpu_create(unsigned intent, uint64_t size, const mk_gpu_r
             return status;
     }
     uint32_t index = mk__gpu.rec_free;
-    if (index == MK__GPU_NONE && mk__gpu.rec_touched == MK_GPU_MAX_BUFFERS)
+    if (index == MK__GPU_NONE && mk__gpu.rec_touched == MKG_GPU_MAX_BUFFERS)
         return MK_EFULL;
     if (image != NULL && !h->layout->images)
         return MK_EINVAL; /* its buffers are ranges of one VkBuffer per block: no room for images */

@@ -11,16 +11,12 @@
 #include "backend.h"
 #include "suballoc.h"
 
-/* Buffers live at once (records mapped at init, touched as used). */
-#ifndef MK_GPU_MAX_BUFFERS
-#define MK_GPU_MAX_BUFFERS 65536u
-#endif
-/* Allocations one TLSF block holds for sure (its node array is sized for them). */
-#ifndef MK_GPU_BLOCK_ALLOCATIONS
-#define MK_GPU_BLOCK_ALLOCATIONS 4096u
-#endif
+/* [gpu] max_buffers: buffers live at once (records mapped at init, touched as
+ * used); block_allocations: allocations one TLSF block holds for sure (its
+ * node array is sized for them). memkit_config.h: MKG_GPU_MAX_BUFFERS and
+ * MKG_GPU_BLOCK_ALLOCATIONS. */
 #define MK__GPU_MAX_FRAMES 16u
-#define MK__GPU_BLOCK_NODES MK__GPU_TLSF_NODES_FOR(MK_GPU_BLOCK_ALLOCATIONS)
+#define MK__GPU_BLOCK_NODES MK__GPU_TLSF_NODES_FOR(MKG_GPU_BLOCK_ALLOCATIONS)
 #define MK__GPU_DEDICATED UINT32_MAX /* a record's block: its own allocation */
 #define MK__GPU_NONE UINT32_MAX
 #define MK__GPU_USAGE_TRANSFER_SRC 0x1u /* VK_BUFFER_USAGE_TRANSFER_SRC_BIT */

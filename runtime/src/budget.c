@@ -155,6 +155,6 @@ int64_t mk__budget_leased(unsigned intent)
     int64_t leased = 0;
     uint32_t span = mk__thread_span();
     for (uint32_t i = 0; i < span; i++)
-        leased += MK__LOAD(mk__rt.threads[i].lease[intent]);
+        leased += MK__LOAD(mk__rt.threads[i].hot.lease[intent]);
     return leased;
 }

@@ -38,7 +38,7 @@ static void **mk__spill_link(void *block)
 /* The arena of thread t's frame slot `slot`. */
 static unsigned char *mk__frame_arena(const mk__thread_t *t, unsigned slot)
 {
-    return mk__rt.frame_base + ((size_t)t->index * MKG_FRAMES_IN_FLIGHT + slot) * (size_t)MKG_FRAME_ARENA_BYTES;
+    return mk__rt.frame_base + ((size_t)mk__slot(t)->index * MKG_FRAMES_IN_FLIGHT + slot) * (size_t)MKG_FRAME_ARENA_BYTES;
 }
 
 /* Does a slot stamped `stamp` (epoch + 1, 0: empty) hold a frame in flight? */
@@ -51,13 +51,13 @@ static bool mk__slot_in_flight(uint64_t stamp)
  * point; NULL: all of them). */
 static void mk__frame_free_spills(mk__thread_t *t, unsigned slot, void *stop)
 {
-    void *block = t->overflow[slot];
+    void *block = mk__slot(t)->overflow[slot];
     while (block != NULL && block != stop) {
         void *next = *mk__spill_link(block);
         mk__heap_release_frame(block);
         block = next;
     }
-    t->overflow[slot] = stop;
+    mk__slot(t)->overflow[slot] = stop;
 }
 
 /* A row's allocations and bytes as a tally (MK__TALLY_SHIFT). */
@@ -71,7 +71,7 @@ static uint64_t mk__row_tally(uint64_t row)
 static void mk__frame_fold(mk__thread_t *t, unsigned intent, uint64_t part)
 {
     MK__BUMP(t->counters[intent].frame_allocs, (int64_t)MK__ROW_COUNT(part));
-    MK__BUMP(t->frame_tally, mk__row_tally(part));
+    MK__BUMP(mk__slot(t)->frame_tally, mk__row_tally(part));
 }
 
 /* Recomputes frame_tally_other: the folded tally plus the rows of every slot
@@ -79,24 +79,24 @@ static void mk__frame_fold(mk__thread_t *t, unsigned intent, uint64_t part)
  * one row per frame intent). */
 static void mk__frame_recount(mk__thread_t *t)
 {
-    uint64_t other = MK__LOAD(t->frame_tally);
+    uint64_t other = MK__LOAD(mk__slot(t)->frame_tally);
     for (unsigned s = 0; s < MKG_FRAMES_IN_FLIGHT; s++) {
-        if (t->frame_row == t->frame_rows[s])
+        if (t->frame_row == mk__slot(t)->frame_rows[s])
             continue;
         for (unsigned i = 0; i < mk__rt.frame_intent_count; i++)
-            other += mk__row_tally(MK__LOAD(t->frame_rows[s][mk__rt.frame_intents[i]]));
+            other += mk__row_tally(MK__LOAD(mk__slot(t)->frame_rows[s][mk__rt.frame_intents[i]]));
     }
-    t->frame_tally_other = other;
+    mk__slot(t)->frame_tally_other = other;
 }
 
 /* Hands a slot's bytes back to the budgets and frees its spilled blocks. */
 static void mk__frame_release_slot(mk__thread_t *t, unsigned slot)
 {
     for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++) {
-        uint64_t row = MK__LOAD(t->frame_rows[slot][intent]);
+        uint64_t row = MK__LOAD(mk__slot(t)->frame_rows[slot][intent]);
         if (row == 0)
             continue;
-        MK__STORE(t->frame_rows[slot][intent], 0u);
+        MK__STORE(mk__slot(t)->frame_rows[slot][intent], 0u);
         mk__frame_fold(t, intent, row);
         mk__budget_give(t, intent, MK__ROW_BYTES(row));
     }
@@ -109,10 +109,10 @@ uint64_t mk__frame_allocations(unsigned intent)
     uint64_t allocs = 0;
     uint32_t span = mk__thread_span();
     for (unsigned i = 0; i < span; i++) {
-        const mk__thread_t *t = &mk__rt.threads[i];
+        const mk__thread_t *t = &mk__rt.threads[i].hot;
         allocs += (uint64_t)MK__LOAD(t->counters[intent].frame_allocs);
         for (unsigned s = 0; s < MKG_FRAMES_IN_FLIGHT; s++)
-            allocs += MK__ROW_COUNT(MK__LOAD(t->frame_rows[s][intent]));
+            allocs += MK__ROW_COUNT(MK__LOAD(mk__slot(t)->frame_rows[s][intent]));
     }
     return allocs;
 }
@@ -125,13 +125,13 @@ static bool mk__frame_release_done(mk__thread_t *t, unsigned reuse)
     bool in_flight = false;
     mk__stats_sample_frames(); /* the bytes released below count towards the peak first */
     for (unsigned s = 0; s < MKG_FRAMES_IN_FLIGHT; s++) {
-        uint64_t stamp = MK__LOAD(t->slot_epoch[s]);
+        uint64_t stamp = MK__LOAD(mk__slot(t)->slot_epoch[s]);
         if (s == reuse || (stamp != 0 && !mk__slot_in_flight(stamp))) {
 #if MK_SENTINEL
             mk__sentinel_frame_release(t, s);
 #endif
             mk__frame_release_slot(t, s);
-            MK__STORE(t->slot_epoch[s], 0u);
+            MK__STORE(mk__slot(t)->slot_epoch[s], 0u);
             /* the tools: nothing in the slot is live until the arena hands it out again */
             mk_track_retire(mk__frame_arena(t, s), (size_t)MKG_FRAME_ARENA_BYTES);
         } else if (stamp != 0) {
@@ -149,9 +149,9 @@ bool mk__frame_release_thread(mk__thread_t *t)
     bool in_flight = mk__frame_release_done(t, MKG_FRAMES_IN_FLIGHT);
     mk__frame_recount(t); /* (mk__frame_enter recounts once it has its new slot) */
     /* whoever owns the slot next starts a new cursor in its first frame */
-    t->frame_epoch = UINT64_MAX;
+    mk__slot(t)->frame_epoch = UINT64_MAX;
     t->frame_cursor = 0;
-    t->frame_limit = 0;
+    mk__slot(t)->frame_limit = 0;
     MK__STORE(t->frame_end, 0u);
     return in_flight;
 }
@@ -162,7 +162,7 @@ bool mk__frame_release_thread(mk__thread_t *t)
  * keeps the bound of a frame that is over. */
 static void mk__frame_open(mk__thread_t *t, uint64_t epoch)
 {
-    MK__STORE(t->frame_end, t->frame_limit);
+    MK__STORE(t->frame_end, mk__slot(t)->frame_limit);
 #if MKG_THREADS
     atomic_thread_fence(memory_order_seq_cst);
 #endif
@@ -181,11 +181,11 @@ static void mk__frame_enter(mk__thread_t *t, uint64_t epoch)
     mk__sentinel_frame_leave(t);
 #endif
     mk__frame_release_done(t, slot);
-    MK__STORE(t->slot_epoch[slot], epoch + 1u);
+    MK__STORE(mk__slot(t)->slot_epoch[slot], epoch + 1u);
     t->frame_cursor = (uintptr_t)arena;
-    t->frame_limit = (uintptr_t)arena + (uintptr_t)MKG_FRAME_ARENA_BYTES;
-    t->frame_row = t->frame_rows[slot];
-    t->frame_epoch = epoch;
+    mk__slot(t)->frame_limit = (uintptr_t)arena + (uintptr_t)MKG_FRAME_ARENA_BYTES;
+    t->frame_row = mk__slot(t)->frame_rows[slot];
+    mk__slot(t)->frame_epoch = epoch;
     mk__frame_recount(t);
     mk__frame_open(t, epoch);
 }
@@ -200,12 +200,12 @@ void *mk__frame_spill(unsigned intent, size_t n, size_t align)
     if (t == NULL)
         return NULL;
     uint64_t epoch = MK__LOAD(mk__frame_epoch);
-    if (t->frame_epoch != epoch)
+    if (mk__slot(t)->frame_epoch != epoch)
         mk__frame_enter(t, epoch);
     unsigned slot = (unsigned)(epoch % MKG_FRAMES_IN_FLIGHT);
     /* a row counts 2^32 alignment units of one intent per frame: a spill
      * leaves room for a whole arena after it */
-    if ((MK__LOAD(t->frame_rows[slot][intent]) >> 32) + (n >> MKG_ALIGNMENT_SHIFT) >
+    if ((MK__LOAD(mk__slot(t)->frame_rows[slot][intent]) >> 32) + (n >> MKG_ALIGNMENT_SHIFT) >
         0xFFFFFFFFu - ((uint64_t)MKG_FRAME_ARENA_BYTES >> MKG_ALIGNMENT_SHIFT)) {
         mk__last_error = MK_ENOMEM;
         return NULL;
@@ -221,8 +221,8 @@ void *mk__frame_spill(unsigned intent, size_t n, size_t align)
         mk__last_error = MK_ENOMEM;
         return NULL;
     }
-    *mk__spill_link(block) = t->overflow[slot];
-    t->overflow[slot] = block;
+    *mk__spill_link(block) = mk__slot(t)->overflow[slot];
+    mk__slot(t)->overflow[slot] = block;
     mk__count_frame(t, intent, n); /* frame_row is this slot's row: mk__frame_enter ran */
     return block;
 }
@@ -238,12 +238,12 @@ void *mk__frame_alloc_slow(mk_intent_t intent, size_t size, size_t align)
         return mk__exhausted(intent, size, align, MK_ENOMEM); /* no tier could hold it */
     size_t n = size == 0 ? MKG_ALIGNMENT : (size + MK__ALIGN_MASK) & ~MK__ALIGN_MASK;
     uint64_t epoch = MK__LOAD(mk__frame_epoch);
-    if (t->frame_epoch != epoch)
+    if (mk__slot(t)->frame_epoch != epoch)
         mk__frame_enter(t, epoch);
     else if (MK__LOAD(t->frame_end) == 0u) /* entered while mk_begin_frame was zeroing: open again */
         mk__frame_open(t, epoch);
     uintptr_t p;
-    if (!mk__carve(t->frame_cursor, t->frame_limit, (uintptr_t)align, (uintptr_t)n, &p)) {
+    if (!mk__carve(t->frame_cursor, mk__slot(t)->frame_limit, (uintptr_t)align, (uintptr_t)n, &p)) {
         if (mk__rt.config->frame_overflow == MK_OVERFLOW_PANIC)
             mk__panic("frame arena full (frame overflow = \"panic\")");
         if (mk__rt.config->frame_overflow == MK_OVERFLOW_HEAP) {
@@ -266,12 +266,12 @@ int64_t mk__frame_live(unsigned intent)
     int64_t live = 0;
     uint32_t span = mk__thread_span();
     for (unsigned i = 0; i < span; i++) {
-        mk__thread_t *t = &mk__rt.threads[i];
+        mk__thread_t *t = &mk__rt.threads[i].hot;
         for (unsigned s = 0; s < MKG_FRAMES_IN_FLIGHT; s++) {
-            uint64_t stamp = MK__LOAD(t->slot_epoch[s]);
+            uint64_t stamp = MK__LOAD(mk__slot(t)->slot_epoch[s]);
             /* a slot of a frame at least MKG_FRAMES_IN_FLIGHT old is dead data */
             if (mk__slot_in_flight(stamp))
-                live += MK__ROW_BYTES(MK__LOAD(t->frame_rows[s][intent]));
+                live += MK__ROW_BYTES(MK__LOAD(mk__slot(t)->frame_rows[s][intent]));
         }
     }
     return live;
@@ -294,11 +294,11 @@ void mk__frame_advance(void)
     atomic_thread_fence(memory_order_seq_cst);
     uint32_t span = mk__thread_span();
     for (uint32_t i = 0; i < span; i++)
-        atomic_exchange_explicit(&mk__rt.threads[i].frame_end, 0u, memory_order_relaxed);
+        atomic_exchange_explicit(&mk__rt.threads[i].hot.frame_end, 0u, memory_order_relaxed);
 #else
     mk__frame_epoch++;
     for (uint32_t i = 0; i < mk__thread_span(); i++)
-        mk__rt.threads[i].frame_end = 0;
+        mk__rt.threads[i].hot.frame_end = 0;
 #endif
     mk__thread_reclaim_departed();
     mk__lifecycle_frame_begin();
@@ -328,7 +328,7 @@ static mk__thread_t *mk__frame_thread(uint64_t *epoch)
     if (t == NULL)
         return NULL;
     *epoch = MK__LOAD(mk__frame_epoch);
-    if (t->frame_epoch != *epoch)
+    if (mk__slot(t)->frame_epoch != *epoch)
         mk__frame_enter(t, *epoch);
     return t;
 }
@@ -342,12 +342,12 @@ mk_frame_mark_t mk_frame_mark(void)
     mk__thread_t *t = mk__frame_thread(&epoch);
     if (t == NULL)
         return mark;
-    mk__thread_lifecycle_t *life = &t->life;
+    mk__thread_lifecycle_t *life = &mk__slot(t)->life;
     if (life->marks_epoch != epoch) { /* checkpoints do not outlive their frame */
         life->marks_epoch = epoch;
         life->mark_depth = 0;
     }
-    void *spill = t->overflow[epoch % MKG_FRAMES_IN_FLIGHT];
+    void *spill = mk__slot(t)->overflow[epoch % MKG_FRAMES_IN_FLIGHT];
     uint32_t top = life->mark_depth;
     if (top > 0 && life->marks[top - 1].cursor == t->frame_cursor && life->marks[top - 1].spill == spill) {
         /* nothing allocated since the newest checkpoint (a mark-try-rewind loop):
@@ -371,7 +371,7 @@ mk_frame_mark_t mk_frame_mark(void)
     mark.cursor = t->frame_cursor;
     mark.epoch = epoch;
     mark.spill = spill;
-    mark.thread = t->index;
+    mark.thread = mk__slot(t)->index;
     for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++)
         mark.bytes[intent] = (int64_t)MK__LOAD(t->frame_row[intent]); /* the whole row */
 #if MK_SENTINEL
@@ -385,7 +385,7 @@ mk_frame_mark_t mk_frame_mark(void)
  * frame's). */
 static uint32_t mk__mark_position(const mk__thread_t *t, const mk_frame_mark_t *mark)
 {
-    const mk__thread_lifecycle_t *life = &t->life;
+    const mk__thread_lifecycle_t *life = &mk__slot(t)->life;
     if (life->marks_epoch != mark->epoch)
         return MK_MARK_DEPTH;
     for (uint32_t i = life->mark_depth; i-- > 0;)
@@ -399,9 +399,9 @@ void mk_frame_mark_release(const mk_frame_mark_t *mark)
     if (mark == NULL)
         return;
     mk__thread_t *t = mk__self;
-    if (t->generation == mk__rt.generation && mark->thread == t->index) {
+    if (mk__slot(t)->generation == mk__rt.generation && mark->thread == mk__slot(t)->index) {
         uint32_t at = mk__mark_position(t, mark);
-        mk__thread_lifecycle_t *life = &t->life;
+        mk__thread_lifecycle_t *life = &mk__slot(t)->life;
         if (at < MK_MARK_DEPTH && --life->marks[at].holders == 0u) {
             memmove(&life->marks[at], &life->marks[at + 1], (life->mark_depth - at - 1u) * sizeof life->marks[0]);
             life->mark_depth--;
@@ -421,8 +421,8 @@ mk_status_t mk_frame_rewind(const mk_frame_mark_t *mark)
     if (t != NULL && !mk__sentinel_rewind_check(t, mark))
         return MK_ESTATE;
 #endif
-    if (t == NULL || mark->epoch != MK__LOAD(mk__frame_epoch) || mark->epoch != t->frame_epoch ||
-        mark->thread != t->index)
+    if (t == NULL || mark->epoch != MK__LOAD(mk__frame_epoch) || mark->epoch != mk__slot(t)->frame_epoch ||
+        mark->thread != mk__slot(t)->index)
         return MK_ESTATE; /* another frame's or another thread's mark */
     unsigned slot = (unsigned)(mark->epoch % MKG_FRAMES_IN_FLIGHT);
     /* a mark an earlier rewind went past (or that was released) is off the
@@ -430,7 +430,7 @@ mk_status_t mk_frame_rewind(const mk_frame_mark_t *mark)
     uint32_t at = mk__mark_position(t, mark);
     if (at == MK_MARK_DEPTH)
         return MK_EINVAL;
-    t->life.mark_depth = at + 1u; /* later checkpoints go; this one may be rewound again */
+    mk__slot(t)->life.mark_depth = at + 1u; /* later checkpoints go; this one may be rewound again */
     for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++) {
         uint64_t since = MK__LOAD(t->frame_row[intent]) - (uint64_t)mark->bytes[intent];
         if (since == 0)
@@ -438,7 +438,7 @@ mk_status_t mk_frame_rewind(const mk_frame_mark_t *mark)
         /* the allocations since the mark were made: they stay counted */
         MK__STORE(t->frame_row[intent], (uint64_t)mark->bytes[intent]);
         mk__frame_fold(t, intent, since);
-        t->frame_tally_other += mk__row_tally(since); /* moved out of the row being filled */
+        mk__slot(t)->frame_tally_other += mk__row_tally(since); /* moved out of the row being filled */
         mk__budget_give(t, intent, MK__ROW_BYTES(since));
     }
     mk__frame_free_spills(t, slot, mark->spill);
@@ -477,9 +477,9 @@ void *mk_frame_grow(mk_intent_t intent, void *ptr, size_t old_size, size_t new_s
     }
     /* the newest block of the current slot's arena grows where it stands (a
      * block of an earlier frame may end exactly where this slot begins) */
-    if (old_size != 0 && (uintptr_t)ptr >= t->frame_limit - (uintptr_t)MKG_FRAME_ARENA_BYTES &&
+    if (old_size != 0 && (uintptr_t)ptr >= mk__slot(t)->frame_limit - (uintptr_t)MKG_FRAME_ARENA_BYTES &&
         (uintptr_t)ptr <= t->frame_cursor && t->frame_cursor - (uintptr_t)ptr == old_n && /* new_n > old_n here */
-        new_n - old_n <= t->frame_limit - t->frame_cursor &&
+        new_n - old_n <= mk__slot(t)->frame_limit - t->frame_cursor &&
         mk__budget_take(t, intent, (int64_t)(new_n - old_n))) {
 #if MK_SENTINEL
         mk__sentinel_frame_fresh((void *)t->frame_cursor, new_n - old_n);
@@ -507,22 +507,22 @@ bool mk__frame_region_epoch(const mk__thread_t *t, const void *ptr, size_t size,
     if (mk__frame_owns(ptr)) {
         size_t arena = (size_t)mk__rt.config->frame_arena_bytes; /* non-zero: the frame owns ptr */
         size_t index = (size_t)((const unsigned char *)ptr - mk__rt.frame_base) / arena;
-        if (index / MKG_FRAMES_IN_FLIGHT != t->index)
+        if (index / MKG_FRAMES_IN_FLIGHT != mk__slot(t)->index)
             return false; /* another thread's arena */
-        uint64_t stamp = MK__LOAD(t->slot_epoch[index % MKG_FRAMES_IN_FLIGHT]);
+        uint64_t stamp = MK__LOAD(mk__slot(t)->slot_epoch[index % MKG_FRAMES_IN_FLIGHT]);
         if (!mk__slot_in_flight(stamp))
             return false;
         uintptr_t end = (uintptr_t)mk__rt.frame_base + (index + 1u) * arena;
-        if (t->frame_epoch == stamp - 1u) /* the slot being filled: only its allocated part */
+        if (mk__slot(t)->frame_epoch == stamp - 1u) /* the slot being filled: only its allocated part */
             end = t->frame_cursor;
         *epoch = stamp - 1u;
         return (uintptr_t)ptr <= end && size <= end - (uintptr_t)ptr;
     }
     for (unsigned slot = 0; slot < MKG_FRAMES_IN_FLIGHT; slot++) {
-        uint64_t stamp = MK__LOAD(t->slot_epoch[slot]);
+        uint64_t stamp = MK__LOAD(mk__slot(t)->slot_epoch[slot]);
         if (!mk__slot_in_flight(stamp))
             continue;
-        for (void *block = t->overflow[slot]; block != NULL; block = *mk__spill_link(block)) {
+        for (void *block = mk__slot(t)->overflow[slot]; block != NULL; block = *mk__spill_link(block)) {
             uintptr_t start = (uintptr_t)block;
             uintptr_t end = start + mk__heap_tier_usable(block) - sizeof(void *); /* the link is not the user's */
             if ((uintptr_t)ptr >= start && (uintptr_t)ptr < end) {

@@ -169,7 +169,7 @@ int64_t mk__heap_cache_bytes(void)
     uint32_t span = mk__thread_span();
     for (uint32_t i = 0; i < span; i++)
         for (unsigned bin = 0; bin < MK__HEAP_BINS; bin++)
-            bytes += (int64_t)MK__LOAD(mk__rt.threads[i].heap_count[bin]) * (int64_t)(mk__heap_bin_size(bin) + 16u);
+            bytes += (int64_t)MK__LOAD(mk__rt.threads[i].hot.heap_count[bin]) * (int64_t)(mk__heap_bin_size(bin) + 16u);
     return bytes;
 }
 
@@ -178,7 +178,7 @@ bool mk__heap_cache_validate(const mk__out_t *report)
     /* the calling thread's magazines only: another thread's change under it
      * without a lock (a recall would have to stop every thread to look) */
     mk__thread_t *t = mk__self;
-    if (t->generation != mk__rt.generation || t->heap_limit == 0u)
+    if (mk__slot(t)->generation != mk__rt.generation || t->heap_limit == 0u)
         return true;
     bool ok = true;
     mk__slot_enter_wait(t);

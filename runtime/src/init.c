@@ -145,7 +145,7 @@ mk_status_t mk_init(const mk_config_t *config)
         mk__release_storage();
         return status;
     }
-    mk__self = &mk__thread_unattached;
+    mk__self = &mk__thread_unattached.hot;
     mk__rt.initialised = true;
     return MK_OK;
 }

@@ -124,6 +124,63 @@ typedef struct mk__class_state {
 #define MK__SLOT_DEPARTED 2u
 #define MK__SLOT_RECLAIMING 3u /* held by the thread releasing a departed slot */
 
+/* A phase's open levels and pushed intents, and its per-phase totals: the
+ * lifecycle state of one thread slot (lifecycle.c, frame.c's checkpoints). */
+typedef struct mk__thread_lifecycle {
+    struct {
+        uint32_t phase;
+        uint64_t tally_at_begin;
+    } open[MKG_PHASE_DEPTH];
+    uint32_t depth;
+    uint32_t intent_depth;
+    uint8_t intents[MKG_INTENT_STACK_DEPTH];
+    struct {
+        uint32_t serial;
+        uint32_t holders;  /* marks taken at this very state share the checkpoint */
+        uintptr_t cursor;
+        void *spill;
+    } marks[MKG_MARK_DEPTH]; /* checkpoints open in marks_epoch, oldest first */
+    uint32_t mark_depth;
+    uint32_t mark_serial;    /* last serial handed out (0 is never one) */
+    uint64_t marks_epoch;    /* the frame the open checkpoints belong to */
+    const char *cached_name; /* last phase name looked up, and its index */
+    uint32_t cached_phase;
+    mk__counter_t phase_bytes[MKG_MAX_PHASES];
+    mk__counter_t phase_allocs[MKG_MAX_PHASES];
+    mk__counter_t phase_entries[MKG_MAX_PHASES];
+} mk__thread_lifecycle_t;
+
+/* One thread slot: the hot part that users' inline fast paths touch
+ * (memkit/fastpath.h) first, then what only the runtime reads. A slot is
+ * reached as the mk__thread_t * that mk__self holds; mk__slot() gives the
+ * whole of it (the hot part is the first member, so the two addresses are
+ * one). */
+typedef struct mk__slot {
+    mk__thread_t hot;
+    uint64_t frame_epoch;      /* frame the cursor belongs to; UINT64_MAX: none */
+    uintptr_t frame_limit;     /* end of the arena slot the cursor is in */
+    /* frame memory of each slot and intent, allocations and bytes in one
+     * word (MK__ROW_ONE) so that a frame allocation costs one counter store;
+     * hot.frame_row points at the row of the slot being filled */
+    MK__ATOMIC(uint64_t) frame_rows[MKG_FRAMES_IN_FLIGHT][MKG_INTENT_COUNT];
+    MK__ATOMIC(uint64_t) frame_tally;  /* tally of the rows folded so far (phases) */
+    uint64_t frame_tally_other;        /* frame_tally + the rows of the slots frame_row is not */
+    MK__ATOMIC(uint64_t) slot_epoch[MKG_FRAMES_IN_FLIGHT]; /* epoch + 1 of the slot's data; 0: empty */
+    void *overflow[MKG_FRAMES_IN_FLIGHT]; /* heap blocks spilled from each slot */
+    uint32_t index;
+    uint32_t generation;       /* mk_init generation that attached this slot */
+    mk__thread_lifecycle_t life; /* phase and intent stacks (lifecycle.c) */
+#if MKG_CACHE_SLOTS > 0
+    void *mag_store[MKG_CACHE_SLOTS]; /* the classes' magazines, hot.cache[].mag points here */
+#endif
+} mk__slot_t;
+
+/* The whole slot of a thread's hot part. */
+static inline mk__slot_t *mk__slot(const mk__thread_t *t)
+{
+    return (mk__slot_t *)(uintptr_t)t;
+}
+
 typedef struct mk__runtime {
     const mk_config_t *config;
     bool initialised;
@@ -147,7 +204,7 @@ typedef struct mk__runtime {
     int64_t publish_slack[MKG_INTENT_COUNT];                /* half-width of a thread's publication band */
     MK__ATOMIC(mk_oom_handler_t) oom_handler;
     MK__ATOMIC(void *) oom_user;
-    mk__thread_t threads[MKG_MAX_THREADS];
+    mk__slot_t threads[MKG_MAX_THREADS];
     MK__ATOMIC(uint32_t) thread_taken[MKG_MAX_THREADS]; /* MK__SLOT_* */
     MK__ATOMIC(uint32_t) thread_hwm;      /* 1 + the highest slot ever taken: loops stop there */
     MK__ATOMIC(uint32_t) departed;        /* slots in MK__SLOT_DEPARTED */
@@ -181,7 +238,7 @@ void mk__thread_reclaim_departed(void);
 bool mk__thread_exit_hook_init(void);
 void mk__thread_reset_all(void);
 void mk__thread_detach_slot(mk__thread_t *t);
-extern mk__thread_t mk__thread_unattached;
+extern mk__slot_t mk__thread_unattached;
 /* mk__thread for an allocation of `intent`: a refused attach counts as one
  * of its failures. */
 mk__thread_t *mk__thread_for(unsigned intent);
@@ -414,14 +471,10 @@ void mk__report(mk__diag_t diag, const void *ptr, int intent, const char *file, 
 
 /* ---- sentinel.c: hooks the tiers call in sentinel builds (MK_SENTINEL) ---- */
 #if MK_SENTINEL
-/* Knobs: allocations in one frame above which a phase gets ML401; carved
- * blocks a pool class needs before ML403 looks at it. */
-#ifndef MK_SENTINEL_PHASE_ALLOC_LIMIT
-#define MK_SENTINEL_PHASE_ALLOC_LIMIT 100000
-#endif
-#ifndef MK_SENTINEL_FRAGMENTATION_MIN
-#define MK_SENTINEL_FRAGMENTATION_MIN 64
-#endif
+/* [debug] phase_alloc_limit (allocations in one frame above which a phase
+ * gets ML401) and fragmentation_min_blocks (carved blocks a pool class needs
+ * before ML403 looks at it) are MKG_SENTINEL_PHASE_ALLOC_LIMIT and
+ * MKG_SENTINEL_FRAGMENTATION_MIN (memkit_config.h). */
 
 /* What a sentinel block is, for reports of a release through the wrong API. */
 typedef enum mk__sentinel_kind {
@@ -503,7 +556,7 @@ static inline uint64_t mk__frame_tally(const mk__thread_t *t)
             count += MK__ROW_COUNT(row);
             units += row >> 32;
         }
-    return t->frame_tally_other + (count << MK__TALLY_SHIFT) + (units << MKG_ALIGNMENT_SHIFT);
+    return mk__slot(t)->frame_tally_other + (count << MK__TALLY_SHIFT) + (units << MKG_ALIGNMENT_SHIFT);
 }
 
 /* The calling thread's slot, attaching it if needed; NULL (and the last error
@@ -512,7 +565,7 @@ static inline uint64_t mk__frame_tally(const mk__thread_t *t)
 static inline mk__thread_t *mk__thread(void)
 {
     mk__thread_t *self = mk__self;
-    if (MK_LIKELY(self->generation == mk__rt.generation))
+    if (MK_LIKELY(mk__slot(self)->generation == mk__rt.generation))
         return self;
     return mk__thread_attach();
 }

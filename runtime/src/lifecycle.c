@@ -85,7 +85,7 @@ mk_status_t mk_phase_begin(const char *name)
     mk__thread_t *t = mk__thread();
     if (t == NULL)
         return MK_ESTATE;
-    mk__thread_lifecycle_t *life = &t->life;
+    mk__thread_lifecycle_t *life = &mk__slot(t)->life;
     if (life->depth >= MK_PHASE_DEPTH) {
         life->depth++;
         return MK_EFULL;
@@ -107,8 +107,8 @@ mk_status_t mk_phase_begin(const char *name)
 void mk_phase_end(void)
 {
     mk__thread_t *t = mk__self;
-    mk__thread_lifecycle_t *life = &t->life;
-    if (t->generation != mk__rt.generation || life->depth == 0)
+    mk__thread_lifecycle_t *life = &mk__slot(t)->life;
+    if (mk__slot(t)->generation != mk__rt.generation || life->depth == 0)
         return;
     life->depth--;
     if (life->depth >= MK_PHASE_DEPTH || life->open[life->depth].phase == MK__PHASE_NONE)
@@ -159,17 +159,17 @@ mk_status_t mk_intent_push(mk_intent_t intent)
     mk__thread_t *t = mk__thread();
     if (t == NULL)
         return MK_ESTATE;
-    uint32_t depth = t->life.intent_depth++;
+    uint32_t depth = mk__slot(t)->life.intent_depth++;
     if (depth >= MK_INTENT_STACK_DEPTH) {
         mk__last_error = MK_EFULL;
         mk__report(MK__ML502, NULL, (int)intent, NULL, 0,
                    "intent scope '%s' nested %u deep, past MK_INTENT_STACK_DEPTH (%d): its allocations go to "
                    "the enclosing intent '%s'",
                    mk_intent_name(intent), (unsigned)depth + 1u, MK_INTENT_STACK_DEPTH,
-                   mk_intent_name((mk_intent_t)t->life.intents[MK_INTENT_STACK_DEPTH - 1]));
+                   mk_intent_name((mk_intent_t)mk__slot(t)->life.intents[MK_INTENT_STACK_DEPTH - 1]));
         return MK_EFULL;
     }
-    t->life.intents[depth] = (uint8_t)intent;
+    mk__slot(t)->life.intents[depth] = (uint8_t)intent;
     return MK_OK;
 }
 
@@ -194,15 +194,15 @@ int mk__with_intent_end(int state)
 void mk_intent_pop(void)
 {
     mk__thread_t *t = mk__self;
-    if (t->generation == mk__rt.generation && t->life.intent_depth > 0)
-        t->life.intent_depth--;
+    if (mk__slot(t)->generation == mk__rt.generation && mk__slot(t)->life.intent_depth > 0)
+        mk__slot(t)->life.intent_depth--;
 }
 
 void *mk_alloc_current(size_t size)
 {
     mk__thread_t *t = mk__self;
-    uint32_t depth = t->life.intent_depth;
-    if (t->generation != mk__rt.generation || depth == 0) {
+    uint32_t depth = mk__slot(t)->life.intent_depth;
+    if (mk__slot(t)->generation != mk__rt.generation || depth == 0) {
 #if MK_SENTINEL
         const char *file;
         int line;
@@ -217,7 +217,7 @@ void *mk_alloc_current(size_t size)
     }
     if (depth > MK_INTENT_STACK_DEPTH)
         depth = MK_INTENT_STACK_DEPTH;
-    return mk_alloc((mk_intent_t)t->life.intents[depth - 1], size);
+    return mk_alloc((mk_intent_t)mk__slot(t)->life.intents[depth - 1], size);
 }
 
 /* ---- scopes ---- */
@@ -273,8 +273,8 @@ void mk__lifecycle_frame_end(void)
     uint64_t frame = mk_frame_index();
 #if MK_SENTINEL
     /* the frame driver's own phases: other threads' stacks are theirs to read */
-    const mk__thread_lifecycle_t *open = &mk__self->life;
-    if (mk__self->generation == mk__rt.generation && open->depth > 0) {
+    const mk__thread_lifecycle_t *open = &mk__slot(mk__self)->life;
+    if (mk__slot(mk__self)->generation == mk__rt.generation && open->depth > 0) {
         uint32_t top = open->depth <= MK_PHASE_DEPTH ? open->open[open->depth - 1].phase : MK__PHASE_NONE;
         mk__report(MK__ML105, NULL, -1, NULL, 0,
                    "mk_end_frame while phase '%s' is still open (%u phase(s) open on the frame driver's thread): "
@@ -292,13 +292,13 @@ void mk__lifecycle_frame_end(void)
         MK__STORE(mk__life.last_frame_allocs[phase], (int64_t)(allocs - mk__life.last_end_allocs[phase]));
 #if MK_SENTINEL
         uint64_t in_frame = allocs - mk__life.last_end_allocs[phase];
-        if (in_frame > MK_SENTINEL_PHASE_ALLOC_LIMIT && !mk__life.rate_reported[phase]) {
+        if (in_frame > MKG_SENTINEL_PHASE_ALLOC_LIMIT && !mk__life.rate_reported[phase]) {
             mk__life.rate_reported[phase] = true;
             mk__report(MK__ML401, NULL, -1, NULL, 0,
-                       "phase '%s' made %llu allocations in frame %llu (more than %d): a frame arena, a pool with "
+                       "phase '%s' made %llu allocations in frame %llu (more than %llu): a frame arena, a pool with "
                        "a larger thread cache or batching would serve it better (reported once)",
                        mk__life.phase_names[phase], (unsigned long long)in_frame, (unsigned long long)frame,
-                       MK_SENTINEL_PHASE_ALLOC_LIMIT);
+                       (unsigned long long)MKG_SENTINEL_PHASE_ALLOC_LIMIT);
         }
 #endif
         mk__life.last_end_bytes[phase] = bytes;

@@ -239,14 +239,14 @@ static void mk__pool_flush(mk__thread_t *t, unsigned cls, uint32_t keep)
 void mk__pool_attach_thread(mk__thread_t *t)
 {
 #if MKG_CACHE_SLOTS > 0
-    void **next = t->mag_store;
+    void **next = mk__slot(t)->mag_store;
     for (unsigned c = 0; c < MKG_CLASS_COUNT; c++) {
         const mk_class_layout_t *cl = &mk__rt.config->classes[c];
         t->cache[c].mag = next;
         t->cache[c].limit = mk__rt.config->pools[cl->pool].thread_cache;
         next += t->cache[c].limit;
     }
-    MK__ASSERT(next == t->mag_store + MKG_CACHE_SLOTS);
+    MK__ASSERT(next == mk__slot(t)->mag_store + MKG_CACHE_SLOTS);
 #else
     (void)t;
 #endif
@@ -432,7 +432,7 @@ int64_t mk__pool_cached_bytes(void)
     uint32_t span = mk__thread_span();
     for (uint32_t i = 0; i < span; i++)
         for (unsigned c = 0; c < MKG_CLASS_COUNT; c++)
-            cached += (int64_t)MK__LOAD(mk__rt.threads[i].cache[c].count) * (int64_t)mk__rt.classes[c].size;
+            cached += (int64_t)MK__LOAD(mk__rt.threads[i].hot.cache[c].count) * (int64_t)mk__rt.classes[c].size;
     return cached;
 }
 

@@ -77,7 +77,7 @@ static uint32_t mk__stop_slots(bool (*wanted)(const mk__thread_t *t, unsigned wh
     uint32_t count = 0;
     uint32_t span = mk__thread_span();
     for (uint32_t i = 0; i < span; i++) {
-        mk__thread_t *t = &mk__rt.threads[i];
+        mk__thread_t *t = &mk__rt.threads[i].hot;
         uint32_t state = MK__LOAD_ACQUIRE(mk__rt.thread_taken[i]);
         if (t == self || state == MK__SLOT_FREE || !wanted(t, what))
             continue;
@@ -200,7 +200,7 @@ void mk__fork_child(void)
     mk__thread_t *self = mk__self;
     uint32_t span = mk__thread_span();
     for (uint32_t i = 0; i < span; i++) {
-        mk__thread_t *t = &mk__rt.threads[i];
+        mk__thread_t *t = &mk__rt.threads[i].hot;
         if (t == self || MK__LOAD(mk__rt.thread_taken[i]) != MK__SLOT_TAKEN)
             continue;
         /* its thread may have raised `busy` to enter, seen `stop` and been

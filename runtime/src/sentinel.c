@@ -11,7 +11,7 @@
  *
  * The header records intent, size, call site, thread and state and links the
  * block into a registry of live blocks (leak audit, mk_validate, lookups of
- * pointers outside memkit's regions). The canary is MK_SENTINEL_CANARY bytes
+ * pointers outside memkit's regions). The canary is MKG_SENTINEL_CANARY bytes
  * right after the requested size: a 0 then bytes random per mk_init. User
  * bytes are filled with 0xAA when handed out and, with the canary, with 0xDD
  * when freed; a freed header keeps its state, so a second free is a double
@@ -29,18 +29,9 @@
 
 #if MK_SENTINEL
 
-#ifndef MK_SENTINEL_CANARY
-#define MK_SENTINEL_CANARY 16
-#endif
-#ifndef MK_SENTINEL_MARKS
-#define MK_SENTINEL_MARKS 32 /* open checkpoints tracked per thread slot */
-#endif
-#ifndef MK_SENTINEL_TRANSFERS
-#define MK_SENTINEL_TRANSFERS 64 /* pending frame transfers tracked */
-#endif
-#if MK_SENTINEL_CANARY < 2
-#error "MK_SENTINEL_CANARY must hold the 0 byte and at least one random byte"
-#endif
+/* [debug] canary_bytes (at least 2: the 0 byte and one random byte),
+ * tracked_marks (open checkpoints per thread slot), tracked_transfers
+ * (pending frame transfers): memkit_config.h. */
 
 #define MK__POISON_ALLOC 0xAAu
 #define MK__POISON_FREE 0xDDu
@@ -81,12 +72,12 @@ static struct {
     mk__sblock_t *head;
     mk__sblock_t *tail;
     size_t live;
-    unsigned char canary[MK_SENTINEL_CANARY];
+    unsigned char canary[MKG_SENTINEL_CANARY];
     bool frame_open;
     uint32_t mark_count[MKG_MAX_THREADS];
-    mk__smark_t marks[MKG_MAX_THREADS][MK_SENTINEL_MARKS];
+    mk__smark_t marks[MKG_MAX_THREADS][MKG_SENTINEL_MARKS];
     uint32_t transfer_count;
-    mk__stransfer_t transfers[MK_SENTINEL_TRANSFERS];
+    mk__stransfer_t transfers[MKG_SENTINEL_TRANSFERS];
     /* per arena (thread slot × frame slot), owner thread only: how far the
      * slot was used when its thread left it, and how far its poison goes */
     uintptr_t used_end[MK__ARENAS];
@@ -120,7 +111,7 @@ void mk__sentinel_init(void)
     memset(&mk__sentinel, 0, sizeof mk__sentinel);
     mk__fork_lock_register(&mk__sentinel.lock);
     uint64_t x = mk__prim_entropy();
-    for (unsigned i = 1; i < MK_SENTINEL_CANARY; i++) { /* splitmix64 */
+    for (unsigned i = 1; i < MKG_SENTINEL_CANARY; i++) { /* splitmix64 */
         x += 0x9e3779b97f4a7c15ull;
         uint64_t z = x;
         z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -265,11 +256,11 @@ bool mk__sentinel_frame_check(const void *ptr, const char *api)
     mk__sentinel_current_site(&file, &line);
     if (mk__frame_owns(ptr)) {
         unsigned owner = (unsigned)(mk__arena_index(ptr) / MKG_FRAMES_IN_FLIGHT);
-        if (owner != t->index) {
+        if (owner != mk__slot(t)->index) {
             mk__report(MK__ML201, ptr, -1, file, line,
                        "%s of frame memory %p of thread slot %u by thread slot %u: frame data crosses threads only "
                        "through mk_transfer_init / mk_transfer_accept",
-                       api, ptr, owner, (unsigned)t->index);
+                       api, ptr, owner, (unsigned)mk__slot(t)->index);
             return false;
         }
         if (!mk__frame_region_epoch(t, ptr, 1, &epoch)) {
@@ -316,9 +307,9 @@ void mk__sentinel_frame_fresh(void *p, size_t n)
 
 void mk__sentinel_frame_leave(const mk__thread_t *t)
 {
-    if (t->frame_epoch == UINT64_MAX || mk__rt.frame_base == NULL)
+    if (mk__slot(t)->frame_epoch == UINT64_MAX || mk__rt.frame_base == NULL)
         return;
-    size_t index = (size_t)t->index * MKG_FRAMES_IN_FLIGHT + (size_t)(t->frame_epoch % MKG_FRAMES_IN_FLIGHT);
+    size_t index = (size_t)mk__slot(t)->index * MKG_FRAMES_IN_FLIGHT + (size_t)(mk__slot(t)->frame_epoch % MKG_FRAMES_IN_FLIGHT);
     if (t->frame_cursor > mk__sentinel.used_end[index])
         mk__sentinel.used_end[index] = t->frame_cursor;
 }
@@ -336,16 +327,16 @@ void mk__sentinel_frame_release(const mk__thread_t *t, unsigned slot)
 {
     if (mk__rt.frame_base == NULL)
         return;
-    size_t index = (size_t)t->index * MKG_FRAMES_IN_FLIGHT + slot;
+    size_t index = (size_t)mk__slot(t)->index * MKG_FRAMES_IN_FLIGHT + slot;
     mk__poison_frame(index, (uintptr_t)mk__arena_start(index), mk__sentinel.used_end[index]);
     mk__sentinel.used_end[index] = 0;
     /* transfers of this slot's memory still pending are expired by the reset */
-    mk__stransfer_t expired[MK_SENTINEL_TRANSFERS];
+    mk__stransfer_t expired[MKG_SENTINEL_TRANSFERS];
     uint32_t count = 0;
     mk__lock(&mk__sentinel.lock);
     for (uint32_t i = 0; i < mk__sentinel.transfer_count;) {
         mk__stransfer_t *e = &mk__sentinel.transfers[i];
-        if (e->thread == t->index && e->epoch % MKG_FRAMES_IN_FLIGHT == slot) {
+        if (e->thread == mk__slot(t)->index && e->epoch % MKG_FRAMES_IN_FLIGHT == slot) {
             expired[count++] = *e;
             *e = mk__sentinel.transfers[--mk__sentinel.transfer_count];
         } else {
@@ -366,9 +357,9 @@ void mk__sentinel_frame_release(const mk__thread_t *t, unsigned slot)
 void mk__sentinel_mark_taken(const mk__thread_t *t, mk_frame_mark_t *mark)
 {
     mk__lock(&mk__sentinel.lock); /* mark->serial: given by mk_frame_mark, unique per thread */
-    uint32_t *count = &mk__sentinel.mark_count[t->index];
-    if (*count < MK_SENTINEL_MARKS)
-        mk__sentinel.marks[t->index][(*count)++] = (mk__smark_t){mark->serial, mark->epoch};
+    uint32_t *count = &mk__sentinel.mark_count[mk__slot(t)->index];
+    if (*count < MKG_SENTINEL_MARKS)
+        mk__sentinel.marks[mk__slot(t)->index][(*count)++] = (mk__smark_t){mark->serial, mark->epoch};
     mk__unlock(&mk__sentinel.lock);
 }
 
@@ -398,7 +389,7 @@ void mk__sentinel_mark_released(const mk_frame_mark_t *mark)
 
 bool mk__sentinel_rewind_check(const mk__thread_t *t, const mk_frame_mark_t *mark)
 {
-    if (mark->epoch == UINT64_MAX || mark->thread == t->index)
+    if (mark->epoch == UINT64_MAX || mark->thread == mk__slot(t)->index)
         return true;
     const char *file;
     int line;
@@ -406,15 +397,15 @@ bool mk__sentinel_rewind_check(const mk__thread_t *t, const mk_frame_mark_t *mar
     mk__report(MK__ML201, mark, -1, file, line,
                "mk_frame_rewind on thread slot %u with a mark of thread slot %u: only the thread that took a "
                "checkpoint may reset its frame memory",
-               (unsigned)t->index, (unsigned)mark->thread);
+               (unsigned)mk__slot(t)->index, (unsigned)mark->thread);
     return false;
 }
 
 void mk__sentinel_rewound(const mk__thread_t *t, const mk_frame_mark_t *mark, uintptr_t old_cursor)
 {
-    size_t index = (size_t)t->index * MKG_FRAMES_IN_FLIGHT + (size_t)(mark->epoch % MKG_FRAMES_IN_FLIGHT);
+    size_t index = (size_t)mk__slot(t)->index * MKG_FRAMES_IN_FLIGHT + (size_t)(mark->epoch % MKG_FRAMES_IN_FLIGHT);
     mk__poison_frame(index, mark->cursor, old_cursor);
-    mk__marks_close(t->index, mark->serial, true);
+    mk__marks_close(mk__slot(t)->index, mark->serial, true);
 }
 
 void mk__sentinel_frame_begin(void)
@@ -465,7 +456,7 @@ void mk__sentinel_transfer_offered(const mk_transfer_t *transfer)
     uint32_t i = 0;
     while (i < mk__sentinel.transfer_count && mk__sentinel.transfers[i].transfer != transfer)
         i++;
-    if (i < MK_SENTINEL_TRANSFERS) {
+    if (i < MKG_SENTINEL_TRANSFERS) {
         mk__sentinel.transfers[i] = (mk__stransfer_t){transfer, transfer->epoch, transfer->from_thread};
         if (i == mk__sentinel.transfer_count)
             mk__sentinel.transfer_count++;
@@ -509,7 +500,7 @@ static void mk__check_reuse(const unsigned char *raw, const unsigned char *user)
         return;
     uintptr_t limit = (uintptr_t)raw + usable;
     uintptr_t end = (uintptr_t)user + (old->size < limit - (uintptr_t)user ? (size_t)old->size : 0u);
-    end = MK_SENTINEL_CANARY < limit - end ? end + MK_SENTINEL_CANARY : limit;
+    end = MKG_SENTINEL_CANARY < limit - end ? end + MKG_SENTINEL_CANARY : limit;
     for (const unsigned char *b = user; (uintptr_t)b < end; b++) {
         if (*b != MK__POISON_FREE) {
             mk__report(MK__ML604, user, old->intent, old->file, (int)old->line,
@@ -549,9 +540,9 @@ static void *mk__alloc_block(mk_intent_t intent, size_t size, size_t align)
         return p;
     }
     size_t head = (sizeof(mk__sblock_t) + align - 1u) & ~(align - 1u);
-    if (size > SIZE_MAX - head - MK_SENTINEL_CANARY)
+    if (size > SIZE_MAX - head - MKG_SENTINEL_CANARY)
         return mk__fail(MK_EINVAL);
-    size_t total = head + size + MK_SENTINEL_CANARY;
+    size_t total = head + size + MKG_SENTINEL_CANARY;
     unsigned char *raw;
 #if MKG_POOL_COUNT > 0
     /* a size its pool serves, too big with the header: the heap takes it */
@@ -578,13 +569,13 @@ static void *mk__alloc_block(mk_intent_t intent, size_t size, size_t align)
         .usable = (uint32_t)mk__tier_usable(raw),
         .offset = (uint32_t)head,
         .intent = (uint16_t)intent,
-        .thread = (uint16_t)mk__self->index,
+        .thread = (uint16_t)mk__slot(mk__self)->index,
         .kind = MK__KIND_PLAIN,
         .align_log2 = (uint8_t)mk__log2(align),
         .state = MK__SBLOCK_LIVE,
     };
     memset(user, MK__POISON_ALLOC, size);
-    memcpy(user + size, mk__sentinel.canary, MK_SENTINEL_CANARY);
+    memcpy(user + size, mk__sentinel.canary, MKG_SENTINEL_CANARY);
     mk__lock(&mk__sentinel.lock);
     h->prev = mk__sentinel.tail;
     if (mk__sentinel.tail != NULL)
@@ -604,14 +595,14 @@ void *mk__sentinel_alloc(mk_intent_t intent, size_t size, size_t align)
     return p;
 }
 
-/* The first canary byte that differs, or MK_SENTINEL_CANARY when intact. */
+/* The first canary byte that differs, or MKG_SENTINEL_CANARY when intact. */
 static size_t mk__canary_damage(const mk__sblock_t *h)
 {
     const unsigned char *canary = (const unsigned char *)h->self + h->size;
-    for (size_t i = 0; i < MK_SENTINEL_CANARY; i++)
+    for (size_t i = 0; i < MKG_SENTINEL_CANARY; i++)
         if (canary[i] != mk__sentinel.canary[i])
             return i;
-    return MK_SENTINEL_CANARY;
+    return MKG_SENTINEL_CANARY;
 }
 
 static void mk__report_overflow(const mk__sblock_t *h, size_t at, const char *when)
@@ -627,7 +618,7 @@ static void mk__report_overflow(const mk__sblock_t *h, size_t at, const char *wh
 static void mk__release_block(mk__sblock_t *h, const char *api)
 {
     size_t at = mk__canary_damage(h);
-    if (at < MK_SENTINEL_CANARY)
+    if (at < MKG_SENTINEL_CANARY)
         mk__report_overflow(h, at, api);
     mk__lock(&mk__sentinel.lock);
     if (h->prev != NULL)
@@ -641,7 +632,7 @@ static void mk__release_block(mk__sblock_t *h, const char *api)
     mk__sentinel.live--;
     mk__unlock(&mk__sentinel.lock);
     h->state = MK__SBLOCK_FREED;
-    memset(h->self, MK__POISON_FREE, (size_t)h->size + MK_SENTINEL_CANARY);
+    memset(h->self, MK__POISON_FREE, (size_t)h->size + MKG_SENTINEL_CANARY);
     mk__free_fast((unsigned char *)h->self - h->offset);
 }
 
@@ -720,11 +711,11 @@ void *mk__sentinel_realloc(mk_intent_t intent, void *ptr, size_t size)
             } else if (size <= h->size) {
                 /* a shrink never fails: it stays, its tail poisoned behind a new canary */
                 size_t at = mk__canary_damage(h);
-                if (at < MK_SENTINEL_CANARY)
+                if (at < MKG_SENTINEL_CANARY)
                     mk__report_overflow(h, at, "mk_realloc");
                 unsigned char *user = h->self;
                 memset(user + size, MK__POISON_FREE, (size_t)h->size - size);
-                memcpy(user + size, mk__sentinel.canary, MK_SENTINEL_CANARY);
+                memcpy(user + size, mk__sentinel.canary, MKG_SENTINEL_CANARY);
                 h->size = size;
                 mk__last_error = MK_OK;
                 result = ptr;
@@ -778,7 +769,7 @@ bool mk__sentinel_validate(const mk__out_t *out)
     mk__lock(&mk__sentinel.lock);
     for (mk__sblock_t *h = mk__sentinel.head; h != NULL; h = h->next) {
         size_t first = mk__canary_damage(h);
-        if (first == MK_SENTINEL_CANARY)
+        if (first == MKG_SENTINEL_CANARY)
             continue;
         if (count < SHOWN) {
             damaged[count] = *h;
@@ -798,7 +789,7 @@ bool mk__sentinel_validate(const mk__out_t *out)
         mk__lock(&cs->lock);
         uint32_t carved = cs->carved, idle = cs->free_count;
         mk__unlock(&cs->lock);
-        if (carved >= MK_SENTINEL_FRAGMENTATION_MIN && (uint64_t)idle * 4u > (uint64_t)carved * 3u)
+        if (carved >= MKG_SENTINEL_FRAGMENTATION_MIN && (uint64_t)idle * 4u > (uint64_t)carved * 3u)
             mk__report(MK__ML403, NULL, -1, NULL, 0,
                        "pool class %u (%u-byte blocks): %u of its %u carved blocks sit free in its global list "
                        "(a burst freed long ago, or a class too large for the steady state)",

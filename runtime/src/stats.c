@@ -36,7 +36,7 @@ static int64_t mk__intent_current(unsigned intent, int64_t *thread_peak, int64_t
     int64_t peak = 0;
     uint32_t span = mk__thread_span();
     for (unsigned i = 0; i < span; i++) {
-        const mk__intent_counters_t *c = &mk__rt.threads[i].counters[intent];
+        const mk__intent_counters_t *c = &mk__rt.threads[i].hot.counters[intent];
         live += MK__LOAD(c->live);
         int64_t p = MK__LOAD(c->peak);
         peak = p > peak ? p : peak;
@@ -137,9 +137,9 @@ mk_status_t mk_stats_get(mk_stats_t *out)
         s->failures = (uint64_t)MK__LOAD(mk__rt.unattached[intent].failures);
         uint32_t span = mk__thread_span();
         for (unsigned i = 0; i < span; i++) {
-            const mk__intent_counters_t *c = &mk__rt.threads[i].counters[intent];
+            const mk__intent_counters_t *c = &mk__rt.threads[i].hot.counters[intent];
             uint64_t pool_allocs, pool_frees;
-            mk__pool_class_counts(&mk__rt.threads[i], intent, &pool_allocs, &pool_frees);
+            mk__pool_class_counts(&mk__rt.threads[i].hot, intent, &pool_allocs, &pool_frees);
             s->allocations += (uint64_t)MK__LOAD(c->allocs) + pool_allocs;
             s->frees += (uint64_t)MK__LOAD(c->frees) + pool_frees;
             s->failures += (uint64_t)MK__LOAD(c->failures);
@@ -185,9 +185,9 @@ size_t mk__stats_live_blocks(void)
     for (unsigned intent = 0; intent < MKG_INTENT_COUNT; intent++) {
         live -= MK__LOAD(mk__rt.unattached[intent].frees);
         for (unsigned i = 0; i < span; i++) {
-            const mk__intent_counters_t *c = &mk__rt.threads[i].counters[intent];
+            const mk__intent_counters_t *c = &mk__rt.threads[i].hot.counters[intent];
             uint64_t pool_allocs, pool_frees;
-            mk__pool_class_counts(&mk__rt.threads[i], intent, &pool_allocs, &pool_frees);
+            mk__pool_class_counts(&mk__rt.threads[i].hot, intent, &pool_allocs, &pool_frees);
             live += MK__LOAD(c->allocs) - MK__LOAD(c->frees) + (int64_t)(pool_allocs - pool_frees);
         }
     }

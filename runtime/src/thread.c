@@ -19,13 +19,13 @@
  */
 #include "internal.h"
 
-mk__thread_t mk__thread_unattached = {.frame_epoch = UINT64_MAX, .generation = UINT32_MAX};
-MK__TLS mk__thread_t *mk__self = &mk__thread_unattached;
+mk__slot_t mk__thread_unattached = {.frame_epoch = UINT64_MAX, .generation = UINT32_MAX};
+MK__TLS mk__thread_t *mk__self = &mk__thread_unattached.hot;
 
 static void mk__thread_on_exit(void *slot)
 {
     mk__thread_t *t = slot;
-    if (t != NULL && mk__rt.initialised && t->generation == mk__rt.generation && mk__self == t)
+    if (t != NULL && mk__rt.initialised && mk__slot(t)->generation == mk__rt.generation && mk__self == t)
         mk__thread_detach_slot(t);
 }
 
@@ -33,9 +33,10 @@ static void mk__thread_on_exit(void *slot)
  * belonged to the thread that left. Totals (stats) stay with the slot. */
 static void mk__thread_prepare(mk__thread_t *t, uint32_t index)
 {
-    t->index = index;
-    t->generation = mk__rt.generation;
-    mk__thread_lifecycle_t *life = &t->life;
+    mk__slot_t *slot = mk__slot(t);
+    slot->index = index;
+    slot->generation = mk__rt.generation;
+    mk__thread_lifecycle_t *life = &slot->life;
     life->depth = 0;
     life->intent_depth = 0;
     life->mark_depth = 0;
@@ -91,7 +92,7 @@ mk__thread_t *mk__thread_attach(void)
         }
         if (departed)
             MK__DROP_SHARED(mk__rt.departed, 1u);
-        mk__thread_t *t = &mk__rt.threads[i];
+        mk__thread_t *t = &mk__rt.threads[i].hot;
         if (i > 0 && MK__LOAD(mk__rt.several_threads) == 0u) {
             /* the single-threaded part of the run ends: keep its exact peaks */
             mk__stats_fold_single_peaks();
@@ -123,12 +124,12 @@ void mk__thread_detach_slot(mk__thread_t *t)
 {
     bool in_flight = mk__thread_release(t);
     if (mk__self == t) {
-        mk__self = &mk__thread_unattached;
+        mk__self = &mk__thread_unattached.hot;
         mk__prim_thread_exit_disarm();
     }
     if (in_flight)
         MK__BUMP_SHARED(mk__rt.departed, 1u);
-    MK__STORE_RELEASE(mk__rt.thread_taken[t->index], in_flight ? MK__SLOT_DEPARTED : MK__SLOT_FREE);
+    MK__STORE_RELEASE(mk__rt.thread_taken[mk__slot(t)->index], in_flight ? MK__SLOT_DEPARTED : MK__SLOT_FREE);
 }
 
 void mk__thread_reclaim_departed(void)
@@ -139,7 +140,7 @@ void mk__thread_reclaim_departed(void)
     for (uint32_t i = 0; i < span; i++) {
         if (!mk__slot_claim(i, MK__SLOT_DEPARTED, MK__SLOT_RECLAIMING))
             continue;
-        bool in_flight = mk__thread_release(&mk__rt.threads[i]);
+        bool in_flight = mk__thread_release(&mk__rt.threads[i].hot);
         MK__ASSERT(MK__LOAD(mk__rt.thread_taken[i]) == MK__SLOT_RECLAIMING);
         if (!in_flight)
             MK__DROP_SHARED(mk__rt.departed, 1u);
@@ -149,9 +150,9 @@ void mk__thread_reclaim_departed(void)
 
 void mk_thread_detach(void)
 {
-    if (mk__rt.initialised && mk__self->generation == mk__rt.generation)
+    if (mk__rt.initialised && mk__slot(mk__self)->generation == mk__rt.generation)
         mk__thread_detach_slot(mk__self);
-    mk__self = &mk__thread_unattached;
+    mk__self = &mk__thread_unattached.hot;
 }
 
 bool mk__thread_exit_hook_init(void)

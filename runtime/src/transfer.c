@@ -83,7 +83,7 @@ mk_status_t mk_transfer_init(mk_transfer_t *t, void *ptr, size_t size)
     t->ptr = ptr;
     t->size = size;
     t->epoch = epoch;
-    t->from_thread = self->index;
+    t->from_thread = mk__slot(self)->index;
     t->kind = kind;
 #if MKG_THREADS
     atomic_store_explicit(&t->state, MK_TRANSFER_PENDING, memory_order_release);

@@ -9,6 +9,7 @@
 #define MK_PROBE(type) char mk_probe_size_##type[sizeof(type)]; char mk_probe_align_##type[_Alignof(type)];
 
 MK_PROBE(mk__thread_t)
+MK_PROBE(mk__slot_t)
 MK_PROBE(mk__thread_lifecycle_t)
 MK_PROBE(mk__intent_counters_t)
 MK_PROBE(mk__cache_t)

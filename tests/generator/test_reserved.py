@@ -120,7 +120,7 @@ class ReservedNamesTest(unittest.TestCase):
     def test_stack_depth(self):
         """The name that broke the build: intent stack_depth -> MK_INTENT_STACK_DEPTH, a fastpath.h macro."""
         self.assertEqual(reserved.clash("intent", "stack_depth"),
-                         ("MK_INTENT_STACK_DEPTH", "memkit/fastpath.h: how deep mk_intent_push may nest"))
+                         ("MK_INTENT_STACK_DEPTH", "memkit/limits.h: how deep mk_intent_push may nest"))
         self.assertIsNone(reserved.clash("intent", "stack"))
         self.assertIsNone(reserved.clash("pool", "stack_depth"))
 

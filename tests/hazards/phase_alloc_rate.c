@@ -1,4 +1,4 @@
-/* expect: ML401 exit 0 — a phase allocating more than MK_SENTINEL_PHASE_ALLOC_LIMIT times in a frame */
+/* expect: ML401 exit 0 — a phase allocating more than MKG_SENTINEL_PHASE_ALLOC_LIMIT times in a frame */
 #include "hazard.h"
 int main(void)
 {

@@ -31,9 +31,7 @@
 
 #include <memkit/memkit.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+MK__API_BEGIN
 
 /* ---- time ------------------------------------------------------------------ */
 
@@ -295,7 +293,7 @@ void mk_frame_set_unheld_hook(void (*fn)(void *user), void *user);
 
 /* ---- inline definitions ----------------------------------------------------------- */
 
-void *mk__task_alloc_slow(mk_task_t *task, size_t size);
+MK__INTERNAL void *mk__task_alloc_slow(mk_task_t *task, size_t size);
 
 static inline void *mk_task_alloc(mk_task_t *task, size_t size)
 {
@@ -310,8 +308,6 @@ static inline void *mk_task_alloc(mk_task_t *task, size_t size)
     return mk__task_alloc_slow(task, size);
 }
 
-#ifdef __cplusplus
-}
-#endif
+MK__API_END
 
 #endif /* MEMKIT_ASYNC_H */

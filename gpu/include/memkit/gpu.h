@@ -55,9 +55,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+MK__API_BEGIN
 
 /* Repeated from gpu/src/backend.h (an identical typedef, allowed by C11) so
  * that this header needs no private header. */
@@ -260,8 +258,6 @@ size_t mk_gpu_stats_json(char *buf, size_t capacity);
  * tier is up). */
 void mk_gpu_stats_print(FILE *out);
 
-#ifdef __cplusplus
-}
-#endif
+MK__API_END
 
 #endif /* MEMKIT_GPU_H */

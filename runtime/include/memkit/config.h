@@ -13,7 +13,7 @@
 
 #include <memkit/lang.h>
 
-MK__EXTERN_C_BEGIN
+MK__API_BEGIN
 
 #define MK_RUNTIME_ABI 5
 
@@ -264,6 +264,6 @@ typedef struct mk_config {
     uint32_t gpu_frames_in_flight;   /* [gpu] frames_in_flight, by default [memkit]'s */
 } mk_config_t;
 
-MK__EXTERN_C_END
+MK__API_END
 
 #endif /* MEMKIT_CONFIG_TYPES_H */

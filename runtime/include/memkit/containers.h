@@ -28,7 +28,7 @@
 
 #include <stdarg.h>
 
-MK__EXTERN_C_BEGIN
+MK__API_BEGIN
 
 #if defined(__GNUC__) || defined(__clang__)
 #define MK__PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
@@ -36,11 +36,8 @@ MK__EXTERN_C_BEGIN
 #define MK__PRINTF(fmt, args)
 #endif
 
-/* Smallest first block of a vec or str, in bytes: growth starts here and
- * doubles. */
-#ifndef MK_FRAME_VEC_MIN_BYTES
-#define MK_FRAME_VEC_MIN_BYTES 64
-#endif
+/* MK_FRAME_VEC_MIN_BYTES (memkit/limits.h): the smallest first block of a
+ * vec or str, in bytes; growth starts there and doubles. */
 
 /* Is `intent` a valid intent routed to the frame tier? O(1). Thread-safe. */
 static inline bool mk_is_frame_intent(mk_intent_t intent)
@@ -186,8 +183,8 @@ bool mk_frame_slice_eq(mk_frame_slice_t a, mk_frame_slice_t b);
 
 /* Out of line: grows *data (holding *cap elements) to at least `need`
  * elements; see mk_frame_vec_push. */
-bool mk__frame_vec_grow(void **data, size_t *cap, size_t elem_size, size_t align, mk_intent_t intent, size_t need);
-bool mk__frame_vec_append(void **data, size_t *len, size_t *cap, size_t elem_size, size_t align, mk_intent_t intent,
+MK__INTERNAL bool mk__frame_vec_grow(void **data, size_t *cap, size_t elem_size, size_t align, mk_intent_t intent, size_t need);
+MK__INTERNAL bool mk__frame_vec_append(void **data, size_t *len, size_t *cap, size_t elem_size, size_t align, mk_intent_t intent,
                           const void *src, size_t n);
 
 /* ---- mk_frame_str: a growable string, and formatted frame strings ------------
@@ -386,6 +383,6 @@ bool mk_frame_map_next(const mk_frame_map_t *m, size_t *cursor, mk_frame_map_ent
 uint64_t mk_frame_hash_u64(uint64_t key);
 uint64_t mk_frame_hash_bytes(const void *bytes, size_t len);
 
-MK__EXTERN_C_END
+MK__API_END
 
 #endif /* MEMKIT_CONTAINERS_H */

@@ -73,7 +73,7 @@
 #endif
 
 #if MK__ATOMIC64_LOCKED
-MK__EXTERN_C_BEGIN
+MK__INTERNAL_BEGIN
 int64_t mk__atomic64_load_s(const MK__ATOMIC(int64_t) *p);
 uint64_t mk__atomic64_load_u(const MK__ATOMIC(uint64_t) *p);
 void mk__atomic64_store_s(MK__ATOMIC(int64_t) *p, int64_t v);
@@ -81,7 +81,7 @@ void mk__atomic64_store_u(MK__ATOMIC(uint64_t) *p, uint64_t v);
 int64_t mk__atomic64_add_s(MK__ATOMIC(int64_t) *p, int64_t d); /* returns the value before */
 uint64_t mk__atomic64_add_u(MK__ATOMIC(uint64_t) *p, uint64_t d);
 bool mk__atomic64_cas_s(MK__ATOMIC(int64_t) *p, int64_t *expected, int64_t desired);
-MK__EXTERN_C_END
+MK__INTERNAL_END
 #endif
 
 #if MKG_THREADS && defined(__cplusplus) && MK__ATOMIC64_LOCKED
@@ -159,7 +159,7 @@ MK__STATIC_ASSERT(sizeof(std::atomic<uint32_t>) == 4 && alignof(std::atomic<uint
                   "std::atomic<T> must be laid out as C11's _Atomic(T)");
 #endif
 
-MK__EXTERN_C_BEGIN
+MK__INTERNAL_BEGIN
 
 typedef MK__ATOMIC(int64_t) mk__counter_t;
 
@@ -213,19 +213,6 @@ typedef struct mk__intent_counters {
     int64_t publish_lo;
 } mk__intent_counters_t;
 
-#ifndef MK_MAX_PHASES
-#define MK_MAX_PHASES 32
-#endif
-#ifndef MK_PHASE_DEPTH
-#define MK_PHASE_DEPTH 16
-#endif
-#ifndef MK_INTENT_STACK_DEPTH
-#define MK_INTENT_STACK_DEPTH 16
-#endif
-#ifndef MK_MARK_DEPTH
-#define MK_MARK_DEPTH 64
-#endif
-
 /* A phase's delta of `tally` is allocations << MK__TALLY_SHIFT plus bytes,
  * exact while one phase instance allocates under 2^24 times and 2^40 bytes.
  * The tally itself is unsigned and wraps (every 2^24 allocations): only
@@ -233,46 +220,23 @@ typedef struct mk__intent_counters {
 #define MK__TALLY_SHIFT 40
 #define MK__TALLY_ONE ((uint64_t)1 << MK__TALLY_SHIFT)
 
-/* A thread's open phases and pushed intents, and its per-phase totals. */
-typedef struct mk__thread_lifecycle {
-    struct {
-        uint32_t phase;
-        uint64_t tally_at_begin;
-    } open[MK_PHASE_DEPTH];
-    uint32_t depth;
-    uint32_t intent_depth;
-    uint8_t intents[MK_INTENT_STACK_DEPTH];
-    struct {
-        uint32_t serial;
-        uint32_t holders;  /* marks taken at this very state share the checkpoint */
-        uintptr_t cursor;
-        void *spill;
-    } marks[MK_MARK_DEPTH]; /* checkpoints open in marks_epoch, oldest first */
-    uint32_t mark_depth;
-    uint32_t mark_serial;    /* last serial handed out (0 is never one) */
-    uint64_t marks_epoch;    /* the frame the open checkpoints belong to */
-    const char *cached_name; /* last phase name looked up, and its index */
-    uint32_t cached_phase;
-    mk__counter_t phase_bytes[MK_MAX_PHASES];
-    mk__counter_t phase_allocs[MK_MAX_PHASES];
-    mk__counter_t phase_entries[MK_MAX_PHASES];
-} mk__thread_lifecycle_t;
-
-/* One thread slot. The hot frame fields come first. */
+/* The part of a thread slot that the inline fast paths touch, and all that a
+ * user's translation unit sees of it. The runtime's slot (mk__slot_t,
+ * runtime/src/internal.h) starts with it and holds the rest: the frame
+ * bookkeeping of the slow paths, the phase and intent stacks, the magazines'
+ * storage. The hot frame fields come first. */
 typedef struct mk__thread {
     /* >0 while the owner touches its leases or caches; written by the owner
      * only. `stop` is raised by a thread recalling them (recall.c). */
     MK__ATOMIC(uint32_t) busy;
     MK__ATOMIC(uint32_t) stop;
     uintptr_t frame_cursor;
-    /* the fast path's bound: frame_limit while the frame the cursor belongs to
-     * is current, 0 once mk_begin_frame moved on (it zeroes every slot's), so
-     * the fast path needs no epoch test; written by the owner and the frame
-     * driver (frame.c) */
+    /* the fast path's bound: the end of the arena slot the cursor is in while
+     * its frame is current, 0 once mk_begin_frame moved on (it zeroes every
+     * slot's), so the fast path needs no epoch test; written by the owner and
+     * the frame driver (frame.c) */
     MK__ATOMIC(uintptr_t) frame_end;
-    uint64_t frame_epoch;      /* frame the cursor belongs to; UINT64_MAX: none */
-    uintptr_t frame_limit;     /* end of the arena slot the cursor is in */
-    MK__ATOMIC(uint64_t) *frame_row; /* frame_rows[slot of frame_epoch] */
+    MK__ATOMIC(uint64_t) *frame_row; /* the frame rows of the cursor's arena slot (frame.c) */
     /* every allocation of this thread, for phases to take deltas of, packed
      * in one word to cost one store: MK__TALLY_ONE per allocation plus its
      * bytes (see MK__TALLY_SHIFT) */
@@ -282,19 +246,6 @@ typedef struct mk__thread {
     mk__cache_t cache[MKG_CLASS_COUNT];
 #endif
     mk__intent_counters_t counters[MKG_INTENT_COUNT];
-    /* frame memory of each slot and intent, allocations and bytes in one
-     * word (MK__ROW_ONE) so that a frame allocation costs one counter store */
-    MK__ATOMIC(uint64_t) frame_rows[MKG_FRAMES_IN_FLIGHT][MKG_INTENT_COUNT];
-    MK__ATOMIC(uint64_t) frame_tally;  /* tally of the rows folded so far (phases) */
-    uint64_t frame_tally_other;        /* frame_tally + the rows of the slots frame_row is not */
-    MK__ATOMIC(uint64_t) slot_epoch[MKG_FRAMES_IN_FLIGHT]; /* epoch + 1 of the slot's data; 0: empty */
-    void *overflow[MKG_FRAMES_IN_FLIGHT]; /* heap blocks spilled from each slot */
-    uint32_t index;
-    uint32_t generation;       /* mk_init generation that attached this slot */
-    mk__thread_lifecycle_t life; /* phase and intent stacks (lifecycle.c) */
-#if MKG_CACHE_SLOTS > 0
-    void *mag_store[MKG_CACHE_SLOTS]; /* the classes' magazines, cache[].mag points here */
-#endif
 #if MK__HEAP_FRONT
     uint32_t heap_limit;                          /* MKG_HEAP_THREAD_CACHE once attached, else 0 */
     MK__ATOMIC(uint32_t) heap_count[MK__HEAP_BINS]; /* blocks in each bin's magazine */
@@ -868,6 +819,6 @@ MK__INLINE size_t mk__usable_size_fast(const void *ptr)
 #define mk_usable_size(ptr) mk__usable_size_fast(ptr)
 #endif
 
-MK__EXTERN_C_END
+MK__INTERNAL_END
 
 #endif /* MEMKIT_FASTPATH_H */

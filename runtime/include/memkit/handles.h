@@ -13,7 +13,7 @@
 #ifndef MEMKIT_HANDLES_H
 #define MEMKIT_HANDLES_H
 
-MK__EXTERN_C_BEGIN
+MK__API_BEGIN
 
 /* ---- generational handles ---------------------------------------------------- */
 
@@ -182,6 +182,6 @@ void *mk_transfer_accept(mk_transfer_t *t);
  * accepted: the receiver owns it), MK_EINVAL when t is NULL. */
 mk_status_t mk_transfer_cancel(mk_transfer_t *t);
 
-MK__EXTERN_C_END
+MK__API_END
 
 #endif /* MEMKIT_HANDLES_H */

@@ -42,4 +42,30 @@
 
 #endif
 
+/* Symbol visibility. memkit compiles its runtime with hidden visibility
+ * (-fvisibility=hidden: the CMake target, cmake/runtime_sources.sh,
+ * examples/make), so that a program or a shared library that links it
+ * exports the public API and nothing else: the declarations between
+ * MK__API_BEGIN and MK__API_END, which also give them C linkage. The runtime's
+ * own names that a public header must declare for the inline fast paths (the
+ * mk__ names) are MK__INTERNAL, or inside MK__INTERNAL_BEGIN/END: hidden
+ * whatever the flags, and reached without a GOT entry from -fPIC code. So the
+ * inline fast paths work where the runtime is linked into the same program
+ * or shared library; another module calls that one's exported functions. */
+#if defined(__GNUC__) || defined(__clang__)
+#define MK__VISIBILITY_DEFAULT _Pragma("GCC visibility push(default)")
+#define MK__VISIBILITY_HIDDEN _Pragma("GCC visibility push(hidden)")
+#define MK__VISIBILITY_POP _Pragma("GCC visibility pop")
+#define MK__INTERNAL __attribute__((visibility("hidden")))
+#else
+#define MK__VISIBILITY_DEFAULT
+#define MK__VISIBILITY_HIDDEN
+#define MK__VISIBILITY_POP
+#define MK__INTERNAL
+#endif
+#define MK__API_BEGIN MK__EXTERN_C_BEGIN MK__VISIBILITY_DEFAULT
+#define MK__API_END MK__VISIBILITY_POP MK__EXTERN_C_END
+#define MK__INTERNAL_BEGIN MK__EXTERN_C_BEGIN MK__VISIBILITY_HIDDEN
+#define MK__INTERNAL_END MK__VISIBILITY_POP MK__EXTERN_C_END
+
 #endif /* MEMKIT_LANG_H */

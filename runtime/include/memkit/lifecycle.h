@@ -9,7 +9,7 @@
 #ifndef MEMKIT_LIFECYCLE_H
 #define MEMKIT_LIFECYCLE_H
 
-MK__EXTERN_C_BEGIN
+MK__API_BEGIN
 
 /* ---- checkpoints ----------------------------------------------------------- */
 
@@ -114,8 +114,8 @@ void *mk_alloc_current(size_t size);
  * and the failure is reported (ML502) and left in mk_last_error(). Leaving the
  * body by break ends the scope; by return or goto it does not (use
  * MK_INTENT_SCOPE for those). */
-int mk__with_intent_begin(mk_intent_t intent);
-int mk__with_intent_end(int state);
+MK__INTERNAL int mk__with_intent_begin(mk_intent_t intent);
+MK__INTERNAL int mk__with_intent_end(int state);
 #define mk_with_intent(intent)                                                                                  \
     for (int mk__with_state = mk__with_intent_begin(intent); mk__with_state != 0;                              \
          mk__with_state = mk__with_intent_end(mk__with_state))
@@ -124,9 +124,9 @@ int mk__with_intent_end(int state);
  * On gcc and clang, MK_FRAME_SCOPE() rewinds to a mark taken at the
  * declaration when the block exits (by any path), and MK_PHASE_SCOPE(name)
  * ends the phase. Other compilers: use the explicit pairs above. */
-void mk__scope_rewind(mk_frame_mark_t *mark);
-void mk__scope_phase_end(int *unused);
-void mk__scope_intent_pop(int *unused);
+MK__INTERNAL void mk__scope_rewind(mk_frame_mark_t *mark);
+MK__INTERNAL void mk__scope_phase_end(int *unused);
+MK__INTERNAL void mk__scope_intent_pop(int *unused);
 #define MK__CAT2(a, b) a##b
 #define MK__CAT(a, b) MK__CAT2(a, b)
 #if defined(__GNUC__) || defined(__clang__)
@@ -140,10 +140,6 @@ void mk__scope_intent_pop(int *unused);
 
 /* ---- frame callbacks ------------------------------------------------------------ */
 
-#ifndef MK_MAX_FRAME_CALLBACKS
-#define MK_MAX_FRAME_CALLBACKS 16
-#endif
-
 typedef void (*mk_frame_callback_t)(uint64_t frame, void *user);
 
 /* Runs fn(frame index, user) at every mk_begin_frame (after the new frame
@@ -153,6 +149,6 @@ typedef void (*mk_frame_callback_t)(uint64_t frame, void *user);
 mk_status_t mk_on_frame_begin(mk_frame_callback_t fn, void *user);
 mk_status_t mk_on_frame_end(mk_frame_callback_t fn, void *user);
 
-MK__EXTERN_C_END
+MK__API_END
 
 #endif /* MEMKIT_LIFECYCLE_H */

@@ -32,6 +32,7 @@
 
 #include <memkit/config.h>
 #include "memkit_config.h"
+#include <memkit/limits.h>
 
 #if !defined(MKG_INTENT_COUNT) || !defined(MKG_THREADS)
 #error "memkit_config.h is not a memkit-gen output: check the include path"
@@ -42,7 +43,7 @@
 
 /* Every header of memkit declares with C linkage (memkit/lang.h): C++
  * includes them as they are; memkit/memkit.hpp adds the C++ interface. */
-MK__EXTERN_C_BEGIN
+MK__API_BEGIN
 
 /* The linked name of a runtime symbol: itself, or prefixed by the config's
  * [memkit] prefix (memkit/prefix.h, included by the generated header). */
@@ -106,7 +107,7 @@ mk_status_t mk_init(const mk_config_t *config);
  * two components with two configs and no [memkit] prefix link into one
  * program: the second mk_init reaches the first component's runtime. Give
  * each config its own prefix and both work side by side. */
-mk_status_t mk__init_for(const mk_config_t *config, const char *caller_config_sha256);
+MK__INTERNAL mk_status_t mk__init_for(const mk_config_t *config, const char *caller_config_sha256);
 #if !defined(MK__RUNTIME_SOURCE)
 #undef mk_init
 #define mk_init(config) mk__init_for((config), MKG_CONFIG_SHA256)
@@ -313,7 +314,7 @@ void mk_fault_fail_at(unsigned kinds, uint64_t n);
 uint64_t mk_fault_requests(void);
 #endif
 
-MK__EXTERN_C_END
+MK__API_END
 
 /* ---- diagnostics reports (MLnnn codes) -------------------------------------- */
 #include <memkit/report.h>

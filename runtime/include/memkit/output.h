@@ -16,7 +16,7 @@
 #ifndef MEMKIT_OUTPUT_H
 #define MEMKIT_OUTPUT_H
 
-MK__EXTERN_C_BEGIN
+MK__API_BEGIN
 
 /* Receives one line of text: NUL-terminated, no newline, valid only during
  * the call. Called on the thread that writes, outside memkit's locks. */
@@ -38,6 +38,6 @@ void mk_set_message_sink(mk_line_sink_t sink, void *user);
 typedef void (*mk_panic_handler_t)(const char *reason, void *user);
 void mk_set_panic_handler(mk_panic_handler_t handler, void *user);
 
-MK__EXTERN_C_END
+MK__API_END
 
 #endif /* MEMKIT_OUTPUT_H */

@@ -12,7 +12,7 @@
 #ifndef MEMKIT_REPORT_H
 #define MEMKIT_REPORT_H
 
-MK__EXTERN_C_BEGIN
+MK__API_BEGIN
 
 typedef enum mk_severity {
     MK_SEVERITY_INFO = 0,
@@ -63,6 +63,6 @@ const char *mk_severity_name(mk_severity_t severity);
  * Thread-safe. */
 unsigned long mk_report_count(mk_severity_t severity);
 
-MK__EXTERN_C_END
+MK__API_END
 
 #endif /* MEMKIT_REPORT_H */

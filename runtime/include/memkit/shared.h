@@ -11,18 +11,13 @@
 #ifndef MEMKIT_SHARED_H
 #define MEMKIT_SHARED_H
 
-MK__EXTERN_C_BEGIN
+MK__API_BEGIN
 
 /* ---- shared buffers ------------------------------------------------------------ */
 
-/* Bytes kept of a shared buffer's debugging name, the terminating NUL
- * included: longer names are truncated to MK_SHARED_NAME_MAX - 1 bytes. */
-#ifndef MK_SHARED_NAME_MAX
-#define MK_SHARED_NAME_MAX 32
-#endif
-#if MK_SHARED_NAME_MAX < 1
-#error "MK_SHARED_NAME_MAX must leave room for the terminating NUL"
-#endif
+/* MK_SHARED_NAME_MAX (memkit/limits.h): bytes kept of a shared buffer's
+ * debugging name, the terminating NUL included; longer names are truncated
+ * to MK_SHARED_NAME_MAX - 1 bytes. */
 
 /* A reference-counted buffer: this header sits in the same block as the data,
  * right before it (mk_shared_data). The layout is shown for debuggers and
@@ -156,13 +151,8 @@ void mk_scratch_trim(void);
 
 /* ---- allocation groups -------------------------------------------------------------- */
 
-/* Groups open at once (process-wide); mk_group_create fails beyond it. */
-#ifndef MK_MAX_GROUPS
-#define MK_MAX_GROUPS 64
-#endif
-#if MK_MAX_GROUPS < 1
-#error "MK_MAX_GROUPS must be at least 1"
-#endif
+/* MK_MAX_GROUPS (memkit/limits.h): groups open at once, process-wide;
+ * mk_group_create fails beyond it. */
 
 /* A set of allocations of one intent freed together. Group objects live in a
  * static table of MK_MAX_GROUPS entries: creating one allocates nothing. */
@@ -236,6 +226,6 @@ mk_status_t mk_validate_write(mk_line_sink_t sink, void *user);
 mk_status_t mk_validate_report(FILE *report);
 #endif
 
-MK__EXTERN_C_END
+MK__API_END
 
 #endif /* MEMKIT_SHARED_H */

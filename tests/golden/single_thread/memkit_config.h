@@ -39,6 +39,22 @@ MK__EXTERN_C_BEGIN /* C linkage for C++ (memkit/lang.h) */
 #define MKG_DEFERRED_MAX_FRAMES 8
 #define MKG_SENTINEL 0
 #define MKG_SCRATCH_CAP 0
+/* capacities and thresholds ([limits], [debug], [gpu]; memkit/limits.h) */
+#define MKG_MAX_PHASES 32 /* distinct phase names per run (mk_phase_begin) */
+#define MKG_PHASE_DEPTH 16 /* phase levels open at once per thread */
+#define MKG_INTENT_STACK_DEPTH 16 /* intent scopes (mk_intent_push) nested per thread */
+#define MKG_MARK_DEPTH 64 /* frame checkpoints (mk_frame_mark) open at once per thread */
+#define MKG_MAX_FRAME_CALLBACKS 16 /* frame-begin callbacks, and as many frame-end callbacks */
+#define MKG_MAX_GROUPS 64 /* allocation groups open at once (mk_group_create) */
+#define MKG_SHARED_NAME_MAX 32 /* bytes kept of a shared buffer's name, its terminating NUL included */
+#define MKG_FRAME_VEC_MIN_BYTES 64 /* the first block of a frame vec or str, which then doubles */
+#define MKG_SENTINEL_CANARY 16 /* sentinel mode: canary bytes after each pool and heap block */
+#define MKG_SENTINEL_MARKS 32 /* sentinel mode: open checkpoints tracked per thread slot */
+#define MKG_SENTINEL_TRANSFERS 64 /* sentinel mode: pending frame transfers tracked */
+#define MKG_SENTINEL_PHASE_ALLOC_LIMIT 100000 /* sentinel mode: allocations of one phase in one frame above which ML401 reports it */
+#define MKG_SENTINEL_FRAGMENTATION_MIN 64 /* sentinel mode: carved blocks a pool class needs before ML403 looks at it */
+#define MKG_GPU_MAX_BUFFERS 65536 /* GPU buffers and image allocations live at once (records reserved by mk_gpu_init) */
+#define MKG_GPU_BLOCK_ALLOCATIONS 4096 /* allocations one TLSF block of a GPU heap holds for sure */
 
 typedef enum mk_intent {
     MK_INTENT_EVENTS = 0,

@@ -25,7 +25,7 @@
 #include <memkit/async.h>
 #include <uv.h>
 
-MK__EXTERN_C_BEGIN
+MK__API_BEGIN
 
 typedef struct mk_uv_loop {
     mk_async_loop_t loop; /* pass &x.loop to mk_async_acquire, mk_channel_recv, ... */
@@ -98,6 +98,6 @@ static inline void mk_uv_loop_close(mk_uv_loop_t *l, uv_close_cb on_closed)
     uv_close((uv_handle_t *)&l->timer, on_closed);
 }
 
-MK__EXTERN_C_END
+MK__API_END
 
 #endif /* MEMKIT_ADAPTERS_LIBUV_H */
