@@ -5,7 +5,7 @@
  * MK_OK) and moved the cursor there. The cases are written relative to
  * UINTPTR_MAX, so they hold on 32- and 64-bit targets alike.
  */
-#include "align.h"
+#include "tiers/align.h"
 #include "../unit_check.h"
 
 #define HALF ((uintptr_t)1 << (sizeof(uintptr_t) * 8u - 1u)) /* the largest power of two */

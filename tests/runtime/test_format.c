@@ -3,7 +3,7 @@
  * without stdio print the same text: checked against the C library's
  * snprintf for every conversion, flag, width and length the runtime uses,
  * truncation included, and mk__format_bytes against "%.1f". Standalone. */
-#include "format.h"
+#include "diagnostics/format.h"
 #include "../unit_check.h"
 
 #include <stdbool.h>

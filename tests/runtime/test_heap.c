@@ -3,7 +3,7 @@
  * Build: cc -std=c11 -Iruntime/src tests/runtime/test_heap.c runtime/src/heap.c
  * Exits non-zero when a check fails; the last line summarizes.
  */
-#include "heap.h"
+#include "tiers/heap.h"
 #include "../unit_check.h"
 
 #include <stdio.h>
