@@ -21,7 +21,8 @@ from .layout import CType, array, struct
 from .target import Target
 
 # Knobs at their defaults (memkit/fastpath.h, lifecycle.h, shared.h, report.h;
-# runtime/src/recall.c, sentinel.c, atomic64.c; gpu/src/gpu_internal.h, suballoc.h, backend.h).
+# runtime/src/lifecycle/recall.c, diagnostics/sentinel.c, prim/atomic64.c; gpu/src/gpu_internal.h,
+# suballoc.h, backend.h).
 MAX_PHASES, PHASE_DEPTH, INTENT_STACK_DEPTH, MARK_DEPTH = 32, 16, 16, 64
 MAX_FRAME_CALLBACKS, MAX_GROUPS, SEVERITY_COUNT, FORK_LOCKS = 16, 64, 3, 64
 HEAP_BINS, HEAP_CACHE_MAX = 64, 16384
@@ -58,7 +59,7 @@ class Variable:
     symbol: str
     section: str          # .bss | .data (initialized) | .tbss | .tdata (thread-local)
     type: CType
-    source: str           # the file that defines it
+    source: str           # the file that defines it, by its name (names are unique across runtime/, async/, gpu/)
     what: str
     exported: bool = True  # global (renamed by [memkit] prefix), or static to its file
 
@@ -100,7 +101,7 @@ class RuntimeLayout:
         pool_range = struct(ptr, i64, ptr, ptr, u32)                             # mk__pool_range_t
         heap_range = struct(ptr, i64)                                            # mk__heap_range_t
 
-        # runtime/src/internal.h, heap.h
+        # runtime/src/internal.h, tiers/heap.h
         class_state = struct(lock, ptr, ptr, u32, u32, u32, u32, i64, ptr, u32, u32, a64)  # mk__class_state_t
         heap = struct(ptr, ptr, ptr, ptr, ptr, bool_, i64, array(u32, HEAP_FL_COUNT),
                       array(ptr, HEAP_FL_COUNT, HEAP_SL_COUNT))                  # mk__heap_t

@@ -1,5 +1,5 @@
 /* test_align.c — the frame tier's and the heap's address arithmetic
- * (runtime/src/align.h) at the top of the address space, where
+ * (runtime/src/tiers/align.h) at the top of the address space, where
  * `(p + align - 1) & ~(align - 1)` wraps: on a 32-bit target a cursor above
  * 2 GiB and an alignment of 2 GiB gave a block at address 0 (NULL, with
  * MK_OK) and moved the cursor there. The cases are written relative to

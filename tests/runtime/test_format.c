@@ -1,4 +1,4 @@
-/* test_format.c — the runtime's own formatting (runtime/src/format.c), which
+/* test_format.c — the runtime's own formatting (runtime/src/diagnostics/format.c), which
  * every build uses for reports, stats tables and panics so that builds
  * without stdio print the same text: checked against the C library's
  * snprintf for every conversion, flag, width and length the runtime uses,
