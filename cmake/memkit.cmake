@@ -63,9 +63,11 @@ option(MEMKIT_NO_STDIO "Build memkit runtimes without stdio: text through line s
 # The runtime library's sources (memkit.pc's runtime_sources is this list);
 # cmake/runtime_sources.sh and examples/make/Makefile name the same set for
 # builds without CMake (the tests in tests/packaging fail when they differ).
+# The runtime's sources sit one folder down, by concern (tiers/, lifecycle/,
+# policy/, prim/ ...; docs/architecture.md); runtime/src itself holds only
+# the headers every folder includes.
 file(GLOB MEMKIT_RUNTIME_SOURCES CONFIGURE_DEPENDS
-     "${MEMKIT_ROOT}/runtime/src/*.c" "${MEMKIT_ROOT}/runtime/src/prim/*.c" "${MEMKIT_ROOT}/async/src/*.c"
-     "${MEMKIT_ROOT}/gpu/src/*.c")
+     "${MEMKIT_ROOT}/runtime/src/*/*.c" "${MEMKIT_ROOT}/async/src/*.c" "${MEMKIT_ROOT}/gpu/src/*.c")
 # The GPU backends are not part of the runtime library: backend_mock.c is a
 # test device, and backend_vulkan.c needs <vulkan/vulkan.h>. A program that
 # drives a real GPU adds MEMKIT_GPU_VULKAN_SOURCES to its own target, with

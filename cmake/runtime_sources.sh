@@ -3,14 +3,15 @@
 # the scripts that compile memkit without CMake (tests/compile_golden.sh,
 # tests/fuzz/build.sh, bench/common.sh, bench/icount.sh). The same set as
 # cmake/memkit.cmake's glob and examples/make/Makefile's (tests/packaging
-# checks): runtime/src, its prim/, async/src and gpu/src less the GPU
-# backends (a program adds the backend it drives). Sourced, not run.
+# checks): the folders of runtime/src (its sources sit one folder down,
+# prim/ among them), async/src and gpu/src less the GPU backends (a program
+# adds the backend it drives). Sourced, not run.
 
 # memkit_runtime_sources ROOT [nogpu]: sets the arrays memkit_srcs and
 # memkit_incs; nogpu leaves the GPU tier out (bare metal: no OS, no stdio).
 memkit_runtime_sources() {
     local root="$1" f
-    memkit_srcs=("$root"/runtime/src/*.c "$root"/runtime/src/prim/*.c "$root"/async/src/*.c)
+    memkit_srcs=("$root"/runtime/src/*/*.c "$root"/async/src/*.c)
     if [ "${2:-}" != nogpu ]; then
         for f in "$root"/gpu/src/*.c; do
             case "${f##*/}" in

@@ -275,7 +275,7 @@ static void *mks_frame_grow(mk_intent_t intent, void *old, size_t old_bytes, siz
     return h + 1;
 }
 
-/* memkit's growth rule (runtime/src/containers.c): double, at least
+/* memkit's growth rule (runtime/src/containers/containers.c): double, at least
  * MK_FRAME_VEC_MIN_BYTES, and the exact size when the doubling fails. */
 bool mk__frame_vec_grow(void **data, size_t *cap, size_t elem_size, size_t align, mk_intent_t intent, size_t need)
 {

@@ -55,7 +55,7 @@ DEFAULT_GPU_MAX_BLOCKS = 64  # [gpu.heap] max_blocks without a budget to size it
 # MK_ROUTE_* flags in bit order: (C name, value).
 ROUTE_FLAGS = (("MK_ROUTE_ZERO_ON_FREE", 0x01), ("MK_ROUTE_BUDGETED", 0x02),
                ("MK_ROUTE_PLAIN_REFCOUNT", 0x04), ("MK_ROUTE_OVERSIZE_HEAP", 0x08))
-# Sentinel mode (runtime/src/sentinel.c) puts a header before and a canary after each
+# Sentinel mode (runtime/src/diagnostics/sentinel.c) puts a header before and a canary after each
 # pool or heap block: sizeof(mk__sblock_t) on 64-bit targets (56 on 32-bit ones), rounded
 # up to the alignment, and [debug] canary_bytes.
 SENTINEL_HEADER_BYTES = 80
@@ -383,7 +383,7 @@ def layout_pool(name: str, index: int, first_class: int, sizes: List[int], block
     for i in range(sizes[-1] // alignment + 1):
         size_class.append(first_class + next(j for j, s in enumerate(sizes) if s >= i * alignment))
     tag_bytes = (offset >> ceil_log2(alignment)) if owner == POOL_SHARED and storage == "static" else 0
-    # per class: a bit per block, then a summary bit per word of those (runtime/src/pool.c)
+    # per class: a bit per block, then a summary bit per word of those (runtime/src/tiers/pool.c)
     bitmap_words = sum((count + 63) // 64 + (count + 4095) // 4096 for count in blocks)
     return Pool(name, index, tuple(classes), first_class, sizes[-1], shift, offset >> shift, offset,
                 tuple(span_class), tuple(size_class), owner, intents, thread_cache, storage, tag_bytes,

@@ -19,8 +19,9 @@ from typing import Dict, List
 from .layout import CType, array, struct
 from .target import Target
 
-# The runtime's fixed sizes (memkit/fastpath.h, report.h; runtime/src/recall.c, atomic64.c;
-# gpu/src/gpu_internal.h, suballoc.h, backend.h). Those a config sets come from model.limits.
+# The runtime's fixed sizes (memkit/fastpath.h, report.h; runtime/src/lifecycle/recall.c,
+# prim/atomic64.c; gpu/src/gpu_internal.h, suballoc.h, backend.h). Those a config sets come
+# from model.limits.
 SEVERITY_COUNT, FORK_LOCKS = 3, 64
 HEAP_BINS, HEAP_CACHE_MAX = 64, 16384
 HEAP_FL_COUNT, HEAP_SL_COUNT = 40 - (4 + 4) + 1, 16           # heap.h: MK__HEAP_FL_COUNT, _SL_COUNT
@@ -54,7 +55,7 @@ class Variable:
     symbol: str
     section: str          # .bss | .data (initialized) | .tbss | .tdata (thread-local)
     type: CType
-    source: str           # the file that defines it
+    source: str           # the file that defines it, by its name (names are unique across runtime/, async/, gpu/)
     what: str
     exported: bool = True  # global (renamed by [memkit] prefix), or static to its file
 
@@ -105,7 +106,7 @@ class RuntimeLayout:
         pool_range = struct(ptr, i64, ptr, ptr, u32)                             # mk__pool_range_t
         heap_range = struct(ptr, i64)                                            # mk__heap_range_t
 
-        # runtime/src/internal.h, heap.h
+        # runtime/src/internal.h, tiers/heap.h
         class_state = struct(lock, ptr, ptr, u32, u32, u32, u32, i64, ptr, u32, u32, a64)  # mk__class_state_t
         heap = struct(ptr, ptr, ptr, ptr, ptr, bool_, i64, array(u32, HEAP_FL_COUNT),
                       array(ptr, HEAP_FL_COUNT, HEAP_SL_COUNT))                  # mk__heap_t

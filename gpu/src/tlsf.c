@@ -1,7 +1,7 @@
 /* tlsf.c — TLSF over the offsets of one device-memory block; see suballoc.h for
  * the contract.
  *
- * The same algorithm as the heap tier (runtime/src/heap.c), with the metadata
+ * The same algorithm as the heap tier (runtime/src/tiers/heap.c), with the metadata
  * moved out of the block: device memory cannot hold headers, so each range —
  * an allocation or a free range — is a node in a caller-provided array, chained
  * in offset order by prev_phys / next_phys. Free ranges also sit in the

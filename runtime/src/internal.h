@@ -11,10 +11,10 @@
 #define MK__RUNTIME_SOURCE 1
 #include <memkit/memkit.h>
 
-#include "assertions.h"
+#include "diagnostics/assertions.h"
 #include "bits.h"
-#include "heap.h"
-#include "output.h"
+#include "tiers/heap.h"
+#include "diagnostics/output.h"
 #include "prim/prim.h"
 
 /* ---- locks: a test-and-test-and-set spinlock; critical sections are O(1)

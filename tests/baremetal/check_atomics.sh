@@ -5,7 +5,7 @@
 # warning-free (-Werror) with arm-none-eabi-gcc/g++, and no object calls
 # libatomic's 64-bit functions (__atomic_*_8, __sync_*_8), which ARMv7-M
 # lacks and bare-metal toolchains do not ship: every 64-bit atomic goes
-# through runtime/src/atomic64.c. A loud SKIP (77) without the toolchain.
+# through runtime/src/prim/atomic64.c. A loud SKIP (77) without the toolchain.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)

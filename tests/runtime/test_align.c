@@ -1,11 +1,11 @@
 /* test_align.c — the frame tier's and the heap's address arithmetic
- * (runtime/src/align.h) at the top of the address space, where
+ * (runtime/src/tiers/align.h) at the top of the address space, where
  * `(p + align - 1) & ~(align - 1)` wraps: on a 32-bit target a cursor above
  * 2 GiB and an alignment of 2 GiB gave a block at address 0 (NULL, with
  * MK_OK) and moved the cursor there. The cases are written relative to
  * UINTPTR_MAX, so they hold on 32- and 64-bit targets alike.
  */
-#include "align.h"
+#include "tiers/align.h"
 #include "../unit_check.h"
 
 #define HALF ((uintptr_t)1 << (sizeof(uintptr_t) * 8u - 1u)) /* the largest power of two */

@@ -1,9 +1,9 @@
-/* test_format.c — the runtime's own formatting (runtime/src/format.c), which
+/* test_format.c — the runtime's own formatting (runtime/src/diagnostics/format.c), which
  * every build uses for reports, stats tables and panics so that builds
  * without stdio print the same text: checked against the C library's
  * snprintf for every conversion, flag, width and length the runtime uses,
  * truncation included, and mk__format_bytes against "%.1f". Standalone. */
-#include "format.h"
+#include "diagnostics/format.h"
 #include "../unit_check.h"
 
 #include <stdbool.h>

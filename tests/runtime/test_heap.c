@@ -1,9 +1,9 @@
-/* test_heap.c — unit and stress tests for the TLSF heap tier (runtime/src/heap.c).
+/* test_heap.c — unit and stress tests for the TLSF heap tier (runtime/src/tiers/heap.c).
  *
- * Build: cc -std=c11 -Iruntime/src tests/runtime/test_heap.c runtime/src/heap.c
+ * Build: cc -std=c11 -Iruntime/src tests/runtime/test_heap.c runtime/src/tiers/heap.c
  * Exits non-zero when a check fails; the last line summarizes.
  */
-#include "heap.h"
+#include "tiers/heap.h"
 #include "../unit_check.h"
 
 #include <stdio.h>

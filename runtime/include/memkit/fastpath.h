@@ -11,7 +11,7 @@
  * no thread-local storage.
  *
  * A slot's budget leases and cached blocks may be taken back by another thread
- * (runtime/src/recall.c) when a budget or a pool class would otherwise fail.
+ * (runtime/src/lifecycle/recall.c) when a budget or a pool class would otherwise fail.
  * The owner marks every touch of them `busy` (two plain stores) and checks a
  * `stop` flag that the recalling thread raises; see mk__slot_enter.
  */
@@ -48,7 +48,7 @@
  * 32-bit MCU has no 64-bit atomic instructions (ARMv7-M lacks LDREXD), and
  * the compiler turns each access into a call to libatomic's __atomic_*_8,
  * which bare-metal toolchains do not ship. There every access to a 64-bit
- * atomic goes through mk__atomic64_* (runtime/src/atomic64.c): the same
+ * atomic goes through mk__atomic64_* (runtime/src/prim/atomic64.c): the same
  * memory orders, made of a 32-bit spinlock, picked by address, around a
  * plain copy. The access macros below choose by type (_Generic in C,
  * overloads in C++), so call sites do not change. MK_LOCKED_ATOMIC64=1 takes
@@ -302,7 +302,7 @@ void mk__free_slow(void *ptr);
 /* Cap on a thread's unused lease before the excess goes back. */
 extern int64_t mk__lease_cap[MKG_INTENT_COUNT];
 
-/* The owner's side of the recall protocol (runtime/src/recall.c). A fast path
+/* The owner's side of the recall protocol (runtime/src/lifecycle/recall.c). A fast path
  * raises `busy`, then reads `stop`: a recalling thread raises `stop`, makes
  * every thread execute a memory barrier (membarrier) and waits for `busy` to
  * drop, so either the owner sees `stop` and takes its slow path, or the
@@ -582,7 +582,7 @@ MK__INLINE size_t mk__heap_bin_size(unsigned bin)
 }
 
 #if MK__HEAP_FRONT
-/* A heap block's header word, 16 bytes before its payload (runtime/src/heap.c):
+/* A heap block's header word, 16 bytes before its payload (runtime/src/tiers/heap.c):
  * the block size with its header in bits 4..55, the intent tag in 56..63. */
 #define MK__HEAP_SIZE_MASK ((((uint64_t)1 << 56) - 1u) & ~(uint64_t)15u)
 #define MK__HEAP_TAG_SHIFT 56

@@ -10,7 +10,7 @@
 
 #include "prim.h"
 #include "fault.h"
-#include "output.h"
+#include "diagnostics/output.h"
 
 #include <stdlib.h>
 #include <sys/mman.h>
