@@ -159,7 +159,7 @@ static const mk_async_arena_layout_t mkg_async_arenas[MKG_ASYNC_ARENA_COUNT] = {
 };
 
 const mk_config_t mkg_config = {
-    MK_RUNTIME_ABI, 1u, "memkit.toml.example", MKG_CONFIG_SHA256, "",
+    MK_RUNTIME_ABI, MKG_LAYOUT_HASH, 1u, "memkit.toml.example", MKG_CONFIG_SHA256, "",
     mkg_intent_names, mkg_routes, mkg_pools, mkg_classes,
     mkg_frame_storage, mkg_heap_storage,
     1048576u, 33554432u, 100663296u,

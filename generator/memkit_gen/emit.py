@@ -15,6 +15,7 @@ import jinja2
 
 from . import RUNTIME_ABI, VERSION, footprint, limits
 from .model import Model
+from .runtime_layout import layout_hash
 
 OUTPUTS = ("memkit_config.h", "memkit_config.c")
 TEMPLATE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
@@ -117,7 +118,8 @@ def render(model: Model, banner: Banner) -> Dict[str, str]:
     for name in OUTPUTS:
         text = env.get_template(name + ".j2").render(m=model, banner=banner, file_name=name,
                                                      storage_align=max(64, model.alignment),
-                                                     runtime_abi=RUNTIME_ABI, limits=limits.LIMITS)
+                                                     runtime_abi=RUNTIME_ABI, limits=limits.LIMITS,
+                                                     layout_hash=layout_hash(model))
         out[name] = text.replace("\r\n", "\n")
     return out
 

@@ -13,9 +13,12 @@ AddressSanitizer or Valgrind tracking (MK_TRACKING 0), sentinel mode exactly
 when the config asks for it ([debug] sentinel), the POSIX OS layer
 (runtime/src/prim/prim_posix.c) with glibc's 4-byte pthread_key_t.
 """
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Dict, List
 
+from . import RUNTIME_ABI
 from .layout import CType, array, struct
 from .target import Target
 
@@ -247,3 +250,17 @@ class RuntimeLayout:
                   local("mk__gpu_pending", ".bss", struct(bool_, enum, array(u8, GPU_REPORT_CHARS)), "gpu.c",
                         "GPU tier: a report parked under its lock")]
         self.variables = v
+
+
+def layout_hash(model) -> int:
+    """MKG_LAYOUT_HASH: 64 bits of a hash of the layout users' code compiles against for
+    `model`: the runtime ABI, the target, the limits, and the size and alignment of every
+    runtime structure as the config lays them out there. Not the config's text (its sha256
+    is checked on its own): a [memkit] prefix renames symbols and changes no layout.
+    mk_init compares the caller's with the runtime's and memkit_config.c's
+    (runtime/src/lifecycle/init.c)."""
+    rt = RuntimeLayout(model)
+    doc = {"abi": RUNTIME_ABI, "target": model.target.name, "limits": model.limits,
+           "types": {name: [t.size, t.align] for name, t in sorted(rt.types.items())}}
+    digest = hashlib.sha256(json.dumps(doc, sort_keys=True).encode("utf-8")).hexdigest()
+    return int(digest[:16], 16)

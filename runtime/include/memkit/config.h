@@ -15,7 +15,7 @@
 
 MK__API_BEGIN
 
-#define MK_RUNTIME_ABI 5
+#define MK_RUNTIME_ABI 6
 
 /* Generated tables are `static const` in the generated header so that a call
  * with a constant intent and size folds to a direct tier call; a translation
@@ -234,6 +234,7 @@ typedef struct mk_gpu_intent_layout {
 /* Everything mk_init needs; the generator emits one as `mkg_config`. */
 typedef struct mk_config {
     uint32_t abi;                    /* MK_RUNTIME_ABI at generation time */
+    uint64_t layout_hash;            /* MKG_LAYOUT_HASH of the generated header */
     uint32_t schema;                 /* config schema version */
     const char *source_name;         /* config file name, e.g. "memkit.toml" */
     const char *source_sha256;       /* sha256 of the normalized config, hex */

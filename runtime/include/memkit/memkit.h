@@ -107,10 +107,24 @@ mk_status_t mk_init(const mk_config_t *config);
  * two components with two configs and no [memkit] prefix link into one
  * program: the second mk_init reaches the first component's runtime. Give
  * each config its own prefix and both work side by side. */
-MK__INTERNAL mk_status_t mk__init_for(const mk_config_t *config, const char *caller_config_sha256);
+/* What a translation unit compiled memkit's inline fast paths against
+ * (MK__LAYOUT_KEY, memkit/fastpath.h): mk_init passes the caller's, and a
+ * runtime compiled otherwise refuses it (MK_EABI, with a message naming the
+ * difference), instead of letting two views of the per-thread state corrupt
+ * each other. */
+typedef struct mk__layout_key {
+    uint64_t hash;          /* MKG_LAYOUT_HASH: the generated header's layout */
+    uint32_t thread_bytes;  /* sizeof the per-thread state the fast paths touch */
+    uint8_t sentinel;       /* MK_SENTINEL */
+    uint8_t heap_front;     /* MK__HEAP_FRONT: the heap tier's inline front */
+    uint8_t locked_atomics; /* MK__ATOMIC64_LOCKED */
+    uint8_t tracking;       /* MK_TRACKING: AddressSanitizer or Valgrind told of blocks */
+} mk__layout_key_t;
+MK__INTERNAL mk_status_t mk__init_for(const mk_config_t *config, const char *caller_config_sha256,
+                                      mk__layout_key_t caller_layout);
 #if !defined(MK__RUNTIME_SOURCE)
 #undef mk_init
-#define mk_init(config) mk__init_for((config), MKG_CONFIG_SHA256)
+#define mk_init(config) mk__init_for((config), MKG_CONFIG_SHA256, MK__LAYOUT_KEY)
 #endif
 
 /* Flushes the calling thread, releases reserved storage and forgets all state

@@ -69,12 +69,39 @@ static bool mk__frame_below_top(const unsigned char *base)
     return total <= UINTPTR_MAX - start && arena <= UINTPTR_MAX - start - total;
 }
 
-mk_status_t mk__init_for(const mk_config_t *config, const char *caller_config_sha256)
+/* The first way the caller's layout differs from the runtime's, or NULL. */
+static const char *mk__layout_difference(mk__layout_key_t caller, mk__layout_key_t own)
+{
+    if (caller.hash != own.hash)
+        return "another memkit-gen run (MKG_LAYOUT_HASH): regenerate, and rebuild both with the same memkit";
+    if (caller.sentinel != own.sentinel)
+        return "another MK_SENTINEL: every translation unit of a program must agree";
+    if (caller.locked_atomics != own.locked_atomics)
+        return "another MK_LOCKED_ATOMIC64 (64-bit atomics): every translation unit must agree";
+    if (caller.tracking != own.tracking)
+        return "another tracking mode (MK_TRACK_ASAN, MK_VALGRIND): every translation unit must agree";
+    if (caller.heap_front != own.heap_front)
+        return "another heap front (MK_TRACKING or 64-bit atomics differ): every translation unit must agree";
+    if (caller.thread_bytes != own.thread_bytes)
+        return "another size of the per-thread state: the same memkit_config.h, headers and compiler flags "
+               "must build both";
+    return NULL;
+}
+
+mk_status_t mk__init_for(const mk_config_t *config, const char *caller_config_sha256, mk__layout_key_t caller_layout)
 {
     if (caller_config_sha256 != NULL && strcmp(caller_config_sha256, MKG_CONFIG_SHA256) != 0) {
         mk__message("memkit: mk_init from code generated for config %.12s... reached a runtime built for config "
                     "%.12s...: two configs in one program need a [memkit] prefix each (docs/config.md)",
                     caller_config_sha256, MKG_CONFIG_SHA256);
+        return MK_EABI;
+    }
+    const char *difference = mk__layout_difference(caller_layout, MK__LAYOUT_KEY);
+    if (difference != NULL) {
+        mk__message("memkit: mk_init from code compiled with %s (caller: layout %016llx, %u-byte thread state; "
+                    "runtime: %016llx, %u bytes)",
+                    difference, (unsigned long long)caller_layout.hash, (unsigned)caller_layout.thread_bytes,
+                    (unsigned long long)MKG_LAYOUT_HASH, (unsigned)sizeof(mk__thread_t));
         return MK_EABI;
     }
     return mk_init(config);
@@ -86,7 +113,8 @@ mk_status_t mk_init(const mk_config_t *config)
         return MK_EINVAL;
     /* the runtime was compiled against one generated header: its tables must
      * be the ones in `config` */
-    if (config->abi != MK_RUNTIME_ABI || strcmp(config->source_sha256, MKG_CONFIG_SHA256) != 0)
+    if (config->abi != MK_RUNTIME_ABI || config->layout_hash != MKG_LAYOUT_HASH ||
+        strcmp(config->source_sha256, MKG_CONFIG_SHA256) != 0)
         return MK_EABI;
     if (mk__rt.initialised)
         return MK_ESTATE;

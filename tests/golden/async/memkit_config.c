@@ -45,7 +45,7 @@ static const mk_async_arena_layout_t mkg_async_arenas[MKG_ASYNC_ARENA_COUNT] = {
 };
 
 const mk_config_t mkg_config = {
-    MK_RUNTIME_ABI, 1u, "memkit.toml", MKG_CONFIG_SHA256, "",
+    MK_RUNTIME_ABI, MKG_LAYOUT_HASH, 1u, "memkit.toml", MKG_CONFIG_SHA256, "",
     mkg_intent_names, mkg_routes, NULL, NULL,
     NULL, mkg_heap_storage,
     0u, 1048576u, 0u,

@@ -34,7 +34,7 @@ static const mk_pool_layout_t mkg_pools[MKG_POOL_COUNT] = {
 };
 
 const mk_config_t mkg_config = {
-    MK_RUNTIME_ABI, 1u, "memkit.toml", MKG_CONFIG_SHA256, "",
+    MK_RUNTIME_ABI, MKG_LAYOUT_HASH, 1u, "memkit.toml", MKG_CONFIG_SHA256, "",
     mkg_intent_names, mkg_routes, mkg_pools, mkg_classes,
     mkg_frame_storage, mkg_heap_storage,
     65536u, 1048576u, 4194304u,

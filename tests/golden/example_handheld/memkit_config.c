@@ -111,7 +111,7 @@ static const mk_async_arena_layout_t mkg_async_arenas[MKG_ASYNC_ARENA_COUNT] = {
 };
 
 const mk_config_t mkg_config = {
-    MK_RUNTIME_ABI, 1u, "memkit.toml", MKG_CONFIG_SHA256, "handheld",
+    MK_RUNTIME_ABI, MKG_LAYOUT_HASH, 1u, "memkit.toml", MKG_CONFIG_SHA256, "handheld",
     mkg_intent_names, mkg_routes, mkg_pools, mkg_classes,
     mkg_frame_storage, mkg_heap_storage,
     262144u, 8388608u, 16777216u,

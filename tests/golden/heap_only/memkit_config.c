@@ -12,7 +12,7 @@ static _Alignas(64) unsigned char mkg_heap_storage[4194304];
 static const char *const mkg_intent_names[MKG_INTENT_COUNT] = { "general" };
 
 const mk_config_t mkg_config = {
-    MK_RUNTIME_ABI, 1u, "memkit.toml", MKG_CONFIG_SHA256, "",
+    MK_RUNTIME_ABI, MKG_LAYOUT_HASH, 1u, "memkit.toml", MKG_CONFIG_SHA256, "",
     mkg_intent_names, mkg_routes, NULL, NULL,
     NULL, mkg_heap_storage,
     0u, 4194304u, 0u,

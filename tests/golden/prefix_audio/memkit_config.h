@@ -10,8 +10,8 @@
 
 #include <memkit/config.h>
 
-#if MK_RUNTIME_ABI != 5
-#error "memkit_config.h was generated for runtime ABI 5: regenerate it with this runtime's memkit-gen"
+#if MK_RUNTIME_ABI != 6
+#error "memkit_config.h was generated for runtime ABI 6: regenerate it with this runtime's memkit-gen"
 #endif
 
 #define MKG_SYMBOL_PREFIX audio_
@@ -21,6 +21,9 @@ MK__EXTERN_C_BEGIN /* C linkage for C++ (memkit/lang.h) */
 
 #define MKG_GENERATOR_VERSION "0.1.0"
 #define MKG_CONFIG_SHA256 "ab0a11b1d320f217c733f14172cd3c46483101e624f05b3dbd679cd019853bcb"
+/* the layout users' code compiles the inline fast paths against, on this
+ * target: mk_init refuses a runtime or a memkit_config.c built for another */
+#define MKG_LAYOUT_HASH 0x53c96cdfe783ba27u
 #define MKG_TARGET "lp64"
 #define MKG_TARGET_POINTER_BYTES 8
 #define MKG_THREADS 1

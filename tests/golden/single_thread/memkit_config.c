@@ -26,7 +26,7 @@ static const mk_pool_layout_t mkg_pools[MKG_POOL_COUNT] = {
 };
 
 const mk_config_t mkg_config = {
-    MK_RUNTIME_ABI, 1u, "memkit.toml", MKG_CONFIG_SHA256, "",
+    MK_RUNTIME_ABI, MKG_LAYOUT_HASH, 1u, "memkit.toml", MKG_CONFIG_SHA256, "",
     mkg_intent_names, mkg_routes, mkg_pools, mkg_classes,
     NULL, NULL,
     131072u, 2097152u, 0u,

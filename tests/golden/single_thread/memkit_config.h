@@ -10,14 +10,17 @@
 
 #include <memkit/config.h>
 
-#if MK_RUNTIME_ABI != 5
-#error "memkit_config.h was generated for runtime ABI 5: regenerate it with this runtime's memkit-gen"
+#if MK_RUNTIME_ABI != 6
+#error "memkit_config.h was generated for runtime ABI 6: regenerate it with this runtime's memkit-gen"
 #endif
 
 MK__EXTERN_C_BEGIN /* C linkage for C++ (memkit/lang.h) */
 
 #define MKG_GENERATOR_VERSION "0.1.0"
 #define MKG_CONFIG_SHA256 "f7c3327674acef9faaf05e2d61ff8daedcb7f0af0526b837dc97aa90298c701f"
+/* the layout users' code compiles the inline fast paths against, on this
+ * target: mk_init refuses a runtime or a memkit_config.c built for another */
+#define MKG_LAYOUT_HASH 0x9f3dde99081e8b91u
 #define MKG_TARGET "lp64"
 #define MKG_TARGET_POINTER_BYTES 8
 #define MKG_THREADS 0
