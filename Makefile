@@ -22,7 +22,8 @@
 # QEMU for the Cortex-M4 test (docs/embedded.md).
 APT_PACKAGES := gcc g++ clang libclang-rt-14-dev cmake ninja-build binutils python3 python3-jinja2 valgrind \
   pkg-config libuv1-dev spin libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers \
-  gcc-multilib g++-multilib gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
+  gcc-multilib g++-multilib gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm \
+  python3-clang-14 libclang1-14 chromium
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JOBS ?= 2
