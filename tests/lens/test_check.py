@@ -89,6 +89,27 @@ class CheckTest(unittest.TestCase):
         path = fixture("ml501_warn.c")
         self.assertEqual(self.findings(path, extra=("-DMK_SENTINEL=1",)), sorted(expected(path)))
 
+    def test_symbol_prefix_same_findings(self):
+        # [memkit] prefix renames the linked functions (audio_mk_alloc_current ...)
+        with open(CONFIG, encoding="utf-8") as f:
+            text = f.read().replace("schema = 1\n", "schema = 1\nprefix = \"audio\"\n", 1)
+        config = os.path.join(self.generated, "prefixed", "memkit.toml")
+        os.makedirs(os.path.dirname(config))
+        with open(config, "w", encoding="utf-8") as f:
+            f.write(text)
+        subprocess.run([sys.executable, os.path.join(ROOT, "generator", "memkit-gen"), config,
+                        "-o", os.path.dirname(config)], check=True, capture_output=True)
+        paths = sorted(glob.glob(os.path.join(FIXTURES, "*_warn.c")))
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            status = cli.main(["check", "--format", "json", "--config", config, "-I", os.path.join(ROOT, "runtime", "include"),
+                               "-I", os.path.dirname(config), "-DMK_SENTINEL=1", *paths])
+        self.assertEqual(status, 1, err.getvalue())
+        with open(os.path.join(os.path.dirname(config), "memkit_config.h"), encoding="utf-8") as f:
+            self.assertIn("#define MKG_SYMBOL_PREFIX audio_", f.read())
+        self.assertEqual(sorted((f["file"], f["line"], f["code"]) for f in json.loads(out.getvalue())),
+                         sorted(e for p in paths for e in expected(p)))
+
     def test_without_config_mk_alloc_is_not_known_to_be_frame_memory(self):
         found = self.findings(fixture("ml201_warn.c"), config=False)
         lines = [line for _, line, _ in found]
