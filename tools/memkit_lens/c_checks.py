@@ -33,6 +33,7 @@ THREAD_START = {"pthread_create": 3, "thrd_create": 2}
 NO_RETURN = ("abort", "exit", "_Exit", "quick_exit", "longjmp", "siglongjmp", "__assert_fail",
              "pthread_exit", "thrd_exit")
 KNOWN = (INTENT_PUSH + (ALLOC_CURRENT, END_FRAME, MARK) + MARK_CLOSE + FRAME_RESULT + INTENT_ALLOC)
+COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
 # Marks that MK_FRAME_SCOPE() declares rewind themselves when their block exits.
 SCOPE_MARK_PREFIX = "mk__scope_mark_"
 # Frame containers: values of these types hold frame memory (MK_FRAME_VEC(T) is an anonymous
@@ -239,13 +240,20 @@ class _Function:
                 self.visit(arg)
             self.call(c)
             return
-        if kind == K.BINARY_OPERATOR and a.op(c) == "=":
-            lhs, rhs = list(c.get_children())
-            self.visit(rhs)
-            self.assign(lhs, rhs, c)
-            if a.var(a.strip(lhs)) is None:
-                self.visit(lhs)
-            return
+        if kind == K.BINARY_OPERATOR:
+            op = a.op(c)
+            if op == "=":
+                lhs, rhs = list(c.get_children())
+                self.visit(rhs)
+                self.assign(lhs, rhs, c)
+                if a.var(a.strip(lhs)) is None:
+                    self.visit(lhs)
+                return
+            if op in COMPARISONS:   # comparing a pointer's value does not touch its memory
+                for k in c.get_children():
+                    if a.var(a.strip(k)) is None:
+                        self.visit(k)
+                return
         if kind == K.VAR_DECL:
             kids = [k for k in c.get_children() if k.kind.is_expression()]
             if kids:
@@ -386,7 +394,7 @@ class _Function:
                 state = self.events(kids[-1], state, c)
                 init = a.strip(kids[-1])
                 if state is not None and init.kind == K.CALL_EXPR and a.callee(init) == MARK \
-                        and not c.spelling.startswith(SCOPE_MARK_PREFIX):
+                        and not c.spelling.startswith(SCOPE_MARK_PREFIX) and not a.is_static_storage(c):
                     state = dict(state)
                     state[_key(c)] = (c.spelling, init)
             return state
@@ -395,7 +403,8 @@ class _Function:
             v = a.var(a.strip(lhs))
             state = self.events(rhs, state, c)
             init = a.strip(rhs)
-            if state is not None and v is not None and init.kind == K.CALL_EXPR and a.callee(init) == MARK:
+            if state is not None and v is not None and init.kind == K.CALL_EXPR and a.callee(init) == MARK \
+                    and not a.is_static_storage(v):   # a mark kept in a global is other code's to close
                 state = dict(state)
                 state[_key(v)] = (v.spelling, init)
                 return state

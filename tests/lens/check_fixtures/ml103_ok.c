@@ -30,3 +30,15 @@ void heap_outlives_frame(void)
     v[0] = 1;                                     /* heap memory: the frame does not own it */
     mk_free(v);
 }
+
+int same_block_next_frame(void)
+{
+    mk_begin_frame();
+    char *first = mk_alloc(MK_INTENT_SCRATCH, 64);
+    mk_end_frame();
+    mk_begin_frame();
+    char *again = mk_alloc(MK_INTENT_SCRATCH, 64);
+    int reused = again == first;                  /* compares the addresses, reads nothing */
+    mk_end_frame();
+    return reused;
+}

@@ -6,6 +6,8 @@
 bool try_plan(void);
 void finish_later(mk_frame_mark_t *mark);
 
+static mk_frame_mark_t g_level_start;   /* rewound by another function */
+
 void rewind_on_every_path(bool keep)
 {
     mk_frame_mark_t mark = mk_frame_mark();
@@ -72,4 +74,9 @@ int every_case(int kind)
         break;
     }
     return 0;
+}
+
+void kept_in_a_global(void)
+{
+    g_level_start = mk_frame_mark();
 }
