@@ -12,6 +12,7 @@ from . import c_checks, catalogue, clang_loader, sarif
 HELP = "check C sources for frame, checkpoint, intent and transfer mistakes (ML103, ML104, ML201, ML501)"
 CODES = ["ML103", "ML104", "ML201", "ML501"]
 EXIT_FINDINGS, EXIT_USAGE = 1, 2
+IGNORE = "memkit-lens: ignore"
 
 
 def add_arguments(parser) -> None:
@@ -51,10 +52,24 @@ def frame_intents(path: str):
     return frozenset(emit.c_const(r.name, "MK_INTENT") for r in built.routes if r.tier == "frame")
 
 
+def unsuppressed(findings: List, path: str) -> List:
+    """Findings less those a `memkit-lens: ignore MLnnn` comment names, on their line or the
+    line above (for code the check cannot follow, such as a helper its callers scope)."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        lines = f.read().splitlines()
+
+    def ignored(line: int) -> set:
+        text = lines[line - 1] if 0 < line <= len(lines) else ""
+        at = text.find(IGNORE)
+        return set(catalogue.CODE.findall(text[at:])) if at >= 0 else set()
+
+    return [f for f in findings if f.code not in ignored(f.line) | ignored(f.line - 1)]
+
+
 def parse_errors(tu) -> List[str]:
     out = []
     for d in tu.diagnostics:
-        if d.severity >= 3:   # error, fatal
+        if d.severity >= d.Error:   # errors and fatal errors
             where = f"{d.location.file.name}:{d.location.line}:{d.location.column}" if d.location.file else tu.spelling
             out.append(f"{where}: error: {d.spelling}")
     return out
@@ -96,7 +111,7 @@ def run(args) -> int:
             print(f"hint: {path} does not compile as C; pass -I for memkit's runtime/include and the "
                   "generated memkit_config.h, and -D for the macros the build defines", file=sys.stderr)
             continue
-        findings.extend(c_checks.check_translation_unit(cindex, tu, path, intents))
+        findings.extend(unsuppressed(c_checks.check_translation_unit(cindex, tu, path, intents), path))
     if failed:
         return EXIT_USAGE
     if args.format == "json":

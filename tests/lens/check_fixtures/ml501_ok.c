@@ -31,3 +31,16 @@ void *explicit_intent(void)
 {
     return mk_alloc(MK_INTENT_BLOB, 64);          /* an intent of its own: no scope needed */
 }
+
+/* A helper that allocates for whatever intent its callers push: the check cannot see the
+ * callers, so the finding is silenced where it would be. */
+void *third_party_alloc(size_t size)
+{
+    return mk_alloc_current(size);   /* memkit-lens: ignore ML501 (callers push the intent) */
+}
+
+void *third_party_table(size_t size)
+{
+    /* memkit-lens: ignore ML501 ML104 */
+    return mk_alloc_current(size);
+}

@@ -13,3 +13,8 @@ void *scope_pushed_after(void)
         mk_intent_pop();
     return p;
 }
+
+void *ignores_another_code(void)
+{
+    return mk_alloc_current(8);   /* expect ML501: memkit-lens: ignore ML104 names another code */
+}
