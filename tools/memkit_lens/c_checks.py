@@ -134,7 +134,11 @@ class _Ast:
         return (parent is not None and parent.kind == self.K.TRANSLATION_UNIT) or v.storage_class == self.S.STATIC
 
     def is_frame_container(self, t) -> bool:
-        decl = t.get_canonical().get_declaration()
+        """A frame container, or a pointer to one."""
+        t = t.get_canonical()
+        if t.kind == self.T.POINTER:
+            t = t.get_pointee().get_canonical()
+        decl = t.get_declaration()
         if decl is None or decl.kind not in (self.K.STRUCT_DECL,):
             return False
         if decl.spelling in FRAME_CONTAINER_TYPES:
@@ -150,18 +154,18 @@ def _key(v) -> Tuple[str, int]:
     return (v.spelling, v.extent.start.offset)
 
 
-def _where(c, path: str) -> Tuple[int, int]:
+def _where(c) -> Tuple[int, int]:
     loc = c.extent.start if c.location.file is None else c.location
     return loc.line, loc.column
 
 
 class _Function:
-    def __init__(self, ast: _Ast, fn, path: str, frame_intents: FrozenSet[str]):
-        self.a, self.fn, self.path, self.frame_intents = ast, fn, path, frame_intents
+    def __init__(self, ast: _Ast, path: str, frame_intents: FrozenSet[str]):
+        self.a, self.path, self.frame_intents = ast, path, frame_intents
         self.findings: List[Finding] = []
 
     def report(self, c, code: str, message: str):
-        line, col = _where(c, self.path)
+        line, col = _where(c)
         self.findings.append(Finding(self.path, line, col, code, message))
 
     # ---- frame memory: which expressions hold it -----------------------------------------
@@ -280,7 +284,7 @@ class _Function:
                         "(push one with MK_INTENT_SCOPE, mk_with_intent or mk_intent_push, or pass "
                         "the intent to mk_alloc)")
         elif name == END_FRAME:
-            line = _where(c, self.path)[0]
+            line = _where(c)[0]
             for key in self.tainted:
                 self.stale.setdefault(key, line)
         elif name in THREAD_START:
@@ -300,7 +304,7 @@ class _Function:
             self.leave(end, body, at_end=True)
 
     def leave(self, state: Dict, at, at_end=False):
-        line = at.extent.end.line if at_end else _where(at, self.path)[0]
+        line = at.extent.end.line if at_end else _where(at)[0]
         for key, (name, mark) in sorted(state.items(), key=lambda kv: kv[1][1].extent.start.offset):
             if key in self.leaked:
                 continue
@@ -446,7 +450,7 @@ def check_translation_unit(cindex, tu, path: str, frame_intents: FrozenSet[str])
         body = next((k for k in fn.get_children() if k.kind == ast.K.COMPOUND_STMT), None)
         if body is None:
             continue
-        f = _Function(ast, fn, path, frame_intents)
+        f = _Function(ast, path, frame_intents)
         f.linear(body)
         f.paths(body)
         findings.extend(f.findings)

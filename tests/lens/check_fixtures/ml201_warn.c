@@ -65,3 +65,8 @@ void start_c11_worker(thrd_t *t)
     (void)mk_frame_str_append(&s, "hello");
     thrd_create(t, worker_c11, (void *)mk_frame_str_cstr(&s));   /* expect ML201 */
 }
+
+void start_with_string(thrd_t *t, mk_frame_str_t *name)
+{
+    thrd_create(t, worker_c11, name->data);                    /* expect ML201 */
+}
