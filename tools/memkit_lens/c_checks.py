@@ -253,10 +253,9 @@ class _Function:
                 if a.var(a.strip(lhs)) is None:
                     self.visit(lhs)
                 return
-            if op in COMPARISONS:   # comparing a pointer's value does not touch its memory
+            if op in COMPARISONS:   # comparing addresses does not touch the memory
                 for k in c.get_children():
-                    if a.var(a.strip(k)) is None:
-                        self.visit(k)
+                    self.visit_address(k)
                 return
         if kind == K.VAR_DECL:
             kids = [k for k in c.get_children() if k.kind.is_expression()]
@@ -274,6 +273,17 @@ class _Function:
             return
         for k in c.get_children():
             self.visit(k)
+
+    def visit_address(self, c):
+        """An operand of a comparison: p, or p + n, is only an address there."""
+        c = self.a.strip(c)
+        if self.a.var(c) is not None:
+            return
+        if c.kind == self.a.K.BINARY_OPERATOR and self.a.pointerish(c.type):
+            for k in c.get_children():
+                self.visit_address(k)
+            return
+        self.visit(c)
 
     def call(self, c):
         name = self.a.callee(c)

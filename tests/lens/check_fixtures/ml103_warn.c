@@ -18,3 +18,11 @@ void write_after_end(void)
     mk_end_frame();
     v[1] = 2;                                     /* expect ML103 */
 }
+
+int compare_contents(void)
+{
+    mk_begin_frame();
+    char *first = mk_alloc(MK_INTENT_SCRATCH, 64);
+    mk_end_frame();
+    return first[0] == 'x';                       /* expect ML103: reads the memory */
+}
