@@ -102,7 +102,8 @@ class CheckTest(unittest.TestCase):
         paths = sorted(glob.glob(os.path.join(FIXTURES, "*_warn.c")))
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            status = cli.main(["check", "--format", "json", "--config", config, "-I", os.path.join(ROOT, "runtime", "include"),
+            status = cli.main(["check", "--format", "json", "--config", config,
+                               "-I", os.path.join(ROOT, "runtime", "include"),
                                "-I", os.path.dirname(config), "-DMK_SENTINEL=1", *paths])
         self.assertEqual(status, 1, err.getvalue())
         with open(os.path.join(os.path.dirname(config), "memkit_config.h"), encoding="utf-8") as f:

@@ -96,7 +96,8 @@ class CatalogueTest(unittest.TestCase):
         self.assertEqual(sorted(self.sections - set(self.entries)), [])
 
     def test_fenced_hash_lines_are_not_headings(self):
-        text = "| ML900 | info | x | sentinel |\n\n### ML900 — t (info)\n\n```c\n# define X\n```\nafter\n## next\nno\n"
+        text = ("| ML900 | info | x | sentinel |\n\n### ML900 — t (info)\n\n"
+                "```c\n# define X\n```\nafter\n## next\nno\n")
         entry = catalogue.parse(text)["ML900"]
         self.assertIn("after", entry.body)
         self.assertNotIn("no", entry.body.split("\n"))

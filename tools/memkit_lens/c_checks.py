@@ -223,8 +223,9 @@ class _Function:
         if root is None:
             return
         if frame and a.is_static_storage(root):
-            self.report(at, "ML201", f"frame memory stored into {'global' if root.semantic_parent.kind == a.K.TRANSLATION_UNIT else 'static'} "
-                        f"'{root.spelling}': another thread can reach it without a transfer "
+            scope = "global" if root.semantic_parent.kind == a.K.TRANSLATION_UNIT else "static"
+            self.report(at, "ML201", f"frame memory stored into {scope} '{root.spelling}': another "
+                        "thread can reach it without a transfer "
                         "(pass an mk_transfer_t, or allocate from a pool or heap intent)")
         whole = a.var(lhs_s) is not None
         if whole:
