@@ -200,12 +200,39 @@ class CheckTest(unittest.TestCase):
         self.assertEqual(len(run["tool"]["driver"]["rules"]), 4)
 
 
+# Runs the ctest entry with `import clang` failing, as on a machine without the bindings.
+WITHOUT_CLANG = """
+import importlib.abc, runpy, sys
+class NoClang(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "clang" or name.startswith("clang."):
+            raise ImportError("no clang here")
+sys.meta_path.insert(0, NoClang())
+runpy.run_path(sys.argv[1], run_name="__main__")
+"""
+
+
 class LoaderTest(unittest.TestCase):
     def test_reason_when_missing(self):
         if CINDEX is None:
             self.assertIn("apt-get install", WHY_NOT)
         else:
             self.assertEqual(WHY_NOT, "")
+
+    def test_ctest_entry_skips_loudly_without_libclang(self):
+        entry = os.path.join(ROOT, "tests", "lens", "check_ctest.py")
+        run = subprocess.run([sys.executable, "-c", WITHOUT_CLANG, entry], capture_output=True, text=True)
+        self.assertEqual(run.returncode, 77, run.stderr)
+        self.assertIn("SKIP: memkit-lens check's tests need libclang", run.stderr)
+        self.assertIn("python3-clang-14", run.stderr)
+
+    def test_check_says_what_to_install_without_libclang(self):
+        code = WITHOUT_CLANG.replace('runpy.run_path(sys.argv[1], run_name="__main__")',
+                                     'sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name="__main__")')
+        run = subprocess.run([sys.executable, "-c", code, os.path.join(ROOT, "tools", "memkit-lens"),
+                              "check", fixture("ml104_ok.c")], capture_output=True, text=True)
+        self.assertEqual(run.returncode, 2, run.stderr)
+        self.assertIn("memkit-lens: error: libclang's Python bindings are not installed", run.stderr)
 
 
 if __name__ == "__main__":
