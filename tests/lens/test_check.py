@@ -192,6 +192,14 @@ class CheckTest(unittest.TestCase):
         want = [(os.path.basename(p), line, code) for p in paths[:2] for _, line, code in expected(p)]
         self.assertEqual(sorted(got), sorted(want))
 
+    def test_sarif_uris(self):
+        from memkit_lens import sarif
+        here = os.getcwd()
+        self.assertEqual(sarif.uri(os.path.join(here, "src", "my game.c")), "src/my%20game.c")
+        self.assertEqual(sarif.uri("src/a.c"), "src/a.c")
+        outside = os.path.join(os.path.dirname(here), os.path.basename(here) + "-other", "a.c")
+        self.assertEqual(sarif.uri(outside), "file://" + outside)
+
     def test_sarif_without_findings_still_lists_rules(self):
         status, out, _ = self.lens("--format", "sarif", fixture("ml501_ok.c"))
         self.assertEqual(status, 0)

@@ -1,6 +1,7 @@
 """SARIF 2.1.0 for `memkit-lens check`: the subset code-scanning services read (one run, the
 tool's rules named from the diagnostics catalogue, one result per finding)."""
 import os
+import urllib.parse
 from typing import Dict, Iterable, List
 
 from . import catalogue
@@ -9,10 +10,13 @@ VERSION = "2.1.0"
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
-def _uri(path: str) -> str:
-    rel = os.path.relpath(path) if not os.path.isabs(path) or path.startswith(os.getcwd()) else path
-    rel = rel.replace(os.sep, "/")
-    return "file://" + rel if rel.startswith("/") else rel
+def uri(path: str) -> str:
+    """A file under the working directory as a relative URI (what code scanning resolves
+    against the checkout), any other as an absolute file:// URI."""
+    full, here = os.path.abspath(path), os.getcwd()
+    if os.path.commonpath([full, here]) == here:
+        return urllib.parse.quote(os.path.relpath(full, here).replace(os.sep, "/"))
+    return "file://" + urllib.parse.quote(full.replace(os.sep, "/"))
 
 
 def document(findings: Iterable, codes: List[str], entries: Dict[str, catalogue.Entry]) -> dict:
@@ -36,7 +40,7 @@ def document(findings: Iterable, codes: List[str], entries: Dict[str, catalogue.
         "level": "warning",
         "message": {"text": f.message},
         "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": _uri(f.path)},
+            "artifactLocation": {"uri": uri(f.path)},
             "region": {"startLine": f.line, "startColumn": f.column},
         }}],
     } for f in findings]
