@@ -144,9 +144,10 @@ class CheckTest(unittest.TestCase):
         self.assertIn("error: use of undeclared identifier 'undeclared_name'", err)
 
     def test_missing_file_and_bad_config(self):
-        status, _, err = self.lens(fixture("no_such_file.c"))
+        status, out, err = self.lens(fixture("no_such_file.c"), fixture("ml103_warn.c"))
         self.assertEqual(status, 2)
         self.assertIn("no such file", err)
+        self.assertIn("ml103_warn.c:10:10: warning: ML103: ", out)   # the other file is still checked
         status, _, err = self.lens("--config", fixture("ml104_ok.c"), fixture("ml104_ok.c"), config=False)
         self.assertEqual(status, 2)
         self.assertIn("error", err)

@@ -112,8 +112,6 @@ def run(args) -> int:
                   "generated memkit_config.h, and -D for the macros the build defines", file=sys.stderr)
             continue
         findings.extend(unsuppressed(c_checks.check_translation_unit(cindex, tu, path, intents), path))
-    if failed:
-        return EXIT_USAGE
     if args.format == "json":
         print(json.dumps([{"file": f.path, "line": f.line, "column": f.column, "code": f.code,
                            "level": "warning", "message": f.message} for f in findings], indent=2))
@@ -122,4 +120,6 @@ def run(args) -> int:
     else:
         for f in findings:
             print(f"{f.path}:{f.line}:{f.column}: warning: {f.code}: {f.message}")
+    if failed:   # the files that parsed are reported all the same
+        return EXIT_USAGE
     return EXIT_FINDINGS if findings else 0
