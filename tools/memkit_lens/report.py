@@ -2,7 +2,8 @@
 
 The page needs nothing but itself: no scripts, no network, the charts are SVG drawn here
 (``line_chart``) and the style is inline. Every chart has an ``id`` and every series a
-``data-series`` attribute, so tests (tests/lens) can find them:
+``data-series`` attribute (and a line's values, one per frame, in ``data-values``), so tests
+(tests/lens) can find them:
 
 - ``chart-budget``: each budgeted intent's live bytes as a percent of its budget, per frame,
   with the budget line (``data-series="budget"``) at 100%;
@@ -94,7 +95,9 @@ def line_chart(chart_id: str, frames: Sequence[int], series: Sequence[Series], u
         color = PALETTE[k % len(PALETTE)]
         d = " ".join(f"{'M' if i == 0 else 'L'}{x(i):.1f},{y(v):.1f}" for i, v in enumerate(s.values))
         peak = max(s.values) if s.values else 0
-        out.append(f'<path data-series="{escape(s.name, quote=True)}" class="line" stroke="{color}" d="{d}">'
+        values = ",".join(f"{v:g}" for v in s.values)
+        out.append(f'<path data-series="{escape(s.name, quote=True)}" data-values="{values}" class="line" '
+                   f'stroke="{color}" d="{d}">'
                    f'<title>{escape(s.name)}: peak {escape(_label(peak, unit))}</title></path>')
         if n <= 60:
             out.extend(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="2.5" fill="{color}"/>'
