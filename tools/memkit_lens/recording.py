@@ -102,8 +102,9 @@ class Recording:
 
     @property
     def complete(self) -> bool:
-        """Whether the oldest frame row counts from mk_init (no frame fell out of the ring)."""
-        return self.dropped_frames == 0
+        """Whether the oldest row's counters are that frame's own: a recording whose ring dropped
+        nothing (they count from mk_init). A snapshot's one row counts a whole run."""
+        return self.format == "memkit-recording" and self.dropped_frames == 0
 
 
 def deltas(values: Sequence[int], from_zero: bool) -> List[int]:
