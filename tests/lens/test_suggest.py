@@ -1,7 +1,6 @@
 """suggest: the exact patch for the fixture, that it applies and builds, headroom stated, the
 user's comments kept, overlays edited where they set the value."""
 import os
-import re
 import shutil
 import subprocess
 import tempfile

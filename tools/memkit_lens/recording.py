@@ -134,22 +134,22 @@ def _int(v: Any, where: str, lo: int = 0) -> int:
     return v
 
 
-def _str(v: Any, where: str) -> str:
-    if not isinstance(v, str):
-        raise _fail(where, f"expected a string, got {json.dumps(v)[:40]}")
+def _typed(v: Any, where: str, kind: type, noun: str) -> Any:
+    if not isinstance(v, kind):
+        raise _fail(where, f"expected {noun}, got {json.dumps(v)[:40]}")
     return v
+
+
+def _str(v: Any, where: str) -> str:
+    return _typed(v, where, str, "a string")
 
 
 def _list(v: Any, where: str) -> list:
-    if not isinstance(v, list):
-        raise _fail(where, f"expected a list, got {json.dumps(v)[:40]}")
-    return v
+    return _typed(v, where, list, "a list")
 
 
 def _obj(v: Any, where: str) -> dict:
-    if not isinstance(v, dict):
-        raise _fail(where, f"expected an object, got {json.dumps(v)[:40]}")
-    return v
+    return _typed(v, where, dict, "an object")
 
 
 def _need(doc: dict, key: str, where: str = "") -> Any:

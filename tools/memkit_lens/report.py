@@ -18,7 +18,7 @@ The page needs nothing but itself: no scripts, no network, the charts are SVG dr
 import os
 from dataclasses import dataclass
 from html import escape
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 from memkit_gen.footprint import human
 
@@ -63,6 +63,25 @@ def _label(v: float, unit: str) -> str:
     return f"{v:g}"
 
 
+def _frame_scale(n: int):
+    """x of the i-th of n frames across the plot."""
+    pw = W - LEFT - RIGHT
+    return lambda i: LEFT + (pw * i / (n - 1) if n > 1 else pw / 2)
+
+
+def _open_chart(chart_id: str, height: int, frames: Sequence[int]) -> List[str]:
+    """The svg element's start and the frame axis along the bottom of a chart `height` high."""
+    n = len(frames)
+    x = _frame_scale(n)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" id="{chart_id}" class="chart" width="{W}" height="{height}" '
+           f'viewBox="0 0 {W} {height}" data-frames="{n}">']
+    for i in (sorted({0, n - 1} | set(range(0, n, max(1, n // 8)))) if n else []):
+        out.append(f'<text x="{x(i):.1f}" y="{height - BOTTOM + 16}" text-anchor="middle">{frames[i]}</text>')
+    out.append(f'<text x="{LEFT + (W - LEFT - RIGHT) / 2}" y="{height - 4}" text-anchor="middle" '
+               f'class="axis">frame</text>')
+    return out
+
+
 def line_chart(chart_id: str, frames: Sequence[int], series: Sequence[Series], unit: str,
                hlines: Sequence[Tuple[str, float]] = ()) -> str:
     """An SVG line chart: one path per series (data-series), a dashed line per hline."""
@@ -70,23 +89,16 @@ def line_chart(chart_id: str, frames: Sequence[int], series: Sequence[Series], u
     ymax = _nice_ceiling(top * 1.05) if top > 0 else 1.0
     pw, ph = W - LEFT - RIGHT, H - TOP - BOTTOM
     n = len(frames)
-
-    def x(i: int) -> float:
-        return LEFT + (pw * i / (n - 1) if n > 1 else pw / 2)
+    x = _frame_scale(n)
 
     def y(v: float) -> float:
         return TOP + ph - ph * v / ymax
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" id="{chart_id}" class="chart" width="{W}" height="{H}" '
-           f'viewBox="0 0 {W} {H}" data-frames="{n}">']
+    out = _open_chart(chart_id, H, frames)
     for k in range(5):
         v = ymax * k / 4
         out.append(f'<line x1="{LEFT}" x2="{LEFT + pw}" y1="{y(v):.1f}" y2="{y(v):.1f}" class="grid"/>'
                    f'<text x="{LEFT - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{escape(_label(v, unit))}</text>')
-    ticks = sorted({0, n - 1} | set(range(0, n, max(1, n // 8)))) if n else []
-    for i in ticks:
-        out.append(f'<text x="{x(i):.1f}" y="{H - BOTTOM + 16}" text-anchor="middle">{frames[i]}</text>')
-    out.append(f'<text x="{LEFT + pw / 2}" y="{H - 4}" text-anchor="middle" class="axis">frame</text>')
     for name, v in hlines:
         out.append(f'<path data-series="{escape(name, quote=True)}" class="limit" '
                    f'd="M{LEFT},{y(v):.1f} L{LEFT + pw},{y(v):.1f}"><title>{escape(name)}: '
@@ -113,16 +125,11 @@ def line_chart(chart_id: str, frames: Sequence[int], series: Sequence[Series], u
 
 def timeline_chart(chart_id: str, frames: Sequence[int], rows: Sequence[Tuple[str, Tuple[int, ...]]]) -> str:
     """One lane per series (failures:NAME, hazard:CODE), a mark sized by count at each frame that has any."""
-    n = len(frames)
     pw = W - LEFT - RIGHT
     lane = 22
     height = TOP + lane * max(1, len(rows)) + BOTTOM
-
-    def x(i: int) -> float:
-        return LEFT + (pw * i / (n - 1) if n > 1 else pw / 2)
-
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" id="{chart_id}" class="chart" width="{W}" height="{height}" '
-           f'viewBox="0 0 {W} {height}" data-frames="{n}">']
+    x = _frame_scale(len(frames))
+    out = _open_chart(chart_id, height, frames)
     for k, (name, counts) in enumerate(rows):
         cy = TOP + lane * k + lane / 2
         color = "#e15759" if name.startswith("failures:") else "#f28e2b"
@@ -137,10 +144,6 @@ def timeline_chart(chart_id: str, frames: Sequence[int], rows: Sequence[Tuple[st
     if not rows:
         out.append(f'<text x="{LEFT + pw / 2}" y="{TOP + lane / 2 + 4}" text-anchor="middle">'
                    f'no failures and no hazards recorded</text>')
-    ticks = sorted({0, n - 1} | set(range(0, n, max(1, n // 8)))) if n else []
-    for i in ticks:
-        out.append(f'<text x="{x(i):.1f}" y="{height - BOTTOM + 16}" text-anchor="middle">{frames[i]}</text>')
-    out.append(f'<text x="{LEFT + pw / 2}" y="{height - 4}" text-anchor="middle" class="axis">frame</text>')
     out.append("</svg>")
     return "\n".join(out)
 

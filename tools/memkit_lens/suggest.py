@@ -18,7 +18,7 @@ least one block.
 """
 import difflib
 import re
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from .common import LensError, add_config_arguments, guarded, load_config, load_recording
 from .simulate import replay
