@@ -1,5 +1,6 @@
 """suggest: the exact patch for the fixture, that it applies and builds, headroom stated, the
 user's comments kept, overlays edited where they set the value."""
+import json
 import os
 import shutil
 import subprocess
@@ -89,6 +90,31 @@ class WithoutTrace(unittest.TestCase):
         self.assertIn("pools: no trace in the recording, counts left as they are "
                       "(record one with [record] trace_events)", notes)
         self.assertTrue(any(n.startswith("intent physics: failed 1 time(s)") and "record a trace" in n for n in notes))
+
+
+class NothingRecorded(unittest.TestCase):
+    def test_no_use_changes_nothing(self):
+        doc = fixture_doc()
+        doc["trace"] = {"dropped": 0, "events": []}
+        for f in doc["frames"]:
+            f["intents"] = [[0, 0, 0, 0, 0] for _ in f["intents"]]
+        source, m = model_of(GAME)
+        notes, patch = suggest(parse(doc, "r.json"), source, m, 25)
+        self.assertEqual(patch, "")
+        self.assertIn("[budget] total: no use recorded, left as it is", notes)
+        self.assertIn("intent physics: no use recorded, budget left as it is", notes)
+
+    def test_empty_recording_is_an_error(self):
+        doc = fixture_doc()
+        doc["frames"], doc["trace"] = [], {"dropped": 0, "events": []}
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "r.json")
+            with open(path, "w") as f:
+                json.dump(doc, f)
+            r = run_lens(["suggest", path, "--config", GAME])
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stderr, f"memkit-lens: error: {path} has no frames and no trace: nothing to size "
+                                   f"budgets from\n")
 
 
 class Overlay(unittest.TestCase):

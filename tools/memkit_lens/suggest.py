@@ -130,8 +130,10 @@ def suggest(rec, source, m, headroom: int, platform: Optional[str] = None) -> Tu
         if new != r.budget and old is not None:
             ed.replace(("intent", it.name, "budget"), size_text(new, old.startswith(("'", '"'))))
             notes.append(f"intent {it.name}: peak {base} B -> budget {new} B (was {r.budget} B)")
-    if m.budget_total:
-        joint = demand.total_peak if demand is not None else sum(bases.values())
+    joint = demand.total_peak if demand is not None else sum(bases.values())
+    if m.budget_total and not joint:
+        notes.append("[budget] total: no use recorded, left as it is")
+    elif m.budget_total:
         new = round_size(with_headroom(joint, headroom), m.alignment)
         old = ed.current(("budget", "total"))
         if new != m.budget_total and old is not None:
@@ -176,6 +178,8 @@ def run(args) -> int:
     if args.headroom < 0:
         raise LensError("--headroom must be 0 or more")
     rec = load_recording(args.recording)
+    if not rec.frames and not rec.trace:
+        raise LensError(f"{args.recording} has no frames and no trace: nothing to size budgets from")
     source, m = load_config(args.config, args.platform)
     notes, patch = suggest(rec, source, m, args.headroom, args.platform)
     for note in notes:
