@@ -219,7 +219,7 @@ def render_text(rec: Recording, out: Outcome, config_name: str) -> str:
     lines.append(f"  all intents at once: peak {out.total_peak} bytes; heap peak {out.heap_peak} bytes; "
                  f"largest frame arena use {out.frame_arena_peak} bytes")
     for (pool, size), n in sorted(out.class_peaks.items()):
-        lines.append(f"  [pool.{pool}] class {size}: at most {n} blocks in use")
+        lines.append(f"  [pool.{pool}] class {size}: at most {n} block{'' if n == 1 else 's'} in use")
     if rec.trace_dropped or out.unknown_frees:
         lines.append(f"  note: {rec.trace_dropped} events fell out of the trace ring; {out.unknown_frees} frees "
                      f"of blocks allocated before the trace were skipped")
