@@ -30,6 +30,15 @@ def fixture_doc():
         return json.load(f)
 
 
+def save_doc(directory, doc, name="r.json"):
+    """Writes a recording document into `directory`; returns its path."""
+    import json
+    path = os.path.join(directory, name)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f)
+    return path
+
+
 def model_of(path, platform=None):
     from memkit_lens.common import load_config
     return load_config(path, platform)

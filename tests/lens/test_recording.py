@@ -1,10 +1,9 @@
 """recording.py: the fixture reads as written, bad input is refused naming the field."""
-import json
 import os
 import tempfile
 import unittest
 
-from tests.lens.support import RECORDING, fixture_doc, run_lens, GAME
+from tests.lens.support import GAME, RECORDING, fixture_doc, run_lens, save_doc
 
 from memkit_lens.recording import RecordingError, deltas, load, parse
 
@@ -101,9 +100,7 @@ class Errors(unittest.TestCase):
         doc = fixture_doc()
         doc["frames"][0]["intents"][0][0] = "many"
         with tempfile.TemporaryDirectory() as d:
-            path = os.path.join(d, "bad.json")
-            with open(path, "w") as f:
-                json.dump(doc, f)
+            path = save_doc(d, doc, "bad.json")
             r = run_lens(["report", path, "--config", GAME, "-o", os.path.join(d, "r.html")])
             self.assertEqual(r.returncode, 1)
             self.assertEqual(r.stderr, f'memkit-lens: error: {path}: frames[0].intents[0][0]: expected an integer, '

@@ -1,21 +1,18 @@
 """report: the fixture's page has every chart with the right series and numbers, and loads
 nothing from outside itself."""
-import json
 import os
 import tempfile
 import unittest
 
 from tests.lens.report_page import ReportPage, check_fixture_page
-from tests.lens.support import GAME, OTHER, RECORDING, fixture_doc, run_lens
+from tests.lens.support import GAME, OTHER, RECORDING, fixture_doc, run_lens, save_doc
 
 
 def report(doc=None, config=GAME):
     with tempfile.TemporaryDirectory() as d:
         path = RECORDING
         if doc is not None:
-            path = os.path.join(d, "r.json")
-            with open(path, "w") as f:
-                json.dump(doc, f)
+            path = save_doc(d, doc)
         out = os.path.join(d, "report.html")
         r = run_lens(["report", path, "--config", config, "-o", out])
         if r.returncode:

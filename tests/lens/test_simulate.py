@@ -87,13 +87,11 @@ class OtherConfig(unittest.TestCase):
     def test_no_trace_is_an_error(self):
         import os
         import tempfile
-        from tests.lens.support import fixture_doc
+        from tests.lens.support import fixture_doc, save_doc
         doc = fixture_doc()
         doc["trace"] = {"dropped": 0, "events": []}
         with tempfile.TemporaryDirectory() as d:
-            path = os.path.join(d, "r.json")
-            with open(path, "w") as f:
-                json.dump(doc, f)
+            path = save_doc(d, doc)
             r = run_lens(["simulate", path, "--config", OTHER])
         self.assertEqual(r.returncode, 1)
         self.assertIn("has no trace events", r.stderr)

@@ -1,13 +1,12 @@
 """suggest: the exact patch for the fixture, that it applies and builds, headroom stated, the
 user's comments kept, overlays edited where they set the value."""
-import json
 import os
 import shutil
 import subprocess
 import tempfile
 import unittest
 
-from tests.lens.support import GAME, RECORDING, fixture_doc, model_of, run_lens
+from tests.lens.support import GAME, RECORDING, fixture_doc, model_of, run_lens, save_doc
 
 from memkit_lens.recording import load, parse
 from memkit_lens.suggest import round_size, size_text, suggest, with_headroom
@@ -108,9 +107,7 @@ class NothingRecorded(unittest.TestCase):
         doc = fixture_doc()
         doc["frames"], doc["trace"] = [], {"dropped": 0, "events": []}
         with tempfile.TemporaryDirectory() as d:
-            path = os.path.join(d, "r.json")
-            with open(path, "w") as f:
-                json.dump(doc, f)
+            path = save_doc(d, doc)
             r = run_lens(["suggest", path, "--config", GAME])
         self.assertEqual(r.returncode, 1)
         self.assertEqual(r.stderr, f"memkit-lens: error: {path} has no frames and no trace: nothing to size "
