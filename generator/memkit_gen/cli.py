@@ -11,7 +11,7 @@ import os
 import sys
 from typing import List, Optional, TextIO
 
-from . import VERSION, config, emit, footprint, model, target
+from . import VERSION, config, emit, footprint, footprint_map, model, target
 from .diagnostics import Diagnostics
 
 DESCRIPTION = """\
@@ -33,7 +33,8 @@ examples:
   memkit-gen memkit.toml -o gen --platform handheld
   memkit-gen memkit.toml -o gen --check --diff
   memkit-gen memkit.toml -o gen --list-outputs
-  memkit-gen memkit.toml --target ilp32 --footprint"""
+  memkit-gen memkit.toml --target ilp32 --footprint
+  memkit-gen memkit.toml --map footprint.svg"""
 
 
 def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
@@ -51,6 +52,8 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
                         f"config's target, else {target.DEFAULT})")
     p.add_argument("--footprint", nargs="?", const="table", choices=("table", "json"),
                    help="print the static footprint (a table, or json) to stdout; with -o, write the outputs too")
+    p.add_argument("--map", metavar="PATH",
+                   help="write a to-scale SVG picture of the footprint to PATH; with -o, write the outputs too")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 1)")
     p.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 when an output in DIR is missing or stale")
@@ -61,7 +64,7 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.diff and not args.check:
         p.error("--diff needs --check")
-    if args.output is None and not (args.footprint or args.list_outputs):
+    if args.output is None and not (args.footprint or args.map or args.list_outputs):
         p.error("the following arguments are required: -o/--output")
     if args.output is None and args.list_outputs:
         p.error("--list-outputs needs -o/--output")
@@ -126,11 +129,17 @@ def run(args: argparse.Namespace) -> int:
         say(f"memkit-gen: {len(diag.warnings)} warning(s) treated as errors (--strict)")
         return 1
 
-    if args.footprint:
+    if args.footprint or args.map:
         fp = footprint.compute(built)
         name = os.path.basename(args.config)
-        say(footprint.as_json(fp, name) if args.footprint == "json"
-            else footprint.render_table(fp, name, built.target.about), sys.stdout, end="")
+        if args.footprint:
+            say(footprint.as_json(fp, name) if args.footprint == "json"
+                else footprint.render_table(fp, name, built.target.about), sys.stdout, end="")
+        if args.map:
+            problem = footprint_map.write(args.map, fp, built, name)
+            if problem:
+                say(f"memkit-gen: error: {problem}")
+                return 1
         if args.output is None:
             return 0
 

@@ -276,6 +276,24 @@ class CliFootprintTest(unittest.TestCase):
         self.assertIn(f'#define MKG_TARGET "{host()}"', self.read("host", "memkit_config.h"))
         self.assertEqual(self.gen("memkit.toml", "-o", "x", "--target", "arm").returncode, 2)
 
+    def test_map(self):
+        r = self.gen("memkit.toml", "--map", "map.svg")   # alone: the map and nothing else
+        self.assertEqual((r.returncode, r.stdout), (0, ""), r.stderr)
+        self.assertEqual(sorted(os.listdir(self.tmp)), ["map.svg", "memkit.toml"])
+        svg = self.read("map.svg")
+        fp = footprint.compute(load(os.path.join(self.tmp, "memkit.toml")))
+        self.assertTrue(svg.startswith('<svg xmlns="http://www.w3.org/2000/svg" id="footprint-map" '))
+        self.assertIn(f'data-static-bytes="{fp.static_bytes}"', svg)
+        drawn = sum(int(n) for n in re.findall(r'data-group="config"[^>]*data-bytes="(\d+)"', svg))
+        self.assertEqual(drawn, fp.total("config"))
+        r = self.gen("memkit.toml", "--map", "map.svg", "--footprint", "-o", "gen")   # all three
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout.startswith("memkit footprint of memkit.toml"))
+        self.assertTrue(os.path.exists(os.path.join(self.tmp, "gen", "memkit_config.h")))
+        r = self.gen("memkit.toml", "--map", os.path.join("missing", "map.svg"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("memkit-gen: error: cannot write missing/map.svg", r.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()
