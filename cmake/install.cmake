@@ -3,6 +3,7 @@
 # installs what such a build needs, not a library:
 #
 #   bin/memkit-gen                  a relative link to share/memkit/generator/memkit-gen
+#   bin/memkit-lens                 a relative link to share/memkit/tools/memkit-lens
 #   include/memkit/                 the public headers (runtime, async, gpu)
 #   share/memkit/                   the layout of a checkout: runtime/src, async/src,
 #                                   gpu/src, generator/, templates/, cmake/ (the
@@ -27,12 +28,21 @@ install(PROGRAMS generator/memkit-gen DESTINATION "${MEMKIT_INSTALL_DATADIR}/gen
 install(DIRECTORY generator/memkit_gen DESTINATION "${MEMKIT_INSTALL_DATADIR}/generator"
         FILES_MATCHING PATTERN "*.py" PATTERN "__pycache__" EXCLUDE)
 
-# memkit-gen on PATH: the script finds its package next to its real path.
-file(RELATIVE_PATH memkit_gen_link "${CMAKE_INSTALL_FULL_BINDIR}"
-     "${CMAKE_INSTALL_FULL_DATADIR}/memkit/generator/memkit-gen")
+# memkit-lens, with the catalogue its explain reads (docs/diagnostics.md) and
+# its report template; it finds the generator's package at ../generator.
+install(PROGRAMS tools/memkit-lens DESTINATION "${MEMKIT_INSTALL_DATADIR}/tools")
+install(DIRECTORY tools/memkit_lens DESTINATION "${MEMKIT_INSTALL_DATADIR}/tools"
+        FILES_MATCHING PATTERN "*.py" PATTERN "*.j2" PATTERN "__pycache__" EXCLUDE)
+install(FILES docs/diagnostics.md DESTINATION "${MEMKIT_INSTALL_DATADIR}/docs")
+
+# memkit-gen and memkit-lens on PATH: each script finds its package next to its real path.
 file(MAKE_DIRECTORY "${CMAKE_CURRENT_BINARY_DIR}/install")
-file(CREATE_LINK "${memkit_gen_link}" "${CMAKE_CURRENT_BINARY_DIR}/install/memkit-gen" SYMBOLIC)
-install(PROGRAMS "${CMAKE_CURRENT_BINARY_DIR}/install/memkit-gen" DESTINATION "${CMAKE_INSTALL_BINDIR}")
+foreach(tool generator/memkit-gen tools/memkit-lens)
+  get_filename_component(name "${tool}" NAME)
+  file(RELATIVE_PATH link "${CMAKE_INSTALL_FULL_BINDIR}" "${CMAKE_INSTALL_FULL_DATADIR}/memkit/${tool}")
+  file(CREATE_LINK "${link}" "${CMAKE_CURRENT_BINARY_DIR}/install/${name}" SYMBOLIC)
+  install(PROGRAMS "${CMAKE_CURRENT_BINARY_DIR}/install/${name}" DESTINATION "${CMAKE_INSTALL_BINDIR}")
+endforeach()
 
 # The CMake package: the same memkit.cmake as a checkout's, over the installed
 # paths. No binaries, so any architecture may use it (an -m32 build too).

@@ -39,6 +39,13 @@ cp -R "$root/examples/consumer" "$work/consumer"
 (cd "$work" && quiet memkit-gen consumer/memkit.toml -o generated)
 quiet "$python" "$root/generator/memkit-gen" "$work/consumer/memkit.toml" -o "$work/generated" --check
 
+# memkit-lens on PATH: explain reads the installed catalogue, map the installed generator.
+[ "$(command -v memkit-lens)" = "$prefix/bin/memkit-lens" ] || fail "memkit-lens on PATH is not <prefix>/bin/memkit-lens"
+(cd "$work" && memkit-lens explain ML201 >lens_explain.txt) || fail "memkit-lens explain ML201 failed from the prefix"
+grep -q "ML201" "$work/lens_explain.txt" || fail "memkit-lens explain ML201 did not print the ML201 entry"
+(cd "$work" && memkit-lens map consumer/memkit.toml -o map.svg) || fail "memkit-lens map failed from the prefix"
+grep -q "<svg" "$work/map.svg" || fail "memkit-lens map wrote no SVG"
+
 # memkit.pc
 export PKG_CONFIG_PATH=$prefix/share/pkgconfig
 quiet pkg-config --validate memkit
