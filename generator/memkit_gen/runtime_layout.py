@@ -96,7 +96,7 @@ class RuntimeLayout:
             thread_fields += [u32, array(u32, HEAP_BINS), array(ptr, HEAP_BINS, m.heap.thread_cache)]
         thread = struct(*thread_fields)                                          # mk__thread_t: the hot part
 
-        # runtime/src/internal.h: the rest of a slot
+        # runtime/src/state.h: the rest of a slot
         lifecycle = struct(                                                      # mk__thread_lifecycle_t
             array(struct(u32, i64), phase_depth), u32, u32, array(u8, intent_depth),
             array(struct(u32, u32, ptr, ptr), mark_depth), u32, u32, i64, ptr, u32,
@@ -109,7 +109,7 @@ class RuntimeLayout:
         pool_range = struct(ptr, i64, ptr, ptr, u32)                             # mk__pool_range_t
         heap_range = struct(ptr, i64)                                            # mk__heap_range_t
 
-        # runtime/src/internal.h, tiers/heap.h
+        # runtime/src/state.h, tiers/heap.h
         class_state = struct(lock, ptr, ptr, u32, u32, u32, u32, i64, ptr, u32, u32, a64)  # mk__class_state_t
         heap = struct(ptr, ptr, ptr, ptr, ptr, bool_, i64, array(u32, HEAP_FL_COUNT),
                       array(ptr, HEAP_FL_COUNT, HEAP_SL_COUNT))                  # mk__heap_t

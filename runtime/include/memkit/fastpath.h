@@ -222,7 +222,7 @@ typedef struct mk__intent_counters {
 
 /* The part of a thread slot that the inline fast paths touch, and all that a
  * user's translation unit sees of it. The runtime's slot (mk__slot_t,
- * runtime/src/internal.h) starts with it and holds the rest: the frame
+ * runtime/src/state.h) starts with it and holds the rest: the frame
  * bookkeeping of the slow paths, the phase and intent stacks, the magazines'
  * storage. The hot frame fields come first. */
 typedef struct mk__thread {

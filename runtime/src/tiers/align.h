@@ -6,7 +6,8 @@
  * when p lies within `align` of it: on a 32-bit target an arena above 2 GiB
  * and an alignment of 2 GiB are enough, and the rounded address comes out
  * below p. These helpers work with the distance to the next boundary and the
- * room left instead, which never wrap.
+ * room left instead, which never wrap. With them, the size tests that go
+ * with them: a power of two, a config size that fits this target's size_t.
  */
 #ifndef MEMKIT_ALIGN_H
 #define MEMKIT_ALIGN_H
@@ -33,6 +34,21 @@ static inline bool mk__carve(uintptr_t cursor, uintptr_t limit, uintptr_t align,
         return false;
     *out = cursor + pad;
     return true;
+}
+
+static inline bool mk__is_pow2(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
+
+/* Does a size from the config (uint64_t) fit this target's size_t? mk_init
+ * asks before it maps anything of storage = "reserve" (MK_ERANGE otherwise),
+ * so that a 32-bit target never maps a truncated size. */
+static inline bool mk__size_fits(uint64_t bytes)
+{
+#if SIZE_MAX < UINT64_MAX
+    return bytes <= (uint64_t)SIZE_MAX;
+#else
+    (void)bytes;
+    return true;
+#endif
 }
 
 #endif /* MEMKIT_ALIGN_H */
