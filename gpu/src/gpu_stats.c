@@ -148,6 +148,17 @@ static void mk__gpu_flags_short(uint32_t flags, char *out, size_t capacity)
         snprintf(out, capacity, "-");
 }
 
+void mk__gpu_usage(uint64_t *pairs)
+{
+    mk__lock(&mk__gpu.lock);
+    for (unsigned i = 0; i < mk__gpu_heap_count(); i++) {
+        const mk__gpu_heap_t *h = &mk__gpu.heaps[i];
+        pairs[2u * i] = mk__gpu.up ? h->charged : 0u;
+        pairs[2u * i + 1u] = mk__gpu.up ? (uint64_t)h->block_count * h->layout->block + h->dedicated_bytes : 0u;
+    }
+    mk__unlock(&mk__gpu.lock);
+}
+
 void mk__gpu_print(const mk__out_t *out)
 {
     mk_gpu_stats_t s;
