@@ -205,7 +205,8 @@ class RuntimeLayout:
             local("mk__report_counts", ".bss", array(ptr, SEVERITY_COUNT), "report.c", "reports per severity"),
             local("mk__report_frame", ".bss", array(u32, DIAG_COUNT), "report.c",
                   "reports per code since the last recorded frame"),
-            local("mk__record_taken", ".bss", i64, "record.c", "frame rows recorded ([record])"),
+            *([local("mk__record_taken", ".bss", i64, "record.c", "frame rows recorded ([record] frames)")]
+              if m.record.frames else []),
             local("mk__message_sink", ".bss", ptr, "output.c", "line sink for messages"),
             local("mk__message_user", ".bss", ptr, "output.c", "line sink argument"),
             local("mk__panic_handler", ".bss", ptr, "output.c", "panic handler"),

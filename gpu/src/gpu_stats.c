@@ -232,17 +232,8 @@ static void mk__json_put(mk__json_t *j, const char *format, ...)
 /* A JSON string: names come from memkit.toml (identifiers) and the driver. */
 static void mk__json_string(mk__json_t *j, const char *s)
 {
-    mk__json_put(j, "\"");
-    for (; *s != '\0'; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            mk__json_put(j, "\\%c", c);
-        else if (c < 0x20)
-            mk__json_put(j, "\\u%04x", c);
-        else
-            mk__json_put(j, "%c", c);
-    }
-    mk__json_put(j, "\"");
+    size_t room = j->len < j->capacity ? j->capacity - j->len : 0;
+    j->len += (size_t)mk__format_json_string(room != 0 ? j->buf + j->len : NULL, room, s);
 }
 
 /* VMA's DetailedStatistics. */

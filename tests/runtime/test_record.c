@@ -179,6 +179,19 @@ static void test_save(void)
     CHECK_EQ(mk_stats_save_json("/nonexistent-dir/snapshot.json"), MK_ESYSTEM);
 }
 
+/* Names are JSON strings: quotes, backslashes and control bytes escaped. */
+static void test_escaped_names(void)
+{
+    static buffer_t snapshot;
+    memset(&snapshot, 0, sizeof snapshot);
+    mk_begin_frame();
+    CHECK_EQ(mk_phase_begin("say \"hi\"\\\t"), MK_OK);
+    mk_phase_end();
+    mk_end_frame();
+    CHECK_EQ(mk_stats_write_json(collect, &snapshot), MK_OK);
+    CHECK(strstr(snapshot.text, "\"phases\": [\"say \\\"hi\\\"\\\\\\u0009\"],") != NULL);
+}
+
 static void test_not_initialised(void)
 {
     buffer_t *b = calloc(1, sizeof *b);
@@ -199,6 +212,7 @@ int main(int argc, char **argv)
     }
     RUN(test_recording);
     RUN(test_save);
+    RUN(test_escaped_names);
     test_not_initialised();
     return check_finish("test_record");
 }

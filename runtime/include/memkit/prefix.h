@@ -75,6 +75,7 @@
 #define mk__fork_prepare MK__SYMBOL(mk__fork_prepare)
 #define mk__format MK__SYMBOL(mk__format)
 #define mk__format_bytes MK__SYMBOL(mk__format_bytes)
+#define mk__format_json_string MK__SYMBOL(mk__format_json_string)
 #define mk__frame_advance MK__SYMBOL(mk__frame_advance)
 #define mk__frame_alloc_slow MK__SYMBOL(mk__frame_alloc_slow)
 #define mk__frame_allocations MK__SYMBOL(mk__frame_allocations)

@@ -34,14 +34,18 @@
 MK__STATIC_ASSERT(MK__ROW_WORDS == MKG_RECORD_ROW_WORDS,
                   "a recorded row's layout differs from memkit-gen's (generator/memkit_gen/model.py, Record)");
 
+#if MKG_RECORD_FRAMES > 0
 /* Rows taken since mk_init (reset by mk__record_reset). */
 static uint64_t mk__record_taken;
+#endif
 
 static const char *const mk__record_tier_names[MK__RECORD_TIERS] = {"frame", "pool", "heap", "async", "system"};
 
 void mk__record_reset(void)
 {
+#if MKG_RECORD_FRAMES > 0
     mk__record_taken = 0;
+#endif
 }
 
 /* Fills `row` with the figures of now; `take_hazards`: the diagnostics'
@@ -135,26 +139,17 @@ static void mk__json_put(mk__json_t *j, const char *format, ...)
     j->len += len;
 }
 
-/* A JSON string: `s` with quotes, backslashes and control bytes escaped;
- * names longer than a line are cut. */
+/* A JSON string; names longer than MK__JSON_NAME_MAX bytes are cut, so that
+ * the quoted text (6 bytes per byte at most) always fits on a line. */
+#define MK__JSON_NAME_MAX 64u
 static void mk__json_string(mk__json_t *j, const char *s)
 {
-    char quoted[MK__LINE_MAX / 2];
-    size_t n = 0;
-    quoted[n++] = '"';
-    for (; *s != '\0' && n + 8u < sizeof quoted; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            quoted[n++] = '\\';
-            quoted[n++] = (char)c;
-        } else if (c < 0x20u) {
-            n += (size_t)mk__format(quoted + n, sizeof quoted - n, "\\u%04x", (unsigned)c);
-        } else {
-            quoted[n++] = (char)c;
-        }
-    }
-    quoted[n++] = '"';
-    quoted[n] = '\0';
+    char name[MK__JSON_NAME_MAX + 1u], quoted[6u * MK__JSON_NAME_MAX + 3u];
+    size_t n = strlen(s);
+    n = n < MK__JSON_NAME_MAX ? n : MK__JSON_NAME_MAX;
+    memcpy(name, s, n);
+    name[n] = '\0';
+    mk__format_json_string(quoted, sizeof quoted, name);
     mk__json_put(j, "%s", quoted);
 }
 
