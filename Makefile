@@ -55,7 +55,7 @@ demo: deps
 	"$$py" generator/memkit-gen memkit.toml.example -o examples/gen; \
 	$(CMAKE_CONFIGURE) -B $(BUILD)/demo -DCMAKE_BUILD_TYPE=Release -DMEMKIT_BUILD_TESTS=OFF >/dev/null; \
 	cmake --build $(BUILD)/demo --target game_loop; \
-	$(BUILD)/demo/examples/game_loop
+	$(BUILD)/demo/examples/game_loop --record $(BUILD)/demo/recording.json
 
 test: deps
 	@$(MAKE) --no-print-directory test-asan test-tsan test-m32 test-plain

@@ -68,8 +68,10 @@
  * device memory back to what mk_gpu_init allocated, no leak (and, with
  * --validate, no Vulkan validation error). Exit status 0 if so.
  *
- *   game_loop [--frames N] [--workers N] [--gpu auto|vulkan|mock] [--validate]
+ *   game_loop [--frames N] [--workers N] [--gpu auto|vulkan|mock] [--validate] [--record PATH]
  *
+ * --record PATH (or the environment's MEMKIT_RECORDING) saves the recording of
+ * [record] frames for memkit-lens there (docs/recording.md).
  * --gpu vulkan exits 77 without a Vulkan driver; --validate turns on the
  * Vulkan validation layers and synchronization validation.
  */
@@ -1299,8 +1301,10 @@ static int check_run(int gpu_ok, const char *gpu_line)
 
 static void usage(const char *argv0)
 {
-    fprintf(stderr, "usage: %s [--frames N] [--workers N (1..%d)] [--gpu auto|vulkan|mock] [--validate]\n", argv0,
-            MAX_WORKERS);
+    fprintf(stderr,
+            "usage: %s [--frames N] [--workers N (1..%d)] [--gpu auto|vulkan|mock] [--validate] [--record PATH]\n"
+            "  --record PATH  save the recording for memkit-lens there (default: $MEMKIT_RECORDING, if set)\n",
+            argv0, MAX_WORKERS);
 }
 
 int main(int argc, char **argv)
@@ -1309,6 +1313,7 @@ int main(int argc, char **argv)
     game.workers = 3;
     demo_gpu_mode_t gpu_mode = DEMO_GPU_AUTO;
     bool validate = false;
+    const char *record_path = getenv("MEMKIT_RECORDING");
     for (int i = 1; i < argc; i += 2) {
         if (strcmp(argv[i], "--validate") == 0) {
             validate = true;
@@ -1329,6 +1334,8 @@ int main(int argc, char **argv)
             gpu_mode = DEMO_GPU_VULKAN;
         } else if (strcmp(argv[i], "--gpu") == 0 && strcmp(text, "mock") == 0) {
             gpu_mode = DEMO_GPU_MOCK;
+        } else if (strcmp(argv[i], "--record") == 0 && i + 1 < argc && *text != '\0') {
+            record_path = text;
         } else {
             usage(argv[0]);
             return 2;
@@ -1454,6 +1461,14 @@ int main(int argc, char **argv)
     double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
     printf("%u frames in %.1f ms (%.3f ms a frame)\n\n", game.frames, ms, ms / game.frames);
     mk_stats_print(stdout); /* the GPU heaps too: the tier is still up */
+    if (record_path != NULL && *record_path != '\0') {
+        mk_status_t saved = mk_record_save(record_path);
+        if (saved == MK_OK)
+            printf("\nrecording for memkit-lens (the last %u frames at most): %s\n", (unsigned)MKG_RECORD_FRAMES,
+                   record_path);
+        else
+            fprintf(stderr, "game_loop: mk_record_save(%s): %s\n", record_path, mk_status_str(saved));
+    }
     char gpu_line[512];
     int gpu_ok = demo_gpu_finish(gpu_line, sizeof gpu_line);
     int ok = check_run(gpu_ok, gpu_line);

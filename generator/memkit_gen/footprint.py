@@ -142,6 +142,8 @@ def _config_rows(m, group: str) -> List[Row]:
             for name, n in ch.static_arrays:
                 add(f"[async.channel.{ch.name}]", "ring", f"{ch.capacity} x {ch.msg_bytes} B", n,
                     f"mkg_async_channel_{ch.name}_{name}")
+        for name, n in m.record.static_arrays:
+            add("[record]", "frame rows", f"{m.record.frames} x {8 * m.record.row_words} B", n, f"mkg_record_{name}")
     return rows
 
 

@@ -185,6 +185,33 @@ class Deferred:
     max_frames: int           # the largest delay mk_free_deferred accepts
 
 
+# A recorded frame's row (runtime/src/diagnostics/record.c, docs/recording.md), in 64-bit words:
+# the frame index and the phase count, then per intent [live, peak, allocs, frees, failures], per
+# phase slot [entries, allocs, bytes], per tier (frame, pool, heap, async, system) [in use,
+# capacity], per async pool [in use, count], per GPU heap [used, reserved], and RECORD_HAZARD_SLOTS
+# diagnostics codes with their counts. The runtime asserts the same number.
+RECORD_TIERS = 5
+RECORD_HAZARD_SLOTS = 8
+
+
+@dataclass(frozen=True)
+class Record:
+    """[record]: the frame ring memkit-lens reads (docs/recording.md)."""
+    frames: int               # rows kept; 0: no recording
+    histogram: bool
+    trace_events: int
+    row_words: int            # uint64_t words per row
+
+    @property
+    def static_arrays(self) -> Tuple[Tuple[str, int], ...]:
+        """(name, bytes) of each array memkit_config.c declares for it: mkg_record_rows"""
+        return (("rows", 8 * self.frames * self.row_words),) if self.frames else ()
+
+    @property
+    def static_bytes(self) -> int:
+        return sum(n for _, n in self.static_arrays)
+
+
 @dataclass(frozen=True)
 class AsyncPool:
     """An [async.pool.NAME], or the chunk pool of a task arena: count blocks of block bytes."""
@@ -327,6 +354,7 @@ class Model:
     gpu_budget: int           # [gpu] budget; 0: none
     scratch: Optional[Scratch]
     deferred: Deferred
+    record: Record
     sentinel: bool            # [debug] sentinel: the hardened debug runtime
     limits: Dict[str, int]    # generated constant -> value: [limits], [debug], [gpu] capacities (limits.py)
     symbol_prefix: str        # "audio_" for [memkit] prefix = "audio"; "" without
@@ -568,6 +596,7 @@ class _Builder:
         handles = self.handle_tables(c.get("handles", {}), align if align_ok else None)
         scratch = self.scratch(c.get("scratch"), intents)
         deferred = c.get("deferred", {})
+        record = self.record(c.get("record", {}))
         async_tables = self.async_tables(intents, align if align_ok else None)
         gpu = self.gpu(frames)
 
@@ -596,7 +625,17 @@ class _Builder:
                     async_tables=async_tables, gpu=gpu,
                     deferred=Deferred(self.get(deferred, "deferred", "capacity"),
                                       self.get(deferred, "deferred", "max_frames")),
-                    sentinel=sentinel, prefix=mk.get("prefix", ""), limits=limits.values(c))
+                    record=record, sentinel=sentinel, prefix=mk.get("prefix", ""), limits=limits.values(c))
+
+    def record(self, t: Dict[str, Any]) -> Tuple[int, bool, int]:
+        """[record] frames, histogram, trace_events; the runtime records frames only, so far."""
+        for key, off in (("histogram", False), ("trace_events", 0)):
+            if t.get(key, off) not in (off, INVALID):
+                self.err(("record", key), f"[record]: {key} is not recorded by this runtime yet",
+                         f"remove {key} (docs/recording.md: the frame rows are recorded, the size histogram "
+                         "and the event trace are not yet)")
+        return (self.get(t, "record", "frames"), self.get(t, "record", "histogram"),
+                self.get(t, "record", "trace_events"))
 
     def oversize(self, path: KeyPath, ctx: str, t: Dict[str, Any], tier: str, has_heap: bool) -> Optional[str]:
         """What a pool intent does with requests above its pool's largest class; None for other tiers."""
@@ -1035,14 +1074,18 @@ def _finish(parts: Dict[str, Any], platform: str, normalized: str) -> Model:
         heap = Heap(h["size"], h.get("fallback", "system"), storage, h["size"] if storage == "static" else 0,
                     h.get("prefault", False), h.get("thread_cache", default_heap_cache(h["size"], max_threads)))
 
-    static = (frame.static_bytes if frame else 0) + (heap.static_bytes if heap else 0) \
+    phase_slots = parts["limits"]["MKG_MAX_PHASES"]
+    row_words = 2 + 5 * len(routes) + 3 * phase_slots + 2 * RECORD_TIERS + 2 * len(async_pools) \
+        + 2 * len(gpu_heaps) + RECORD_HAZARD_SLOTS
+    record = Record(*parts["record"], row_words)
+    static = (frame.static_bytes if frame else 0) + (heap.static_bytes if heap else 0) + record.static_bytes \
         + sum(x.static_bytes for group in (pools, handle_tables, async_pools, async_channels, async_arenas)
               for x in group)
     return Model(SCHEMA, target, threads, max_threads, frames, align, ceil_log2(align), frame, heap, tuple(pools),
                  tuple(c for p in pools for c in p.classes), tuple(routes), handle_tables, async_pools,
                  async_channels, async_arenas, tuple(gpu_heaps), tuple(gpu_intents), gpu["frames"], gpu["budget"],
                  scratch,
-                 parts["deferred"], parts["sentinel"], parts["limits"], parts["prefix"] + "_" if parts["prefix"] else "",
+                 parts["deferred"], record, parts["sentinel"], parts["limits"], parts["prefix"] + "_" if parts["prefix"] else "",
                  parts["total"], static, platform, normalized)
 
 

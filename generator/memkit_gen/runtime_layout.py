@@ -26,6 +26,7 @@ from .target import Target
 # prim/atomic64.c; gpu/src/gpu_internal.h, suballoc.h, backend.h). Those a config sets come
 # from model.limits.
 SEVERITY_COUNT, FORK_LOCKS = 3, 64
+DIAG_COUNT = 26                                                 # internal.h: MK__DIAG_COUNT, the ML codes
 HEAP_BINS, HEAP_CACHE_MAX = 64, 16384
 HEAP_FL_COUNT, HEAP_SL_COUNT = 40 - (4 + 4) + 1, 16           # heap.h: MK__HEAP_FL_COUNT, _SL_COUNT
 GPU_MAX_MEMORY_TYPES, GPU_MAX_MEMORY_HEAPS, GPU_MAX_FRAMES = 32, 16, 16
@@ -202,11 +203,15 @@ class RuntimeLayout:
             local("mk__report_user", ".bss", ptr, "report.c", "report handler argument"),
             local("mk__report_action", ".data", array(u32, SEVERITY_COUNT), "report.c", "report action per severity"),
             local("mk__report_counts", ".bss", array(ptr, SEVERITY_COUNT), "report.c", "reports per severity"),
+            local("mk__report_frame", ".bss", array(u32, DIAG_COUNT), "report.c",
+                  "reports per code since the last recorded frame"),
+            *([local("mk__record_taken", ".bss", i64, "record.c", "frame rows recorded ([record] frames)")]
+              if m.record.frames else []),
             local("mk__message_sink", ".bss", ptr, "output.c", "line sink for messages"),
             local("mk__message_user", ".bss", ptr, "output.c", "line sink argument"),
             local("mk__panic_handler", ".bss", ptr, "output.c", "panic handler"),
             local("mk__panic_user", ".bss", ptr, "output.c", "panic handler argument"),
-            var("mk__gpu_hooks", ".bss", struct(ptr, ptr), "stats.c", "GPU tier hooks"),
+            var("mk__gpu_hooks", ".bss", struct(ptr, ptr, ptr), "stats.c", "GPU tier hooks"),
             var("mk__async", ".bss", async_state, "async.c",
                 f"async tier: {n_pools} pool(s) and arena(s), {len(m.async_channels)} channel(s)"),
             local("mk__guard", ".bss", struct(MONITOR, bool_, array(u32, frames), bool_, ptr, ptr), "frame_guard.c",

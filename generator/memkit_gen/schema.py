@@ -159,6 +159,11 @@ SECTIONS: Dict[str, Tuple[bool, Dict[str, Key]]] = {  # name -> (named tables?, 
         "capacity": Key("int", 1024, lo=1, hi=1 << 20),
         "max_frames": Key("int", 8, lo=1, hi=255),
     }),
+    "record": (False, {
+        "frames": Key("int", 0, lo=0, hi=1 << 16),
+        "histogram": Key("bool", False),
+        "trace_events": Key("int", 0, lo=0, hi=1 << 24),
+    }),
     "debug": (False, {
         "sentinel": Key("bool", False),
         **{lim.key: Key("int", lim.default, lo=lim.lo, hi=lim.hi) for lim in limits.LIMITS if lim.section == "debug"},

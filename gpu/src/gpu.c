@@ -410,7 +410,7 @@ static size_t mk__gpu_teardown(void)
         h->blocks = NULL;
     }
     mk__gpu.up = false;
-    mk__gpu_hooks = (mk__tier_hooks_t){NULL, NULL};
+    mk__gpu_hooks = (mk__tier_hooks_t){NULL, NULL, NULL};
     return leaks;
 }
 
@@ -529,7 +529,7 @@ mk_status_t mk_gpu_init(const mk_gpu_backend_t *backend)
         return status;
     }
     mk__gpu.up = true;
-    mk__gpu_hooks = (mk__tier_hooks_t){mk_gpu_shutdown, mk__gpu_print};
+    mk__gpu_hooks = (mk__tier_hooks_t){mk_gpu_shutdown, mk__gpu_print, mk__gpu_usage};
     return MK_OK;
 }
 

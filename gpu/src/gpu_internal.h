@@ -114,6 +114,8 @@ static inline unsigned mk__gpu_intent_count(void) { return MKG_GPU_INTENT_COUNT;
 
 /* gpu_stats.c: the tier's rows of mk_stats_print (a hook, mk__gpu_hooks.print). */
 void mk__gpu_print(const mk__out_t *out);
+/* A recorded row's GPU heaps (a hook, mk__gpu_hooks.usage): [used, reserved] bytes per heap. */
+void mk__gpu_usage(uint64_t *pairs);
 
 /* What the device may still give heap `h`'s memory type: VK_EXT_memory_budget's
  * budget less its usage when the backend answers, else 80 % of the heap's size

@@ -148,6 +148,17 @@ static void mk__gpu_flags_short(uint32_t flags, char *out, size_t capacity)
         snprintf(out, capacity, "-");
 }
 
+void mk__gpu_usage(uint64_t *pairs)
+{
+    mk__lock(&mk__gpu.lock);
+    for (unsigned i = 0; i < mk__gpu_heap_count(); i++) {
+        const mk__gpu_heap_t *h = &mk__gpu.heaps[i];
+        pairs[2u * i] = mk__gpu.up ? h->charged : 0u;
+        pairs[2u * i + 1u] = mk__gpu.up ? (uint64_t)h->block_count * h->layout->block + h->dedicated_bytes : 0u;
+    }
+    mk__unlock(&mk__gpu.lock);
+}
+
 void mk__gpu_print(const mk__out_t *out)
 {
     mk_gpu_stats_t s;
@@ -221,17 +232,8 @@ static void mk__json_put(mk__json_t *j, const char *format, ...)
 /* A JSON string: names come from memkit.toml (identifiers) and the driver. */
 static void mk__json_string(mk__json_t *j, const char *s)
 {
-    mk__json_put(j, "\"");
-    for (; *s != '\0'; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            mk__json_put(j, "\\%c", c);
-        else if (c < 0x20)
-            mk__json_put(j, "\\u%04x", c);
-        else
-            mk__json_put(j, "%c", c);
-    }
-    mk__json_put(j, "\"");
+    size_t room = j->len < j->capacity ? j->capacity - j->len : 0;
+    j->len += (size_t)mk__format_json_string(room != 0 ? j->buf + j->len : NULL, room, s);
 }
 
 /* VMA's DetailedStatistics. */

@@ -947,7 +947,7 @@ class StaticLimitTest(unittest.TestCase):
         _, diag = build(text)
         self.assertEqual([(d.line, d.col, d.message, d.hint) for d in diag.errors], [(
             7, 9, "[async.pool.big]: static storage is more than the 1536 MiB that a program can link on x86-64's "
-            "default code model: MKG_STATIC_BYTES 1835014 KiB and about 72.8 KiB of the runtime's static storage "
+            "default code model: MKG_STATIC_BYTES 1835014 KiB and about 72.9 KiB of the runtime's static storage "
             "(memkit-gen --footprint lists them)",
             "use storage = \"reserve\" for the large tiers, mapped by mk_init instead of linked into the program: "
             "[async.pool.big] (1048580 KiB)")])   # 1 GiB of blocks + 4 KiB of free stack
@@ -1288,6 +1288,31 @@ class GpuTest(unittest.TestCase):
         self.assertEqual(messages(diag), ["error: platform 'p': unknown gpu heap 'extra'",
                                           "error: platform 'p': unknown gpu intent 'mesh'"])
         self.assertIn("an overlay cannot add a new gpu intent", diag.errors[1].hint)
+
+
+class RecordTest(unittest.TestCase):
+    """[record]: the frame ring's row size and static storage (docs/recording.md)."""
+
+    def test_off_by_default(self):
+        m = build_clean(self, BASIC)
+        self.assertEqual((m.record.frames, m.record.histogram, m.record.trace_events), (0, False, 0))
+        self.assertEqual((m.record.static_arrays, m.record.static_bytes), ((), 0))
+
+    def test_ring_is_counted_in_static_bytes(self):
+        base = build_clean(self, BASIC)
+        m = build_clean(self, BASIC + "[limits]\nphases = 8\n[record]\nframes = 10\n")
+        # frame index and phase count, 5 per intent (4), 3 per phase (8), 2 per tier (5), 8 hazard slots
+        self.assertEqual(m.record.row_words, 2 + 5 * 4 + 3 * 8 + 2 * 5 + 8)
+        self.assertEqual(m.record.static_arrays, (("rows", 8 * 10 * 64),))
+        self.assertEqual(m.static_bytes - base.static_bytes, 8 * 10 * 64)
+        rows = [r for r in footprint.compute(m).rows if r.symbol == "mkg_record_rows"]
+        self.assertEqual([(r.bytes, r.detail) for r in rows], [(5120, "10 x 512 B")])
+
+    def test_histogram_and_trace_are_refused_until_recorded(self):
+        _, diag = build(BASIC + "[record]\nframes = 2\nhistogram = true\ntrace_events = 16\n")
+        self.assertEqual([d.message for d in diag.errors],
+                         ["[record]: histogram is not recorded by this runtime yet",
+                          "[record]: trace_events is not recorded by this runtime yet"])
 
 
 if __name__ == "__main__":

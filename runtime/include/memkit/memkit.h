@@ -341,6 +341,7 @@ MK__API_END
 #include <memkit/containers.h>
 #include <memkit/handles.h>
 #include <memkit/shared.h>
+#include <memkit/record.h>
 
 /* ---- sentinel builds: the allocation API records its call site -------------------
  * Each name stays a function (its address can be taken); a call through the

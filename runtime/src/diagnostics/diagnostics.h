@@ -33,6 +33,15 @@ typedef enum mk__diag {
 __attribute__((format(printf, 6, 7)))
 #endif
 void mk__report(mk__diag_t diag, const void *ptr, int intent, const char *file, int line, const char *format, ...);
+/* "ML607" of a diag. */
+const char *mk__diag_code(unsigned diag);
+/* The codes reported since the counts last started again, as up to `slots`
+ * words (diag + 1) << 32 | count, the rest 0; `take`: they start again from 0. */
+void mk__report_frame_counts(uint64_t *words, unsigned slots, bool take);
+
+/* ---- record.c: recordings for memkit-lens (memkit/record.h) ---- */
+void mk__record_reset(void);     /* from mk_init */
+void mk__record_frame_end(void); /* from mk_end_frame: one row into the ring ([record] frames) */
 
 /* ---- sentinel.c: hooks the tiers call in sentinel builds (MK_SENTINEL) ---- */
 #if MK_SENTINEL

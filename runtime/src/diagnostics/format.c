@@ -252,3 +252,35 @@ void mk__format_bytes(char *buf, size_t len, uint64_t bytes)
     mk__format(buf, len, "%llu.%llu %s", (unsigned long long)whole, (unsigned long long)tenths,
                shift == 20u ? "MiB" : "KiB");
 }
+
+/* One character of mk__format_json_string's text at *n; stored when it fits. */
+static void mk__json_char(char *buf, size_t len, size_t *n, char c)
+{
+    if (*n + 1u < len)
+        buf[*n] = c;
+    (*n)++;
+}
+
+int mk__format_json_string(char *buf, size_t len, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = 0;
+    mk__json_char(buf, len, &n, '"');
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            mk__json_char(buf, len, &n, '\\');
+            mk__json_char(buf, len, &n, (char)c);
+        } else if (c < 0x20u) {
+            const char escape[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xFu]};
+            for (unsigned i = 0; i < sizeof escape; i++)
+                mk__json_char(buf, len, &n, escape[i]);
+        } else {
+            mk__json_char(buf, len, &n, (char)c);
+        }
+    }
+    mk__json_char(buf, len, &n, '"');
+    if (len != 0)
+        buf[n < len ? n : len - 1u] = '\0';
+    return (int)n;
+}

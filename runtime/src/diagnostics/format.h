@@ -38,4 +38,10 @@ int mk__format(char *buf, size_t len, const char *format, ...) MK__FORMAT_CHECK(
  * decimal, rounded half to even, as "%.1f" does). */
 void mk__format_bytes(char *buf, size_t len, uint64_t bytes);
 
+/* `s` as a JSON string: quoted, with quotes, backslashes and control bytes
+ * escaped. As vsnprintf: at most len - 1 characters and a NUL (nothing when
+ * len is 0), and returns the length of the whole text (at most 6 per byte of
+ * `s`, plus 2). */
+int mk__format_json_string(char *buf, size_t len, const char *s);
+
 #endif /* MEMKIT_FORMAT_H */

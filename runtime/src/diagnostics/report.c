@@ -39,6 +39,32 @@ static MK__ATOMIC(uint32_t) mk__report_action[MK_SEVERITY_COUNT] = {MK_REPORT_CO
                                                                      MK_REPORT_ABORT};
 /* statistics shared by every thread: atomic read-modify-writes */
 static MK__ATOMIC(unsigned long) mk__report_counts[MK_SEVERITY_COUNT];
+/* Reports per code since the last recorded frame (record.c). */
+static MK__ATOMIC(uint32_t) mk__report_frame[MK__DIAG_COUNT];
+
+const char *mk__diag_code(unsigned diag)
+{
+    return diag < MK__DIAG_COUNT ? mk__diags[diag].code : "ML000";
+}
+
+void mk__report_frame_counts(uint64_t *words, unsigned slots, bool take)
+{
+    unsigned n = 0;
+    for (unsigned diag = 0; diag < MK__DIAG_COUNT; diag++) {
+#if MKG_THREADS
+        uint32_t count = take ? atomic_exchange_explicit(&mk__report_frame[diag], 0u, memory_order_relaxed)
+                              : atomic_load_explicit(&mk__report_frame[diag], memory_order_relaxed);
+#else
+        uint32_t count = mk__report_frame[diag];
+        if (take)
+            mk__report_frame[diag] = 0;
+#endif
+        if (count != 0u && n < slots)
+            words[n++] = (uint64_t)(diag + 1u) << 32 | count;
+    }
+    for (; n < slots; n++)
+        words[n] = 0;
+}
 
 const char *mk_severity_name(mk_severity_t severity)
 {
@@ -101,8 +127,10 @@ void mk__report(mk__diag_t diag, const void *ptr, int intent, const char *file, 
     };
 #if MKG_THREADS
     atomic_fetch_add_explicit(&mk__report_counts[report.severity], 1ul, memory_order_relaxed);
+    atomic_fetch_add_explicit(&mk__report_frame[diag], 1u, memory_order_relaxed);
 #else
     mk__report_counts[report.severity]++;
+    mk__report_frame[diag]++;
 #endif
     mk_report_handler_t handler = MK__LOAD_ACQUIRE(mk__report_handler);
     if (handler != NULL)

@@ -131,6 +131,7 @@ mk_status_t mk_init(const mk_config_t *config)
     mk__frame_init();
     mk__budget_init();
     mk__stats_init();
+    mk__record_reset();
 
     mk__rt.frame_base = config->frame_storage;
     if (!mk__frame_total_fits())

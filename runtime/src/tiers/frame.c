@@ -312,6 +312,7 @@ void mk_end_frame(void)
     mk__lifecycle_frame_end();
     mk__deferred_end_frame();
     mk__stats_sample();
+    mk__record_frame_end();
 }
 
 uint64_t mk_frame_index(void)

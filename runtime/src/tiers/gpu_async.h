@@ -14,6 +14,7 @@
 typedef struct mk__tier_hooks {
     size_t (*fini)(void);                /* shut the tier down; returns what was still live */
     void (*print)(const mk__out_t *out); /* its rows of mk_stats_write */
+    void (*usage)(uint64_t *pairs);      /* per GPU heap [used, reserved] bytes: a recorded row (record.c) */
 } mk__tier_hooks_t;
 extern mk__tier_hooks_t mk__gpu_hooks;
 
