@@ -44,7 +44,7 @@ static MK__ATOMIC(uint32_t) mk__report_frame[MK__DIAG_COUNT];
 
 const char *mk__diag_code(unsigned diag)
 {
-    return diag < MK__DIAG_COUNT ? mk__diags[diag].code : "ML000";
+    return diag < MK__DIAG_COUNT ? mk__diags[diag].code : "unknown"; /* (not a code: the catalogue has every one) */
 }
 
 void mk__report_frame_counts(uint64_t *words, unsigned slots, bool take)
