@@ -19,7 +19,8 @@
 # with lavapipe (a software GPU) and the validation layers for the GPU tier;
 # g++ for the C++ interface's tests (clang++ comes with clang); the 32-bit
 # libraries for the i386 build; an Arm bare-metal toolchain with newlib and
-# QEMU for the Cortex-M4 test (docs/embedded.md).
+# QEMU for the Cortex-M4 test (docs/embedded.md); libclang's Python binding for
+# memkit-lens check and Chromium for the report's browser test (docs/lens.md).
 APT_PACKAGES := gcc g++ clang libclang-rt-14-dev cmake ninja-build binutils python3 python3-jinja2 valgrind \
   pkg-config libuv1-dev spin libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers \
   gcc-multilib g++-multilib gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm \
@@ -55,7 +56,10 @@ demo: deps
 	"$$py" generator/memkit-gen memkit.toml.example -o examples/gen; \
 	$(CMAKE_CONFIGURE) -B $(BUILD)/demo -DCMAKE_BUILD_TYPE=Release -DMEMKIT_BUILD_TESTS=OFF >/dev/null; \
 	cmake --build $(BUILD)/demo --target game_loop; \
-	$(BUILD)/demo/examples/game_loop --record $(BUILD)/demo/recording.json
+	$(BUILD)/demo/examples/game_loop --record $(BUILD)/demo/recording.json; \
+	"$$py" tools/memkit-lens report $(BUILD)/demo/recording.json --config memkit.toml.example \
+	  -o $(BUILD)/demo/report.html; \
+	echo "memkit-lens: the demo's report is $(BUILD)/demo/report.html (open it in a browser)"
 
 test: deps
 	@$(MAKE) --no-print-directory test-asan test-tsan test-m32 test-plain
