@@ -257,7 +257,7 @@ typedef struct mk__thread {
  * what mk_init hands the runtime, and what the runtime compares it with. */
 #define MK__LAYOUT_KEY                                                                                            \
     MK__VALUE(mk__layout_key_t, MKG_LAYOUT_HASH, (uint32_t)sizeof(mk__thread_t), (uint8_t)MK_SENTINEL,            \
-              (uint8_t)MK__HEAP_FRONT, (uint8_t)MK__ATOMIC64_LOCKED, (uint8_t)MK_TRACKING)
+              (uint8_t)MK__ATOMIC64_LOCKED, (uint8_t)MK_TRACKING)
 
 /* The calling thread's slot; points at an empty, never-attached slot until the
  * first slow path attaches the thread, so fast paths need no NULL test.

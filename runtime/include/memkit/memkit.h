@@ -116,7 +116,6 @@ typedef struct mk__layout_key {
     uint64_t hash;          /* MKG_LAYOUT_HASH: the generated header's layout */
     uint32_t thread_bytes;  /* sizeof the per-thread state the fast paths touch */
     uint8_t sentinel;       /* MK_SENTINEL */
-    uint8_t heap_front;     /* MK__HEAP_FRONT: the heap tier's inline front */
     uint8_t locked_atomics; /* MK__ATOMIC64_LOCKED */
     uint8_t tracking;       /* MK_TRACKING: AddressSanitizer or Valgrind told of blocks */
 } mk__layout_key_t;

@@ -80,8 +80,6 @@ static const char *mk__layout_difference(mk__layout_key_t caller, mk__layout_key
         return "another MK_LOCKED_ATOMIC64 (64-bit atomics): every translation unit must agree";
     if (caller.tracking != own.tracking)
         return "another tracking mode (MK_TRACK_ASAN, MK_VALGRIND): every translation unit must agree";
-    if (caller.heap_front != own.heap_front)
-        return "another heap front (MK_TRACKING or 64-bit atomics differ): every translation unit must agree";
     if (caller.thread_bytes != own.thread_bytes)
         return "another size of the per-thread state: the same memkit_config.h, headers and compiler flags "
                "must build both";
