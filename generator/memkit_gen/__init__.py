@@ -4,4 +4,4 @@ VERSION = "0.1.0"
 
 # The runtime ABI the generated code is written for: it must equal
 # MK_RUNTIME_ABI in runtime/include/memkit/config.h (a test checks).
-RUNTIME_ABI = 7
+RUNTIME_ABI = 8

@@ -142,8 +142,10 @@ def _config_rows(m, group: str) -> List[Row]:
             for name, n in ch.static_arrays:
                 add(f"[async.channel.{ch.name}]", "ring", f"{ch.capacity} x {ch.msg_bytes} B", n,
                     f"mkg_async_channel_{ch.name}_{name}")
+        details = {"rows": ("frame rows", f"{m.record.frames} x {8 * m.record.row_words} B"),
+                   "trace": ("trace events", f"{m.record.trace_events} x {m.record.trace_event_bytes} B")}
         for name, n in m.record.static_arrays:
-            add("[record]", "frame rows", f"{m.record.frames} x {8 * m.record.row_words} B", n, f"mkg_record_{name}")
+            add("[record]", details[name][0], details[name][1], n, f"mkg_record_{name}")
     return rows
 
 

@@ -194,18 +194,35 @@ RECORD_TIERS = 5
 RECORD_HAZARD_SLOTS = 8
 
 
+# A trace event (runtime/src/diagnostics/trace.c): frame, size, id, intent | op << 32.
+RECORD_TRACE_WORDS = 4
+
+
 @dataclass(frozen=True)
 class Record:
-    """[record]: the frame ring memkit-lens reads (docs/recording.md)."""
+    """[record]: the frame ring, the size histogram and the event trace memkit-lens reads
+    (docs/recording.md)."""
     frames: int               # rows kept; 0: no recording
     histogram: bool
     trace_events: int
     row_words: int            # uint64_t words per row
+    hist_base: Tuple[int, ...] = ()  # per pool: its first bucket in the per-thread histogram
+
+    @property
+    def hist_buckets(self) -> int:
+        """Buckets of the per-thread histogram (mk__thread_t.hist): per pool, one per size step up
+        to its largest class (size 0 included) and one for the requests above it."""
+        return self.hist_base[-1] if self.histogram and self.hist_base else 0
+
+    @property
+    def trace_event_bytes(self) -> int:
+        return 8 * RECORD_TRACE_WORDS
 
     @property
     def static_arrays(self) -> Tuple[Tuple[str, int], ...]:
-        """(name, bytes) of each array memkit_config.c declares for it: mkg_record_rows"""
-        return (("rows", 8 * self.frames * self.row_words),) if self.frames else ()
+        """(name, bytes) of each array memkit_config.c declares for it: mkg_record_rows, _trace"""
+        return ((("rows", 8 * self.frames * self.row_words),) if self.frames else ()) + \
+            ((("trace", self.trace_event_bytes * self.trace_events),) if self.trace_events else ())
 
     @property
     def static_bytes(self) -> int:
@@ -596,7 +613,7 @@ class _Builder:
         handles = self.handle_tables(c.get("handles", {}), align if align_ok else None)
         scratch = self.scratch(c.get("scratch"), intents)
         deferred = c.get("deferred", {})
-        record = self.record(c.get("record", {}))
+        record = self.record(c.get("record", {}), bool(c.get("pool")))
         async_tables = self.async_tables(intents, align if align_ok else None)
         gpu = self.gpu(frames)
 
@@ -627,13 +644,11 @@ class _Builder:
                                       self.get(deferred, "deferred", "max_frames")),
                     record=record, sentinel=sentinel, prefix=mk.get("prefix", ""), limits=limits.values(c))
 
-    def record(self, t: Dict[str, Any]) -> Tuple[int, bool, int]:
-        """[record] frames, histogram, trace_events; the runtime records frames only, so far."""
-        for key, off in (("histogram", False), ("trace_events", 0)):
-            if t.get(key, off) not in (off, INVALID):
-                self.err(("record", key), f"[record]: {key} is not recorded by this runtime yet",
-                         f"remove {key} (docs/recording.md: the frame rows are recorded, the size histogram "
-                         "and the event trace are not yet)")
+    def record(self, t: Dict[str, Any], has_pools: bool) -> Tuple[int, bool, int]:
+        """[record] frames, histogram, trace_events."""
+        if t.get("histogram") is True and not has_pools:
+            self.err(("record", "histogram"), "[record]: histogram counts pool requests, and this config "
+                     "has no [pool.*]", "remove histogram, or route intents to a pool")
         return (self.get(t, "record", "frames"), self.get(t, "record", "histogram"),
                 self.get(t, "record", "trace_events"))
 
@@ -1077,7 +1092,12 @@ def _finish(parts: Dict[str, Any], platform: str, normalized: str) -> Model:
     phase_slots = parts["limits"]["MKG_MAX_PHASES"]
     row_words = 2 + 5 * len(routes) + 3 * phase_slots + 2 * RECORD_TIERS + 2 * len(async_pools) \
         + 2 * len(gpu_heaps) + RECORD_HAZARD_SLOTS
-    record = Record(*parts["record"], row_words)
+    # the histogram's buckets: per pool, sizes 0 .. max_size in alignment steps, then one above
+    hist_base, base = [], 0
+    for p in pools:
+        hist_base.append(base)
+        base += (p.max_size >> ceil_log2(align)) + 2
+    record = Record(*parts["record"], row_words, tuple(hist_base + [base]) if parts["record"][1] else ())
     static = (frame.static_bytes if frame else 0) + (heap.static_bytes if heap else 0) + record.static_bytes \
         + sum(x.static_bytes for group in (pools, handle_tables, async_pools, async_channels, async_arenas)
               for x in group)

@@ -95,6 +95,8 @@ class RuntimeLayout:
         thread_fields.append(array(counters, intents))
         if heap_front:
             thread_fields += [u32, array(u32, HEAP_BINS), array(ptr, HEAP_BINS, m.heap.thread_cache)]
+        if m.record.histogram:                                                   # [record] histogram
+            thread_fields += [array(a64, m.record.hist_buckets), array(a64, classes)]
         thread = struct(*thread_fields)                                          # mk__thread_t: the hot part
 
         # runtime/src/state.h: the rest of a slot
@@ -207,6 +209,10 @@ class RuntimeLayout:
                   "reports per code since the last recorded frame"),
             *([local("mk__record_taken", ".bss", i64, "record.c", "frame rows recorded ([record] frames)")]
               if m.record.frames else []),
+            *([local("mk__trace", ".bss", struct(lock, i64, i64), "trace.c",
+                     "the trace ring's lock, events recorded and skipped ([record] trace_events)"),
+               local("mk__trace_writing", tbss, bool_, "trace.c", "the calling thread writes the trace")]
+              if m.record.trace_events else []),
             local("mk__message_sink", ".bss", ptr, "output.c", "line sink for messages"),
             local("mk__message_user", ".bss", ptr, "output.c", "line sink argument"),
             local("mk__panic_handler", ".bss", ptr, "output.c", "panic handler"),

@@ -1308,12 +1308,38 @@ class RecordTest(unittest.TestCase):
         rows = [r for r in footprint.compute(m).rows if r.symbol == "mkg_record_rows"]
         self.assertEqual([(r.bytes, r.detail) for r in rows], [(5120, "10 x 512 B")])
 
-    def test_histogram_and_trace_are_refused_until_recorded(self):
-        _, diag = build(BASIC + "[record]\nframes = 2\nhistogram = true\ntrace_events = 16\n")
-        self.assertEqual([d.message for d in diag.errors],
-                         ["[record]: histogram is not recorded by this runtime yet",
-                          "[record]: trace_events is not recorded by this runtime yet"])
+    def test_histogram_buckets_per_pool(self):
+        # pool small: sizes 0..64 in 16-byte steps (5 buckets) and one above; 3 classes
+        m = build_clean(self, BASIC + "[record]\nhistogram = true\n")
+        self.assertEqual((m.record.hist_base, m.record.hist_buckets), ((0, 6), 6))
+        self.assertEqual(m.record.static_arrays, ())
+        two = BASIC.replace("[heap]", "[pool.big]\nclasses = [128, 512]\ncounts = [64, 64]\nthread_cache = 2\n[heap]") \
+            .replace("on_exhausted = \"fallback\"", "pool = \"small\"\non_exhausted = \"fallback\"") \
+            + "[intent.mesh]\ntier = \"pool\"\npool = \"big\"\n[record]\nhistogram = true\n"
+        m = build_clean(self, two)
+        self.assertEqual([p.name for p in m.pools], ["big", "small"])
+        self.assertEqual(m.record.hist_base, (0, 34, 40))  # big: 512 / 16 + 2 buckets
 
+    def test_histogram_grows_the_thread_slot(self):
+        off, on = build_clean(self, BASIC), build_clean(self, BASIC + "[record]\nhistogram = true\n")
+        slot = [r for r in footprint.compute(off).rows if r.symbol == "mk__rt"][0].bytes
+        grown = [r for r in footprint.compute(on).rows if r.symbol == "mk__rt"][0].bytes
+        # per thread slot (4): 6 bucket counters and 3 class byte counters, 8 bytes each
+        self.assertEqual(grown - slot, 4 * 8 * (6 + 3))
+
+    def test_trace_ring_is_counted_in_static_bytes(self):
+        base = build_clean(self, BASIC)
+        m = build_clean(self, BASIC + "[record]\ntrace_events = 1000\n")
+        self.assertEqual(m.record.static_arrays, (("trace", 32 * 1000),))
+        self.assertEqual(m.static_bytes - base.static_bytes, 32 * 1000)
+        rows = [r for r in footprint.compute(m).rows if r.symbol == "mkg_record_trace"]
+        self.assertEqual([(r.bytes, r.detail) for r in rows], [(32000, "1000 x 32 B")])
+
+    def test_histogram_needs_a_pool(self):
+        _, diag = build("[memkit]\nschema = 1\n[heap]\nsize = \"1 MiB\"\n[intent.a]\ntier = \"heap\"\n"
+                        "budget = \"1 KiB\"\n[record]\nhistogram = true\n")
+        self.assertEqual([d.message for d in diag.errors],
+                         ["[record]: histogram counts pool requests, and this config has no [pool.*]"])
 
 if __name__ == "__main__":
     unittest.main()

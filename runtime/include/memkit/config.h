@@ -15,7 +15,7 @@
 
 MK__API_BEGIN
 
-#define MK_RUNTIME_ABI 7
+#define MK_RUNTIME_ABI 8
 
 /* Generated tables are `static const` in the generated header so that a call
  * with a constant intent and size folds to a direct tier call; a translation
@@ -264,6 +264,7 @@ typedef struct mk_config {
     uint64_t gpu_budget;             /* bytes of all GPU heaps together; 0: no GPU budget */
     uint32_t gpu_frames_in_flight;   /* [gpu] frames_in_flight, by default [memkit]'s */
     uint64_t *record_rows;           /* [MKG_RECORD_FRAMES * MKG_RECORD_ROW_WORDS] (NULL when 0) */
+    uint64_t *record_trace;          /* [MKG_RECORD_TRACE * 4] (NULL when 0) */
 } mk_config_t;
 
 MK__API_END

@@ -251,6 +251,14 @@ typedef struct mk__thread {
     MK__ATOMIC(uint32_t) heap_count[MK__HEAP_BINS]; /* blocks in each bin's magazine */
     void *heap_mag[MK__HEAP_BINS][MKG_HEAP_THREAD_CACHE];
 #endif
+#if MKG_RECORD_HISTOGRAM
+    /* [record] histogram (docs/recording.md), owner-only like the counters:
+     * pool requests per size step, each pool's buckets from
+     * mkg_record_hist_base (the last one: above its largest class), and the
+     * bytes requested of each class */
+    MK__ATOMIC(uint64_t) hist[MKG_RECORD_HIST_BUCKETS];
+    MK__ATOMIC(uint64_t) hist_bytes[MKG_CLASS_COUNT];
+#endif
 } mk__thread_t;
 
 /* This translation unit's view of the layout (memkit.h, mk__layout_key_t):
@@ -475,6 +483,16 @@ MK__INLINE void mk__pool_count_free(mk__thread_t *t, unsigned pool, unsigned int
         MK__BUMP(t->counters[intent].frees, 1);
 }
 
+#if MKG_RECORD_HISTOGRAM
+/* Counts a request of `size` bytes (at most the pool's largest class) served
+ * by class `cls` in the histogram of an attached thread t. */
+MK__INLINE void mk__hist_count(mk__thread_t *t, unsigned pool, unsigned cls, size_t size)
+{
+    MK__BUMP(t->hist[mkg_record_hist_base[pool] + ((size + MK__ALIGN_MASK) >> MKG_ALIGNMENT_SHIFT)], 1u);
+    MK__BUMP(t->hist_bytes[cls], (uint64_t)size);
+}
+#endif
+
 MK__INLINE void *mk__pool_alloc(mk_intent_t intent, unsigned pool, size_t size)
 {
     const mk_pool_shape_t *shape = &mkg_pool_shapes[pool];
@@ -495,6 +513,9 @@ MK__INLINE void *mk__pool_alloc(mk_intent_t intent, unsigned pool, size_t size)
         MK__STORE(c->count, count - 1u);
         void *block = mk__pool_hand_out(t, c, pool, intent, bytes, c->mag[count - 1u]);
         mk__slot_leave(t);
+#if MKG_RECORD_HISTOGRAM
+        mk__hist_count(t, pool, cls, size); /* a miss counts in mk__pool_alloc_slow */
+#endif
         return block;
     }
 slow:
@@ -755,11 +776,22 @@ void mk__sentinel_free(void *ptr);
 void mk__sentinel_free_sized(mk_intent_t intent, void *ptr, size_t size);
 #endif
 
+#if MKG_RECORD_TRACE > 0
+/* diagnostics/trace.c: [record] trace_events records every allocation and
+ * free out of line, around the fast paths (or the sentinel's front end). */
+void *mk__trace_alloc(mk_intent_t intent, size_t size, size_t align);
+void mk__trace_free(void *ptr);
+void mk__trace_free_sized(mk_intent_t intent, void *ptr, size_t size);
+#endif
+
 /* The public names (memkit.h documents them): the raw fast paths in release
- * builds, compiled to exactly them; the checked front end in sentinel builds. */
+ * builds, compiled to exactly them; the checked front end in sentinel builds;
+ * the recording of each call with a trace. */
 MK__INLINE void *mk_alloc(mk_intent_t intent, size_t size)
 {
-#if MK_SENTINEL
+#if MKG_RECORD_TRACE > 0
+    return mk__trace_alloc(intent, size, MKG_ALIGNMENT);
+#elif MK_SENTINEL
     return mk__sentinel_alloc(intent, size, MKG_ALIGNMENT);
 #else
     return mk__alloc_fast(intent, size);
@@ -768,7 +800,9 @@ MK__INLINE void *mk_alloc(mk_intent_t intent, size_t size)
 
 MK__INLINE void *mk_alloc_aligned(mk_intent_t intent, size_t size, size_t align)
 {
-#if MK_SENTINEL
+#if MKG_RECORD_TRACE > 0
+    return mk__trace_alloc(intent, size, align);
+#elif MK_SENTINEL
     return mk__sentinel_alloc(intent, size, align);
 #else
     return mk__alloc_aligned_fast(intent, size, align);
@@ -777,7 +811,9 @@ MK__INLINE void *mk_alloc_aligned(mk_intent_t intent, size_t size, size_t align)
 
 MK__INLINE void mk_free(void *ptr)
 {
-#if MK_SENTINEL
+#if MKG_RECORD_TRACE > 0
+    mk__trace_free(ptr);
+#elif MK_SENTINEL
     mk__sentinel_free(ptr);
 #else
     mk__free_fast(ptr);
@@ -786,7 +822,9 @@ MK__INLINE void mk_free(void *ptr)
 
 MK__INLINE void mk_free_sized(mk_intent_t intent, void *ptr, size_t size)
 {
-#if MK_SENTINEL
+#if MKG_RECORD_TRACE > 0
+    mk__trace_free_sized(intent, ptr, size);
+#elif MK_SENTINEL
     mk__sentinel_free_sized(intent, ptr, size);
 #else
     mk__free_sized_fast(intent, ptr, size);

@@ -43,6 +43,21 @@ void mk__report_frame_counts(uint64_t *words, unsigned slots, bool take);
 void mk__record_reset(void);     /* from mk_init */
 void mk__record_frame_end(void); /* from mk_end_frame: one row into the ring ([record] frames) */
 
+/* ---- trace.c: the allocation trace ([record] trace_events) ---- */
+#define MK__TRACE_ALLOC 0u  /* "a": a block handed out */
+#define MK__TRACE_FREE 1u   /* "f": a block given back */
+#define MK__TRACE_FAILED 2u /* "x": a request that failed */
+void mk__trace_reset(void); /* from mk_init (mk__record_reset) */
+#if MKG_RECORD_TRACE > 0
+/* mk_realloc's in-place resize of a block: its free at old_size, its allocation at size */
+void mk__trace_resize(mk_intent_t intent, void *ptr, size_t old_size, size_t size);
+/* The writer's side (record.c): holds the ring still and returns the events
+ * recorded since mk_init; lets it go and returns the events skipped since
+ * mk_init (the writing thread's own). */
+uint64_t mk__trace_begin(void);
+uint64_t mk__trace_end(void);
+#endif
+
 /* ---- sentinel.c: hooks the tiers call in sentinel builds (MK_SENTINEL) ---- */
 #if MK_SENTINEL
 /* [debug] phase_alloc_limit (allocations in one frame above which a phase

@@ -34,6 +34,9 @@
 MK__STATIC_ASSERT(MK__ROW_WORDS == MKG_RECORD_ROW_WORDS,
                   "a recorded row's layout differs from memkit-gen's (generator/memkit_gen/model.py, Record)");
 
+/* A recording has frame rows, a trace, or both. */
+#define MK__RECORDING (MKG_RECORD_FRAMES > 0 || MKG_RECORD_TRACE > 0)
+
 #if MKG_RECORD_FRAMES > 0
 /* Rows taken since mk_init (reset by mk__record_reset). */
 static uint64_t mk__record_taken;
@@ -46,6 +49,7 @@ void mk__record_reset(void)
 #if MKG_RECORD_FRAMES > 0
     mk__record_taken = 0;
 #endif
+    mk__trace_reset();
 }
 
 /* Fills `row` with the figures of now; `take_hazards`: the diagnostics'
@@ -296,14 +300,93 @@ static void mk__json_head(mk__json_t *j, const char *format)
     mk__json_flush(j);
 }
 
-/* The histogram and the trace: not recorded yet (the generator refuses
- * [record] histogram and trace_events), so their empty forms. */
-static void mk__json_tail(mk__json_t *j)
+/* "histogram": per pool, the requests per size step summed over the thread
+ * slots, and per class the requests and the bytes they asked for. */
+static void mk__json_histogram(mk__json_t *j)
 {
-    mk__json_put(j, "\"histogram\": [],");
+    mk__json_put(j, "\"histogram\": [");
+#if MKG_RECORD_HISTOGRAM
+    const mk_config_t *cfg = mk__rt.config;
+    uint32_t span = mk__thread_span();
+    for (unsigned p = 0; p < MKG_POOL_COUNT; p++) {
+        const mk_pool_layout_t *pool = &cfg->pools[p];
+        unsigned first = mkg_record_hist_base[p], over = mkg_record_hist_base[p + 1u] - 1u;
+        uint64_t class_requests[MKG_CLASS_COUNT] = {0};
+        mk__json_put(j, "%s{", p != 0 ? ", " : "");
+        mk__json_key_string(j, "pool", pool->name);
+        mk__json_put(j, ", \"step\": %u, \"requests\": [", (unsigned)MKG_ALIGNMENT);
+        bool first_entry = true;
+        for (unsigned b = first; b < over; b++) {
+            uint64_t n = 0;
+            for (uint32_t i = 0; i < span; i++)
+                n += MK__LOAD(mk__rt.threads[i].hot.hist[b]);
+            if (n == 0)
+                continue;
+            class_requests[mkg_pool_shapes[p].size_class[b - first]] += n;
+            mk__json_put(j, "%s[%llu, %llu]", first_entry ? "" : ", ",
+                         (unsigned long long)(b - first) * MKG_ALIGNMENT, (unsigned long long)n);
+            first_entry = false;
+        }
+        uint64_t oversize = 0;
+        for (uint32_t i = 0; i < span; i++)
+            oversize += MK__LOAD(mk__rt.threads[i].hot.hist[over]);
+        mk__json_put(j, "], \"oversize\": %llu, \"classes\": [", (unsigned long long)oversize);
+        for (unsigned c = 0; c < pool->class_count; c++) {
+            unsigned cls = pool->first_class + c;
+            uint64_t bytes = 0;
+            for (uint32_t i = 0; i < span; i++)
+                bytes += MK__LOAD(mk__rt.threads[i].hot.hist_bytes[cls]);
+            mk__json_put(j, "%s[%llu, %llu, %llu]", c != 0 ? ", " : "", (unsigned long long)cfg->classes[cls].size,
+                         (unsigned long long)class_requests[cls], (unsigned long long)bytes);
+        }
+        mk__json_put(j, "]}");
+        mk__json_flush(j);
+    }
+#endif
+    mk__json_put(j, "],");
     mk__json_flush(j);
+}
+
+/* "trace": the ring's events, oldest first; the ring is held still meanwhile
+ * (events of other threads wait, the writer's own are skipped). */
+static void mk__json_trace(mk__json_t *j, bool with_events)
+{
+#if MKG_RECORD_TRACE > 0
+    static const char ops[] = "afx"; /* by MK__TRACE_ALLOC, _FREE, _FAILED */
+    if (!with_events) {
+        mk__json_put(j, "\"trace\": {\"dropped\": 0, \"events\": []}}");
+        mk__json_flush(j);
+        return;
+    }
+    uint64_t recorded = mk__trace_begin();
+    uint64_t kept = recorded < MKG_RECORD_TRACE ? recorded : MKG_RECORD_TRACE;
+    mk__json_put(j, "\"trace\": {\"dropped\": %llu, \"events\": [", (unsigned long long)(recorded - kept));
+    for (uint64_t r = recorded - kept; r < recorded; r++) {
+        const uint64_t *e = mk__rt.config->record_trace + (r % MKG_RECORD_TRACE) * 4u;
+        unsigned intent = (unsigned)(e[3] & 0xFFFFFFFFu), op = (unsigned)(e[3] >> 32);
+        mk__json_put(j, "%s[%llu, \"%c\", ", r != recorded - kept ? ", " : "", (unsigned long long)e[0],
+                     ops[op < 3u ? op : 0u]);
+        if (intent < (unsigned)MKG_INTENT_COUNT)
+            mk__json_put(j, "%u, ", intent);
+        else
+            mk__json_put(j, "-1, ");
+        mk__json_put(j, "%llu, %llu]", (unsigned long long)e[1], (unsigned long long)e[2]);
+    }
+    uint64_t skipped = mk__trace_end();
+    mk__json_put(j, "], \"skipped\": %llu}}", (unsigned long long)skipped);
+#else
+    (void)with_events;
     mk__json_put(j, "\"trace\": {\"dropped\": 0, \"events\": []}}");
+#endif
     mk__json_flush(j);
+}
+
+/* The histogram and the trace (a recording's; a snapshot's is empty): empty
+ * forms where [record] does not ask for them. */
+static void mk__json_tail(mk__json_t *j, bool with_trace)
+{
+    mk__json_histogram(j);
+    mk__json_trace(j, with_trace);
 }
 
 mk_status_t mk_stats_write_json(mk_line_sink_t sink, void *user)
@@ -317,38 +400,38 @@ mk_status_t mk_stats_write_json(mk_line_sink_t sink, void *user)
     mk__json_row(&j, row, true);
     mk__json_put(&j, "],");
     mk__json_flush(&j);
-    mk__json_tail(&j);
+    mk__json_tail(&j, false);
     return MK_OK;
 }
 
 mk_status_t mk_record_write_json(mk_line_sink_t sink, void *user)
 {
-    if (!mk__rt.initialised || MKG_RECORD_FRAMES == 0)
+    if (!mk__rt.initialised || !MK__RECORDING)
         return MK_ESTATE;
     if (sink == NULL)
         return MK_EINVAL;
-#if MKG_RECORD_FRAMES > 0
     mk__json_t j = {{sink, user}, 0, {0}};
+    mk__json_head(&j, "memkit-recording");
+    uint64_t dropped = 0;
+#if MKG_RECORD_FRAMES > 0
     uint64_t taken = mk__record_taken;
     uint64_t kept = taken < MKG_RECORD_FRAMES ? taken : MKG_RECORD_FRAMES;
-    mk__json_head(&j, "memkit-recording");
     for (uint64_t r = taken - kept; r < taken; r++)
         mk__json_row(&j, mk__rt.config->record_rows + (r % MKG_RECORD_FRAMES) * MK__ROW_WORDS, r == taken - kept);
+    dropped = taken - kept;
+#endif
     mk__json_put(&j, "],");
     mk__json_flush(&j);
-    mk__json_put(&j, "\"dropped_frames\": %llu,", (unsigned long long)(taken - kept));
+    mk__json_put(&j, "\"dropped_frames\": %llu,", (unsigned long long)dropped);
     mk__json_flush(&j);
-    mk__json_tail(&j);
-#else
-    (void)user;
-#endif
+    mk__json_tail(&j, true);
     return MK_OK;
 }
 
 #if !MK_NO_STDIO
 static mk_status_t mk__json_save(const char *path, mk_status_t (*write)(mk_line_sink_t, void *))
 {
-    if (!mk__rt.initialised || (write == mk_record_write_json && MKG_RECORD_FRAMES == 0))
+    if (!mk__rt.initialised || (write == mk_record_write_json && !MK__RECORDING))
         return MK_ESTATE;
     if (path == NULL)
         return MK_EINVAL;

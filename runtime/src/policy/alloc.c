@@ -174,8 +174,12 @@ void *mk__realloc_plain(mk_intent_t intent, void *ptr, size_t size)
         old = mk__heap_tier_user_size(ptr);
         /* grows in place when the neighbour is free; a shrink always stays in
          * place and gives its tail back to the heap and the budget */
-        if (size != old && mk__heap_tier_resize(ptr, size))
+        if (size != old && mk__heap_tier_resize(ptr, size)) {
+#if MKG_RECORD_TRACE > 0
+            mk__trace_resize((mk_intent_t)owner, ptr, old, size);
+#endif
             return ptr;
+        }
     }
     if (size <= old)
         return ptr; /* a pool block keeps its class: mk_free_sized finds it by address */

@@ -298,9 +298,16 @@ void *mk__pool_alloc_slow(mk_intent_t intent, size_t size)
         return NULL;
     unsigned pool = mk__rt.config->routes[intent].pool;
     const mk_pool_shape_t *shape = &mkg_pool_shapes[pool];
-    if (size > shape->max_size)
+    if (size > shape->max_size) {
+#if MKG_RECORD_HISTOGRAM
+        MK__BUMP(t->hist[mkg_record_hist_base[pool + 1u] - 1u], 1u);
+#endif
         return mk__pool_oversize(t, intent, size, MKG_ALIGNMENT);
+    }
     unsigned cls = shape->size_class[(size + MK__ALIGN_MASK) >> MKG_ALIGNMENT_SHIFT];
+#if MKG_RECORD_HISTOGRAM
+    mk__hist_count(t, pool, cls, size);
+#endif
     int64_t bytes = (int64_t)mkg_class_size[cls];
     if (!mk__budget_take(t, intent, bytes))
         return mk__exhausted(intent, size, MKG_ALIGNMENT, MK_EBUDGET);

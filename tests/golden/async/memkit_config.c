@@ -54,5 +54,5 @@ const mk_config_t mkg_config = {
     NULL,
     mkg_async_pools, mkg_async_channels, mkg_async_arenas,
     NULL, NULL, 0u, 2u,
-    NULL
+    NULL, NULL
 };

@@ -21,5 +21,5 @@ const mk_config_t mkg_config = {
     NULL,
     NULL, NULL, NULL,
     mkg_gpu_heaps, mkg_gpu_intents, 1610612736u, 3u,
-    NULL
+    NULL, NULL
 };

@@ -62,5 +62,5 @@ const mk_config_t mkg_config = {
     mkg_handle_tables,
     NULL, NULL, NULL,
     NULL, NULL, 0u, 2u,
-    NULL
+    NULL, NULL
 };

@@ -10,8 +10,8 @@
 
 #include <memkit/config.h>
 
-#if MK_RUNTIME_ABI != 7
-#error "memkit_config.h was generated for runtime ABI 7: regenerate it with this runtime's memkit-gen"
+#if MK_RUNTIME_ABI != 8
+#error "memkit_config.h was generated for runtime ABI 8: regenerate it with this runtime's memkit-gen"
 #endif
 
 MK__EXTERN_C_BEGIN /* C linkage for C++ (memkit/lang.h) */
@@ -20,7 +20,7 @@ MK__EXTERN_C_BEGIN /* C linkage for C++ (memkit/lang.h) */
 #define MKG_CONFIG_SHA256 "4d16c9c9a9375f83a272e2de297a8dbf5546094f5872735e80cad337a5fb206b"
 /* the layout users' code compiles the inline fast paths against, on this
  * target: mk_init refuses a runtime or a memkit_config.c built for another */
-#define MKG_LAYOUT_HASH 0xf886978ec2078d74u
+#define MKG_LAYOUT_HASH 0x2ff44d8ca369cfe0u
 #define MKG_TARGET "lp64"
 #define MKG_TARGET_POINTER_BYTES 8
 #define MKG_THREADS 1
@@ -42,9 +42,11 @@ MK__EXTERN_C_BEGIN /* C linkage for C++ (memkit/lang.h) */
 #define MKG_DEFERRED_MAX_FRAMES 4
 #define MKG_SENTINEL 0
 #define MKG_SCRATCH_CAP 262144
-/* [record] (docs/recording.md): frames kept, the size histogram, trace events kept; a row's words */
+/* [record] (docs/recording.md): frames kept, the size histogram and its buckets per thread, trace
+ * events kept; a row's words */
 #define MKG_RECORD_FRAMES 0
 #define MKG_RECORD_HISTOGRAM 0
+#define MKG_RECORD_HIST_BUCKETS 0
 #define MKG_RECORD_TRACE 0
 #define MKG_RECORD_ROW_WORDS 146
 /* capacities and thresholds ([limits], [debug], [gpu]; memkit/limits.h) */

@@ -35,5 +35,5 @@ const mk_config_t mkg_config = {
     NULL,
     NULL, NULL, NULL,
     NULL, NULL, 0u, 3u,
-    NULL
+    NULL, NULL
 };
