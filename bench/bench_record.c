@@ -1,9 +1,11 @@
 /* bench_record.c — what a recorded frame costs: mk_begin_frame + a few
  * allocations in 8 phases + mk_end_frame, which with [record] frames > 0
  * takes the frame's row (runtime/src/diagnostics/record.c).
- * bench/run_record.sh builds it twice from bench/bench_record.toml, with
- * frames = 600 and frames = 0, and runs the two alternately: the difference of
- * their medians is the row.
+ * bench/run_record.sh builds it from bench/bench_record.toml four times: as
+ * it is (frames = 600), with frames = 0, with the size histogram and with a
+ * trace, and runs them in turn: the differences of their medians are the
+ * row, the histogram's counting (8 pool requests a frame) and the trace's
+ * (24 allocations and 16 frees a frame).
  *
  * A sample times FRAMES frames with CLOCK_MONOTONIC; prints ns per frame,
  * median (min, max) of the rounds (argv[1], default 21). */
@@ -68,9 +70,10 @@ int main(int argc, char **argv)
         ns[r] = (now_ns() - t0) / FRAMES;
     }
     qsort(ns, (size_t)rounds, sizeof *ns, cmp_double);
-    printf("[record] frames = %-4d  frame (8 phases, 24 allocations) %8.1f ns median (min %.1f, max %.1f), %d rounds of "
-           "%d frames\n",
-           MKG_RECORD_FRAMES, ns[rounds / 2], ns[0], ns[rounds - 1], rounds, FRAMES);
+    printf("[record] frames = %-4d histogram = %d trace_events = %-6d  frame (8 phases, 24 allocations) %8.1f ns "
+           "median (min %.1f, max %.1f), %d rounds of %d frames\n",
+           MKG_RECORD_FRAMES, MKG_RECORD_HISTOGRAM, MKG_RECORD_TRACE, ns[rounds / 2], ns[0], ns[rounds - 1], rounds,
+           FRAMES);
     free(ns);
     mk_shutdown();
     return 0;

@@ -81,8 +81,12 @@ class Errors(unittest.TestCase):
                      "intents[0].tier: expected one of frame, pool, heap, async, got 'gpu'")
 
     def test_trace_op(self):
-        self.refused(lambda d: d["trace"]["events"][0].__setitem__(1, "x"),
-                     "trace.events[0][1]: expected \"a\" or \"f\", got 'x'")
+        self.refused(lambda d: d["trace"]["events"][0].__setitem__(1, "q"),
+                     "trace.events[0][1]: expected \"a\", \"f\" or \"x\", got 'q'")
+
+    def test_trace_unknown_intent_only_on_frees(self):
+        self.refused(lambda d: d["trace"]["events"][0].__setitem__(2, -1),
+                     "trace.events[0][2]: expected an integer >= 0, got -1")
 
     def test_trace_intent_range(self):
         self.refused(lambda d: d["trace"]["events"][3].__setitem__(2, 4),

@@ -57,6 +57,7 @@ class Histogram:
     step: int
     requests: Tuple[Tuple[int, int], ...]      # [size rounded up to step, count]
     classes: Tuple[Tuple[int, int, int], ...]  # [class size, requests, requested bytes]
+    oversize: int = 0                          # requests above the largest class
 
     def wasted(self) -> List[Tuple[int, int, int, int]]:
         """(class size, requests, requested bytes, bytes wasted by rounding) per class."""
@@ -66,10 +67,10 @@ class Histogram:
 @dataclass(frozen=True)
 class Event:
     frame: int
-    op: str       # "a" | "f"
-    intent: int
+    op: str       # "a" an allocation, "f" its free, "x" a request that failed
+    intent: int   # -1: a free whose intent the runtime could not tell
     size: int
-    id: int
+    id: int       # the block's address: a free pairs with the allocation before it
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,8 @@ def _histogram(v: Any, where: str) -> Histogram:
     return Histogram(_str(_need(d, "pool", where + "."), where + ".pool"),
                      _int(_need(d, "step", where + "."), where + ".step", lo=1),
                      _rows(d.get("requests", []), 2, None, where + ".requests"),
-                     _rows(d.get("classes", []), 3, None, where + ".classes"))
+                     _rows(d.get("classes", []), 3, None, where + ".classes"),
+                     _int(d.get("oversize", 0), where + ".oversize"))
 
 
 def _trace(v: Any, n_intents: int) -> Tuple[int, Tuple[Event, ...]]:
@@ -220,9 +222,9 @@ def _trace(v: Any, n_intents: int) -> Tuple[int, Tuple[Event, ...]]:
         if len(e) != 5:
             raise _fail(w, f"expected [frame, op, intent, size, id], got {len(e)} items")
         op = _str(e[1], w + "[1]")
-        if op not in ("a", "f"):
-            raise _fail(w + "[1]", f'expected "a" or "f", got {op!r}')
-        intent = _int(e[2], w + "[2]")
+        if op not in ("a", "f", "x"):
+            raise _fail(w + "[1]", f'expected "a", "f" or "x", got {op!r}')
+        intent = _int(e[2], w + "[2]", lo=-1 if op == "f" else 0)
         if intent >= n_intents:
             raise _fail(w + "[2]", f"intent index {intent} out of range (the recording has {n_intents} intents)")
         events.append(Event(_int(e[0], w + "[0]"), op, intent, _int(e[3], w + "[3]"), _int(e[4], w + "[4]")))

@@ -204,7 +204,8 @@ def build(rec: Recording, m, config_path: str) -> Dict[str, object]:
                     "rows": [(f"{size:,}", f"{n:,}", f"{req:,}", f"{waste:,}",
                               f"{_percent(waste, size * n):g}%") for size, n, req, waste in rows],
                     "total": (f"{total_req:,}", f"{total_waste:,}",
-                              f"{_percent(total_waste, total_req + total_waste):g}%"), "waste": total_waste})
+                              f"{_percent(total_waste, total_req + total_waste):g}%"), "waste": total_waste,
+                    "oversize": f"{h.oversize:,}" if h.oversize else ""})
 
     return {
         "title": f"memkit report: {os.path.basename(rec.path)}",

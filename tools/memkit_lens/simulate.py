@@ -36,6 +36,8 @@ SIMPLIFICATIONS = (
     "no heap block headers or bin rounding: heap requests are charged their aligned size",
     "on_exhausted = \"callback\" and \"panic\" count as failures (the program may recover or abort)",
     "events that fell out of the trace ring are not replayed; a free of an unknown block is skipped",
+    "a request that failed in the recorded run (\"x\") is replayed as a request; where it succeeds it "
+    "is released at once (the program went on without it)",
 )
 
 
@@ -106,6 +108,14 @@ def replay(rec: Recording, m, bounded: bool = True) -> Outcome:
         elif place[0] == "heap":
             heap_used -= place[1]
 
+    def pairs_nothing(intent: int) -> bool:
+        """A free with no block to pair that is no news: of frame memory (it goes with its
+        slot), or of an intent the config lacks (never replayed)."""
+        if intent < 0:
+            return False
+        r = routes.get(rec.intents[intent].name)
+        return r is None or r.tier == "frame"
+
     current: Optional[int] = None
     for e in rec.trace:
         if e.frame != current:
@@ -114,20 +124,18 @@ def replay(rec: Recording, m, bounded: bool = True) -> Outcome:
                 for intent, charge, place in frame_blocks.pop(f):
                     release(intent, charge, place)
                 arena_used.pop(f, None)
+        if e.op == "f":
+            block = live_blocks.pop(e.id, None)
+            if block is not None:
+                release(block[0], block[1], block[2])
+            elif not pairs_nothing(e.intent):
+                out.unknown_frees += 1
+            continue
         name = rec.intents[e.intent].name
         r = routes.get(name)
         if r is None:
             continue
         o = out.intents[name]
-        if e.op == "f":
-            if r.tier == "frame":     # frame memory goes with its slot
-                continue
-            block = live_blocks.pop(e.id, None)
-            if block is None:
-                out.unknown_frees += 1
-            else:
-                release(name, block[1], block[2])
-            continue
         o.allocations += 1
         pool = pools.get(r.pool_name) if r.tier == "pool" else None
         cls = None
@@ -178,6 +186,10 @@ def replay(rec: Recording, m, bounded: bool = True) -> Outcome:
             o.reasons[reason] += 1
             if o.first_failure_frame is None:
                 o.first_failure_frame = e.frame
+            continue
+        if e.op == "x":   # the program went on without it: charged for this moment only
+            o.peak_bytes = max(o.peak_bytes, o.live_bytes + charge)
+            out.total_peak = max(out.total_peak, total + charge)
             continue
         o.live_bytes += charge
         total += charge
