@@ -166,6 +166,8 @@
 #define mk__message MK__SYMBOL(mk__message)
 #define mk__outf MK__SYMBOL(mk__outf)
 #define mk__panic MK__SYMBOL(mk__panic)
+#define mk__phase_count MK__SYMBOL(mk__phase_count)
+#define mk__phase_stat MK__SYMBOL(mk__phase_stat)
 #define mk__policy_depth MK__SYMBOL(mk__policy_depth)
 #define mk__pool_alloc_slow MK__SYMBOL(mk__pool_alloc_slow)
 #define mk__pool_attach_thread MK__SYMBOL(mk__pool_attach_thread)

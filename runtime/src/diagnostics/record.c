@@ -57,7 +57,6 @@ void mk__record_reset(void)
 static void mk__record_fill(uint64_t *row, bool take_hazards)
 {
     mk_stats_t s;
-    mk_phase_stats_t phases[MK_MAX_PHASES];
     memset(row, 0, MK__ROW_WORDS * sizeof *row);
     if (mk_stats_get(&s) != MK_OK)
         return;
@@ -71,15 +70,17 @@ static void mk__record_fill(uint64_t *row, bool take_hazards)
         w[3] = is->frees;
         w[4] = is->failures;
     }
-    size_t phase_count = mk_phase_stats(phases, MK_MAX_PHASES);
+    uint32_t phase_count = mk__phase_count();
     if (phase_count > MK_MAX_PHASES)
         phase_count = MK_MAX_PHASES;
     row[MK__ROW_PHASE_COUNT] = phase_count;
-    for (size_t p = 0; p < phase_count; p++) {
+    for (uint32_t p = 0; p < phase_count; p++) {
+        mk_phase_stats_t phase;
+        mk__phase_stat(p, &phase);
         uint64_t *w = &row[MK__ROW_PHASES + 3u * p];
-        w[0] = phases[p].entries;
-        w[1] = phases[p].allocations;
-        w[2] = phases[p].bytes;
+        w[0] = phase.entries;
+        w[1] = phase.allocations;
+        w[2] = phase.bytes;
     }
     for (unsigned t = 0; t < MK_TIER_COUNT; t++) {
         row[MK__ROW_TIERS + 2u * t] = s.tiers[t].used;
@@ -285,14 +286,15 @@ static void mk__json_head(mk__json_t *j, const char *format)
         mk__json_put(j, "%s\"%s\"", t != 0 ? ", " : "", mk__record_tier_names[t]);
     mk__json_put(j, "],");
     mk__json_flush(j);
-    mk_phase_stats_t phases[MK_MAX_PHASES];
-    size_t phase_count = mk_phase_stats(phases, MK_MAX_PHASES);
+    uint32_t phase_count = mk__phase_count();
     if (phase_count > MK_MAX_PHASES)
         phase_count = MK_MAX_PHASES;
     mk__json_put(j, "\"phases\": [");
-    for (size_t p = 0; p < phase_count; p++) {
+    for (uint32_t p = 0; p < phase_count; p++) {
+        mk_phase_stats_t phase;
+        mk__phase_stat(p, &phase);
         mk__json_put(j, "%s", p != 0 ? ", " : "");
-        mk__json_string(j, phases[p].name);
+        mk__json_string(j, phase.name);
     }
     mk__json_put(j, "],");
     mk__json_flush(j);

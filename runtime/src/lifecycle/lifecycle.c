@@ -133,16 +133,24 @@ static void mk__phase_totals(uint32_t phase, uint64_t *bytes, uint64_t *allocs, 
     }
 }
 
+uint32_t mk__phase_count(void)
+{
+    return MK__LOAD_ACQUIRE(mk__life.phase_count);
+}
+
+void mk__phase_stat(uint32_t i, mk_phase_stats_t *s)
+{
+    s->name = mk__life.phase_names[i];
+    mk__phase_totals(i, &s->bytes, &s->allocations, &s->entries);
+    s->last_frame_bytes = (uint64_t)MK__LOAD(mk__life.last_frame_bytes[i]);
+    s->last_frame_allocations = (uint64_t)MK__LOAD(mk__life.last_frame_allocs[i]);
+}
+
 size_t mk_phase_stats(mk_phase_stats_t *out, size_t max)
 {
-    uint32_t count = MK__LOAD_ACQUIRE(mk__life.phase_count);
-    for (uint32_t i = 0; i < count && i < max && out != NULL; i++) {
-        mk_phase_stats_t *s = &out[i];
-        s->name = mk__life.phase_names[i];
-        mk__phase_totals(i, &s->bytes, &s->allocations, &s->entries);
-        s->last_frame_bytes = (uint64_t)MK__LOAD(mk__life.last_frame_bytes[i]);
-        s->last_frame_allocations = (uint64_t)MK__LOAD(mk__life.last_frame_allocs[i]);
-    }
+    uint32_t count = mk__phase_count();
+    for (uint32_t i = 0; i < count && i < max && out != NULL; i++)
+        mk__phase_stat(i, &out[i]);
     return count;
 }
 

@@ -83,6 +83,10 @@ void mk__fork_child(void);
 void mk__lifecycle_init(void);
 void mk__lifecycle_frame_begin(void);  /* from mk_begin_frame, after the epoch moved */
 void mk__lifecycle_frame_end(void);    /* from mk_end_frame */
+/* Phases one at a time (record.c: no array of every phase on the stack):
+ * how many exist, and phase i's statistics as mk_phase_stats has them. */
+uint32_t mk__phase_count(void);
+void mk__phase_stat(uint32_t i, mk_phase_stats_t *out);
 mk_status_t mk__handles_init(void);
 void mk__handles_fini(void);
 void mk__deferred_init(void);
