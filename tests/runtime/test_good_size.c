@@ -47,7 +47,9 @@ static void test_pool_classes(void)
 
 static void test_heap_sizes(void)
 {
-    for (size_t n = 0; n <= 20000; n += (n < 600 ? 1 : 97))
+    /* from 1: a heap block of 0 bytes has no usable byte where AddressSanitizer
+     * is told of blocks (its redzone is all of it) */
+    for (size_t n = 1; n <= 20000; n += (n < 600 ? 1 : 97))
         check_against_alloc(MK_INTENT_BLOB, n);
     CHECK_EQ(mk_good_size(MK_INTENT_BLOB, 100000), 100000u);
     CHECK_EQ(mk_good_size(MK_INTENT_BLOB, 100001), 100016u);

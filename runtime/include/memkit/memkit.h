@@ -222,7 +222,9 @@ size_t mk_usable_size(const void *ptr);
  * else the request rounded up to the heap's 16-byte granule; a frame intent:
  * the request rounded up to MKG_ALIGNMENT. 0 when the intent never serves
  * `size` (unknown or async intent, oversize = "fail", size overflow).
- * Sentinel builds report `size` itself, as mk_usable_size does. O(1).
+ * Sentinel builds report `size` itself, as mk_usable_size does; for size 0
+ * the figure is that of size 1 (builds that tell AddressSanitizer about
+ * blocks give a 0-byte heap request no usable byte: ask for 1). O(1).
  * Thread-safe; works before mk_init. */
 size_t mk_good_size(mk_intent_t intent, size_t size);
 
