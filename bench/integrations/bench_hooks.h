@@ -16,6 +16,9 @@
  *   ROW<TAB>lib<TAB>workload<TAB>allocator<TAB>median_ns<TAB>min_ns<TAB>max_ns
  * (bench/run_integrations.sh turns them into a table).
  *
+ * MK_BENCH_STATS=1 prints memkit's stats table (mk_stats_print) after the
+ * memkit child's rounds, to size the bench's config by.
+ *
  * Include after defining _POSIX_C_SOURCE (clock_gettime, fork).
  */
 #ifndef MK_BENCH_HOOKS_H
@@ -160,6 +163,8 @@ static inline int bench_main(int argc, char **argv, const bench_spec_t *spec)
                         ok = 0;
                 }
             }
+            if (ok && bench_a.memkit && getenv("MK_BENCH_STATS") != NULL)
+                mk_stats_print(stderr); /* how the config served the workload: tune it by this */
             bench_write_all(fd[1], &ok, sizeof ok);
             bench_write_all(fd[1], &sum, sizeof sum);
             bench_write_all(fd[1], ns, sizeof ns[0] * (size_t)rounds);
