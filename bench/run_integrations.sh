@@ -10,7 +10,9 @@
 #   bash bench/run_integrations.sh [ROUNDS]     (default 11 rounds per allocator)
 #
 # Environment: PYTHON (a python3 with jinja2), MK_BENCH_NO_INSTALL=1 to never
-# call apt-get, MK_BENCH_SKIP="jemalloc" (allocators left out).
+# call apt-get, MK_BENCH_SKIP="jemalloc" (allocators left out), MK_BENCH_PASSES
+# (default 3: the rounds are split into passes in which the allocators take
+# turns, so a change in load does not land on one of them).
 # Build outputs go to build/bench-integrations/ (ignored by git).
 set -euo pipefail
 

@@ -8,9 +8,11 @@
  *   mimalloc  mi_malloc ... (dlopen'ed: bench/peers.h says why)
  *   jemalloc  its malloc ... (dlopen'ed)
  * SQLite's, libuv's and SDL's hooks are process-global and must be set before
- * the library allocates: each allocator gets a fresh child process (fork,
- * peers.h's fork_piped), which sets the hook, runs one warm-up round and
- * ROUNDS timed rounds, and sends back the times and the workload's checksum.
+ * the library allocates: each allocator runs in fresh child processes (fork,
+ * peers.h's fork_piped), which set the hook, run one warm-up round and a
+ * share of the ROUNDS timed rounds, and send back the times and the
+ * workload's checksum; the children of the four allocators take turns
+ * (bench_main).
  * The parent checks that every allocator computed the same checksum and
  * prints, per allocator,
  *   ROW<TAB>lib<TAB>workload<TAB>allocator<TAB>median_ns<TAB>min_ns<TAB>max_ns
@@ -124,79 +126,125 @@ static inline int bench_read_all(int fd, void *buf, size_t len)
     return 0;
 }
 
+#define BENCH_ALLOCATORS 4
+
+/* One child: allocator `name`, a warm-up round and `rounds` timed rounds into
+ * ns[0..rounds-1]. Returns 1 with *sum set, 0 when the allocator is skipped
+ * or its rounds disagree (said on stderr), -1 when the child failed. */
+static inline int bench_child(const bench_spec_t *spec, const char *name, int rounds, double *ns, uint64_t *sum)
+{
+    int fd[2];
+    pid_t pid = fork_piped(fd, spec->lib);
+    if (pid == 0) {
+        char why[256];
+        uint64_t s0 = 0;
+        int ok = 1;
+        if (bench_load(name, &bench_a, why, sizeof why) != NULL) {
+            fprintf(stderr, "%s: %s skipped: %s\n", spec->lib, name, why);
+            ok = 0;
+        } else if (mk_init(&mkg_config) != MK_OK || spec->install(&bench_a) != 0) {
+            fprintf(stderr, "%s: %s: setting the hook failed\n", spec->lib, name);
+            ok = 0;
+        }
+        if (ok) {
+            s0 = spec->round(); /* warm-up */
+            for (int r = 0; r < rounds; r++) {
+                uint64_t t0 = now_ns();
+                uint64_t s = spec->round();
+                ns[r] = (double)(now_ns() - t0);
+                if (s != s0) {
+                    fprintf(stderr, "%s: %s: round %d computed %llu, the warm-up %llu\n", spec->lib, name, r,
+                            (unsigned long long)s, (unsigned long long)s0);
+                    ok = 0;
+                }
+            }
+        }
+        if (ok && bench_a.memkit && getenv("MK_BENCH_STATS") != NULL)
+            mk_stats_print(stderr); /* how the config served the workload: tune it by this */
+        bench_write_all(fd[1], &ok, sizeof ok);
+        bench_write_all(fd[1], &s0, sizeof s0);
+        if (ok)
+            bench_write_all(fd[1], ns, sizeof ns[0] * (size_t)rounds);
+        _exit(0);
+    }
+    int ok = 0;
+    int got = bench_read_all(fd[0], &ok, sizeof ok) == 0 && bench_read_all(fd[0], sum, sizeof *sum) == 0 &&
+              (!ok || bench_read_all(fd[0], ns, sizeof ns[0] * (size_t)rounds) == 0);
+    close(fd[0]);
+    int wstatus = 0;
+    waitpid(pid, &wstatus, 0);
+    if (!got || !WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
+        fprintf(stderr, "%s: the %s child failed\n", spec->lib, name);
+        return -1;
+    }
+    return ok;
+}
+
 /* Runs spec on every allocator, ROUNDS (argv[1], else MK_BENCH_ROUNDS, else
- * 11) rounds each; returns the exit status. */
+ * 11) rounds each, in passes: each pass runs a child per allocator, in an
+ * order that rotates from pass to pass, so that a change in the machine's
+ * load is shared out instead of landing on whoever runs last. PASSES is
+ * MK_BENCH_PASSES (default 3, at most ROUNDS). Returns the exit status. */
 static inline int bench_main(int argc, char **argv, const bench_spec_t *spec)
 {
-    static const char *const names[] = {"memkit", "glibc", "mimalloc", "jemalloc"};
+    static const char *const names[BENCH_ALLOCATORS] = {"memkit", "glibc", "mimalloc", "jemalloc"};
+    static double ns[BENCH_ALLOCATORS][BENCH_MAX_ROUNDS];
     int rounds = count_arg(argc, argv, "MK_BENCH_ROUNDS", 11, BENCH_MAX_ROUNDS, argv[0], "rounds");
     if (rounds < 0)
         return 2;
-    uint64_t want_sum = 0;
-    int have_sum = 0, status = 0;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    const char *passes_env = getenv("MK_BENCH_PASSES");
+    int passes = passes_env != NULL ? atoi(passes_env) : 3;
+    if (passes < 1)
+        passes = 1;
+    if (passes > rounds)
+        passes = rounds;
+    int done[BENCH_ALLOCATORS] = {0}, live[BENCH_ALLOCATORS];
+    uint64_t sums[BENCH_ALLOCATORS] = {0};
+    int status = 0;
+    for (int i = 0; i < BENCH_ALLOCATORS; i++) {
         char why[256];
-        if (peer_skipped(names[i], why, sizeof why)) {
+        live[i] = !peer_skipped(names[i], why, sizeof why);
+        if (!live[i])
             fprintf(stderr, "%s: %s skipped: %s\n", spec->lib, names[i], why);
-            continue;
-        }
-        int fd[2];
-        pid_t pid = fork_piped(fd, spec->lib);
-        if (pid == 0) {
-            double ns[BENCH_MAX_ROUNDS];
-            uint64_t sum = 0;
-            int ok = 1;
-            if (bench_load(names[i], &bench_a, why, sizeof why) != NULL) {
-                fprintf(stderr, "%s: %s skipped: %s\n", spec->lib, names[i], why);
-                ok = 0;
-            } else if (mk_init(&mkg_config) != MK_OK || spec->install(&bench_a) != 0) {
-                fprintf(stderr, "%s: %s: setting the hook failed\n", spec->lib, names[i]);
-                ok = 0;
-            }
-            if (ok) {
-                sum = spec->round(); /* warm-up */
-                for (int r = 0; r < rounds; r++) {
-                    uint64_t t0 = now_ns();
-                    uint64_t s = spec->round();
-                    ns[r] = (double)(now_ns() - t0);
-                    if (s != sum)
-                        ok = 0;
-                }
-            }
-            if (ok && bench_a.memkit && getenv("MK_BENCH_STATS") != NULL)
-                mk_stats_print(stderr); /* how the config served the workload: tune it by this */
-            bench_write_all(fd[1], &ok, sizeof ok);
-            bench_write_all(fd[1], &sum, sizeof sum);
-            bench_write_all(fd[1], ns, sizeof ns[0] * (size_t)rounds);
-            _exit(0);
-        }
-        int ok = 0;
-        uint64_t sum = 0;
-        double ns[BENCH_MAX_ROUNDS];
-        int got = bench_read_all(fd[0], &ok, sizeof ok) == 0 && bench_read_all(fd[0], &sum, sizeof sum) == 0 &&
-                  (!ok || bench_read_all(fd[0], ns, sizeof ns[0] * (size_t)rounds) == 0);
-        close(fd[0]);
-        int wstatus = 0;
-        waitpid(pid, &wstatus, 0);
-        if (!got || !WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
-            fprintf(stderr, "%s: the %s child failed\n", spec->lib, names[i]);
-            status = 1;
-            continue;
-        }
-        if (!ok)
-            continue; /* skipped (said why) or the rounds disagreed */
-        if (have_sum && sum != want_sum) {
-            fprintf(stderr, "%s: %s computed %llu, memkit/glibc %llu: the workload's results differ\n", spec->lib,
-                    names[i], (unsigned long long)sum, (unsigned long long)want_sum);
-            status = 1;
-        }
-        want_sum = sum;
-        have_sum = 1;
-        double med = median(ns, rounds);
-        printf("ROW\t%s\t%s\t%s\t%.0f\t%.0f\t%.0f\n", spec->lib, spec->workload, names[i], med, ns[0],
-               ns[rounds - 1]);
-        fflush(stdout);
     }
+    for (int p = 0; p < passes; p++) {
+        int take = rounds / passes + (p < rounds % passes);
+        for (int k = 0; k < BENCH_ALLOCATORS; k++) {
+            int i = (k + p) % BENCH_ALLOCATORS;
+            if (!live[i])
+                continue;
+            uint64_t sum = 0;
+            int rc = bench_child(spec, names[i], take, &ns[i][done[i]], &sum);
+            if (rc <= 0) {
+                live[i] = 0;
+                status |= rc < 0;
+                continue;
+            }
+            done[i] += take;
+            sums[i] = sum;
+        }
+    }
+    /* every allocator must have computed the same results */
+    int first = -1;
+    for (int i = 0; i < BENCH_ALLOCATORS; i++) {
+        if (!live[i])
+            continue;
+        if (first < 0) {
+            first = i;
+        } else if (sums[i] != sums[first]) {
+            fprintf(stderr, "%s: %s computed %llu, %s %llu: the workload's results differ\n", spec->lib, names[i],
+                    (unsigned long long)sums[i], names[first], (unsigned long long)sums[first]);
+            status = 1;
+        }
+    }
+    for (int i = 0; i < BENCH_ALLOCATORS; i++) {
+        if (!live[i])
+            continue;
+        double med = median(ns[i], rounds);
+        printf("ROW\t%s\t%s\t%s\t%.0f\t%.0f\t%.0f\n", spec->lib, spec->workload, names[i], med, ns[i][0],
+               ns[i][rounds - 1]);
+    }
+    fflush(stdout);
     return status;
 }
 
