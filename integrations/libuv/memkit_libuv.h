@@ -22,11 +22,13 @@
  *
  * Out of memory: most libuv calls return UV_ENOMEM (uv_loop_init,
  * uv_write/uv_try_write with many buffers, uv_fs_* with a callback,
- * uv_spawn ...). libuv 1.44 aborts instead in a few places: growing a loop's
+ * uv_spawn ...). libuv 1.44 aborts instead when it cannot grow a loop's
  * watcher array (uv__io_start: one slot per file descriptor number, so a
- * process that opens fds with high numbers needs room for it) and the
- * threadpool's thread array when UV_THREADPOOL_SIZE > 4. Size the intent's
- * budget for those.
+ * process that opens fds with high numbers needs room for it): size the
+ * intent's budget for it. With UV_THREADPOOL_SIZE > 4 the threadpool's
+ * thread array comes from the intent (4 threads when it cannot) and is kept
+ * until libuv's library destructor: call uv_library_shutdown() before
+ * mk_shutdown.
  *
 
  * Under -std=c11 (no GNU extensions) define _POSIX_C_SOURCE 200809L before
