@@ -214,6 +214,20 @@ static inline void mk_free_sized(mk_intent_t intent, void *ptr, size_t size);
  * for); 0 for frame blocks and NULL. O(1). Thread-safe. */
 size_t mk_usable_size(const void *ptr);
 
+/* The usable size mk_alloc(intent, size) gives when it succeeds, computed
+ * without allocating (what a library's "round up" hook asks: SQLite's
+ * xRoundup). A pool intent: its size class, or for a request above the
+ * largest class the heap's figure (oversize = "heap"); a heap intent: the
+ * heap front's bin (requests up to 16 KiB, where the build has a front),
+ * else the request rounded up to the heap's 16-byte granule; a frame intent:
+ * the request rounded up to MKG_ALIGNMENT. 0 when the intent never serves
+ * `size` (unknown or async intent, oversize = "fail", size overflow).
+ * Sentinel builds report `size` itself, as mk_usable_size does; for size 0
+ * the figure is that of size 1 (builds that tell AddressSanitizer about
+ * blocks give a 0-byte heap request no usable byte: ask for 1). O(1).
+ * Thread-safe; works before mk_init. */
+size_t mk_good_size(mk_intent_t intent, size_t size);
+
 /* Typed helpers: MK_NEW(MK_INTENT_AI, struct path_node) */
 #define MK_NEW(intent, T) ((T *)mk_alloc_aligned((intent), sizeof(T), MK__ALIGNOF(T)))
 #define MK_NEW_ZEROED(intent, T) ((T *)mk_calloc((intent), 1, sizeof(T)))

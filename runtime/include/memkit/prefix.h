@@ -350,6 +350,7 @@
 #define mk_frame_str_vappendf MK__SYMBOL(mk_frame_str_vappendf)
 #define mk_frame_vprintf MK__SYMBOL(mk_frame_vprintf)
 #define mk_free_deferred MK__SYMBOL(mk_free_deferred)
+#define mk_good_size MK__SYMBOL(mk_good_size)
 #define mk_gpu_alloc MK__SYMBOL(mk_gpu_alloc)
 #define mk_gpu_begin_frame MK__SYMBOL(mk_gpu_begin_frame)
 #define mk_gpu_buffer_create MK__SYMBOL(mk_gpu_buffer_create)

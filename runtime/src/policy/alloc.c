@@ -220,3 +220,44 @@ size_t mk_usable_size(const void *ptr)
         return 0;
     return mk__heap_tier_user_size(ptr);
 }
+
+/* The heap's figure for `size`: the front's bin, else the 16-byte granule
+ * (mk__heap_serve; blocks the TLSF heap does not split may hold a little
+ * more, never less). 0 when no block can hold it. */
+static size_t mk__heap_good_size(size_t size)
+{
+    if (size > SIZE_MAX / 2u)
+        return 0;
+#if MK__HEAP_FRONT
+    if (size - 1u < (size_t)MK__HEAP_CACHE_MAX)
+        return mk__heap_bin_size(mk__heap_bin_up(size));
+#endif
+    return size == 0u ? 16u : (size + 15u) & ~(size_t)15u;
+}
+
+size_t mk_good_size(mk_intent_t intent, size_t size)
+{
+    if ((unsigned)intent >= (unsigned)MKG_INTENT_COUNT)
+        return 0;
+    const mk_route_t *route = &mkg_routes[intent];
+    if (route->tier == MK_TIER_ASYNC)
+        return 0;
+#if MK_SENTINEL
+    return size; /* mk_usable_size reports the size asked for: the canary follows it */
+#else
+    switch (route->tier) {
+    case MK_TIER_FRAME:
+        return size > SIZE_MAX - MKG_ALIGNMENT ? 0 : (size + MK__ALIGN_MASK) & ~(size_t)MK__ALIGN_MASK;
+#if MKG_POOL_COUNT > 0
+    case MK_TIER_POOL: {
+        const mk_pool_shape_t *shape = &mkg_pool_shapes[route->pool];
+        if (size <= shape->max_size)
+            return mkg_class_size[shape->size_class[(size + MK__ALIGN_MASK) >> MKG_ALIGNMENT_SHIFT]];
+        return (route->flags & MK_ROUTE_OVERSIZE_HEAP) != 0u ? mk__heap_good_size(size) : 0u;
+    }
+#endif
+    default:
+        return mk__heap_good_size(size);
+    }
+#endif
+}
