@@ -25,6 +25,9 @@ APT_PACKAGES := gcc g++ clang libclang-rt-14-dev cmake ninja-build binutils pyth
   pkg-config libuv1-dev spin libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers \
   gcc-multilib g++-multilib gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm \
   python3-clang-14 libclang1-14 chromium
+# The C++ adapters' libraries (integrations/cpp.cmake, docs/integrations.md):
+# Bullet Physics and Dear ImGui, for test_bullet and test_imgui.
+APT_PACKAGES += libbullet-dev libimgui-dev
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JOBS ?= 2

@@ -20,7 +20,8 @@ if(CMAKE_SIZEOF_VOID_P EQUAL 4)
 endif()
 find_package(PkgConfig QUIET)
 
-# memkit_cpp_integration(NAME lib PKG pkg-config-name SUMMARY text)
+# memkit_cpp_integration(NAME lib PKG pkg-config-name DEBIAN package): the
+# targets and test above for integrations/<lib>, or a message when absent
 function(memkit_cpp_integration)
   cmake_parse_arguments(MK "" "NAME;PKG;DEBIAN" "" ${ARGN})
   if(PKG_CONFIG_FOUND)

@@ -24,7 +24,9 @@
  *
  * Bullet's free hook gets no size, so blocks go back with mk_free (an address
  * lookup for pool intents). Blocks are not zeroed: Bullet's default allocator
- * clears them only to keep MemorySanitizer quiet, and nothing relies on it.
+ * clears them ("keep msan happy", its source says); the adapter does not,
+ * and tests/integrations/test_bullet.cpp's bodies still rest where geometry
+ * says.
  *
  * Out of memory: Bullet has none of its own — it uses what the hook returns
  * without a check. When memkit refuses a request (budget, tier full, after
