@@ -7,8 +7,9 @@
  * height geometry says, and every byte Bullet held must come back to the
  * intent when the world is deleted. A budget too small for the world ends the
  * program through the adapter's failure handler — the OOM handler having run
- * first — with a message and exit status 1, never a segfault; and the
- * headroom check tells beforehand that the world will not fit.
+ * first — with a message and exit status 1, never a segfault; an OOM handler
+ * that frees a reserve lets Bullet go on; and the headroom check tells
+ * beforehand that the world will not fit.
  */
 #include <memkit_bullet.h>
 
@@ -184,6 +185,44 @@ void test_headroom_says_the_world_will_not_fit(void)
     mk_bullet_uninstall();
 }
 
+void *reserve; /* an emergency reserve in the tight intent, for the OOM handler to give back */
+
+int release_reserve(mk_intent_t intent, size_t size, mk_status_t reason, void *user)
+{
+    (void)intent, (void)size, (void)reason, (void)user;
+    if (reserve == nullptr)
+        return 0;
+    mk_free(reserve);
+    reserve = nullptr;
+    return 1; /* memory released: memkit retries the request once */
+}
+
+/* on_exhausted = "callback" is where a program can recover: the OOM handler
+ * frees a reserve and the request Bullet made is retried and served, so
+ * Bullet never sees the shortage. */
+void test_oom_handler_reserve_lets_bullet_go_on(void)
+{
+    mk_bullet_install(MK_INTENT_PHYSICS_TIGHT);
+    const uint64_t budget = check_intent_stats(MK_INTENT_PHYSICS_TIGHT).budget;
+    reserve = mk_alloc(MK_INTENT_PHYSICS_TIGHT, budget - 1024);
+    CHECK(reserve != nullptr);
+    mk_set_oom_handler(release_reserve, nullptr);
+    {
+        btAlignedObjectArray<btVector3> points;
+        points.resize(256, btVector3(0, 0, 0)); /* 4 KiB: more than the budget has left */
+        CHECK(reserve == nullptr);             /* the handler gave the reserve back */
+        CHECK_EQ(points.size(), 256);
+        for (int i = 0; i < points.size(); i++)
+            points[i] = btVector3(static_cast<float>(i), 1, 2);
+        CHECK(points[255].getX() == 255.0f && points[17].getZ() == 2.0f);
+        CHECK(mk_usable_size(&points[0]) >= 256 * sizeof(btVector3));
+    }
+    mk_set_oom_handler(nullptr, nullptr);
+    mk_free(reserve); /* NULL when the handler ran */
+    CHECK_EQ(check_intent_stats(MK_INTENT_PHYSICS_TIGHT).current, 0);
+    mk_bullet_uninstall();
+}
+
 int oom_calls;
 
 int count_oom(mk_intent_t intent, size_t size, mk_status_t reason, void *user)
@@ -267,6 +306,7 @@ int main(void)
 {
     RUN(test_simulation_rests_and_balances);
     RUN(test_headroom_says_the_world_will_not_fit);
+    RUN(test_oom_handler_reserve_lets_bullet_go_on);
     RUN(test_budget_ends_the_program_not_in_a_segfault);
     RUN(test_own_failure_handler);
     return check_finish("test_bullet");
