@@ -21,13 +21,13 @@
 # libraries for the i386 build; an Arm bare-metal toolchain with newlib and
 # QEMU for the Cortex-M4 test (docs/embedded.md); libclang's Python binding for
 # memkit-lens check and Chromium for the report's browser test (docs/lens.md);
-# Lua 5.4, SQLite, zlib and SDL2 (with libuv above) for the library adapters'
-# tests and benches (docs/integrations.md).
+# Lua 5.4, SQLite, zlib, SDL2, Bullet Physics and Dear ImGui (with libuv above)
+# for the library adapters' tests and benches (docs/integrations.md).
 APT_PACKAGES := gcc g++ clang libclang-rt-14-dev cmake ninja-build binutils python3 python3-jinja2 valgrind \
   pkg-config libuv1-dev spin libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers \
   gcc-multilib g++-multilib gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm \
   python3-clang-14 libclang1-14 chromium \
-  liblua5.4-dev libsqlite3-dev zlib1g-dev libsdl2-dev
+  liblua5.4-dev libsqlite3-dev zlib1g-dev libsdl2-dev libbullet-dev libimgui-dev
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JOBS ?= 2

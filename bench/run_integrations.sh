@@ -29,6 +29,8 @@ benches+=(bench_sqlite)
 benches+=(bench_libuv)
 benches+=(bench_zlib)
 benches+=(bench_sdl2)
+benches+=(bench_bullet)
+benches+=(bench_imgui)
 
 bench_install_peers bench-integrations
 bench_find_python bench-integrations
