@@ -221,6 +221,7 @@ size_t mk_usable_size(const void *ptr)
     return mk__heap_tier_user_size(ptr);
 }
 
+#if !MK_SENTINEL
 /* The heap's figure for `size`: the front's bin, else the 16-byte granule
  * (mk__heap_serve; blocks the TLSF heap does not split may hold a little
  * more, never less). 0 when no block can hold it. */
@@ -234,6 +235,7 @@ static size_t mk__heap_good_size(size_t size)
 #endif
     return size == 0u ? 16u : (size + 15u) & ~(size_t)15u;
 }
+#endif
 
 size_t mk_good_size(mk_intent_t intent, size_t size)
 {
