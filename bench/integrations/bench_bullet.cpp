@@ -108,22 +108,8 @@ uint64_t run(const bench::allocator &a)
         std::fprintf(stderr, "bench_bullet: %s ended the simulation at %.6f, not %.6f\n", a.name, heights, reference);
         std::exit(1);
     }
-    if (a.memkit) {
-        mk_stats_t s;
-        mk_stats_get(&s);
-        static bool told;
-        if (!told) { /* what the workload asks of an allocator, once: on stderr, not a row */
-            told = true;
-            std::fprintf(stderr, "bench_bullet: one run makes %llu allocations, %llu bytes at peak\n",
-                         static_cast<unsigned long long>(s.intents[MK_INTENT_PHYSICS].allocations),
-                         static_cast<unsigned long long>(s.intents[MK_INTENT_PHYSICS].peak));
-        }
-        if (s.intents[MK_INTENT_PHYSICS].current != 0) {
-            std::fprintf(stderr, "bench_bullet: %llu bytes left in the intent\n",
-                         static_cast<unsigned long long>(s.intents[MK_INTENT_PHYSICS].current));
-            std::exit(1);
-        }
-    }
+    if (a.memkit)
+        bench::memkit_run_done("bench_bullet", MK_INTENT_PHYSICS);
     return ns;
 }
 

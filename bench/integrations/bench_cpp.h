@@ -15,6 +15,7 @@
 #ifndef MK_BENCH_CPP_H
 #define MK_BENCH_CPP_H
 
+#include <memkit/memkit.h>
 #include <peers.h>
 
 #include <cstdint>
@@ -61,6 +62,27 @@ static void *peer_block(const allocator &a, size_t size, size_t align)
         std::abort();
     }
     return p;
+}
+
+/* After a run on memkit: says once, on stderr (not a row), what the
+ * workload asks of an allocator, and stops the bench when the run left
+ * anything in `intent`. */
+static void memkit_run_done(const char *prog, mk_intent_t intent)
+{
+    mk_stats_t s;
+    mk_stats_get(&s);
+    static bool told;
+    if (!told) {
+        told = true;
+        std::fprintf(stderr, "%s: one run makes %llu allocations, %llu bytes at peak\n", prog,
+                     static_cast<unsigned long long>(s.intents[intent].allocations),
+                     static_cast<unsigned long long>(s.intents[intent].peak));
+    }
+    if (s.intents[intent].current != 0) {
+        std::fprintf(stderr, "%s: %llu bytes left in the intent\n", prog,
+                     static_cast<unsigned long long>(s.intents[intent].current));
+        std::exit(1);
+    }
 }
 
 /* Runs `workload(allocator)` `rounds` times per allocator, in turns, and

@@ -99,22 +99,8 @@ uint64_t run(const bench::allocator &a)
         std::fprintf(stderr, "bench_imgui: %s drew %lld vertices, not %lld\n", a.name, vertices, reference);
         std::exit(1);
     }
-    if (a.memkit) {
-        mk_stats_t s;
-        mk_stats_get(&s);
-        static bool told;
-        if (!told) { /* what the workload asks of an allocator, once: on stderr, not a row */
-            told = true;
-            std::fprintf(stderr, "bench_imgui: one run makes %llu allocations, %llu bytes at peak\n",
-                         static_cast<unsigned long long>(s.intents[MK_INTENT_UI].allocations),
-                         static_cast<unsigned long long>(s.intents[MK_INTENT_UI].peak));
-        }
-        if (s.intents[MK_INTENT_UI].current != 0) {
-            std::fprintf(stderr, "bench_imgui: %llu bytes left in the intent\n",
-                         static_cast<unsigned long long>(s.intents[MK_INTENT_UI].current));
-            std::exit(1);
-        }
-    }
+    if (a.memkit)
+        bench::memkit_run_done("bench_imgui", MK_INTENT_UI);
     return ns;
 }
 

@@ -247,24 +247,8 @@ int count_oom(mk_intent_t intent, size_t size, mk_status_t reason, void *user)
 
 void test_budget_ends_the_program_not_in_a_segfault(void)
 {
-    int fd[2];
-    CHECK(pipe(fd) == 0);
-    std::fflush(nullptr);
-    const pid_t pid = fork();
-    if (pid == 0) {
-        close(fd[0]);
-        dup2(fd[1], 2);
-        build_on_tight_budget();
-    }
-    close(fd[1]);
-    char text[4096] = {0};
-    size_t len = 0;
-    ssize_t n;
-    while ((n = read(fd[0], text + len, sizeof text - 1 - len)) > 0)
-        len += static_cast<size_t>(n);
-    close(fd[0]);
-    int status = 0;
-    CHECK(waitpid(pid, &status, 0) == pid);
+    char text[4096];
+    const int status = check_child_stderr(build_on_tight_budget, text, sizeof text);
     CHECK(WIFEXITED(status)); /* exited: not SIGSEGV, not SIGABRT */
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EXIT_FAILURE);
     CHECK(std::strstr(text, "OOM handler: intent ui_tight") != nullptr); /* the policy ran first */

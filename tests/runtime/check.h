@@ -89,6 +89,33 @@ static int check_failed_tests;
         }                                                                                                          \
     } while (0)
 
+/* Forks; the child runs `child` (which must not return: it exits) with its
+ * stderr captured into text[0..cap-1], NUL-terminated; returns the child's
+ * wait status. For what EXPECT_DEATH does not cover: a child that exits. */
+static inline int check_child_stderr(void (*child)(void), char *text, size_t cap)
+{
+    int fd[2];
+    CHECK(pipe(fd) == 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fd[0]);
+        dup2(fd[1], 2);
+        child();
+        _exit(0);
+    }
+    close(fd[1]);
+    size_t len = 0;
+    ssize_t n;
+    while (len + 1 < cap && (n = read(fd[0], text + len, cap - 1 - len)) > 0)
+        len += (size_t)n;
+    text[len] = '\0';
+    close(fd[0]);
+    int status = 0;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    return status;
+}
+
 static inline int check_finish(const char *suite)
 {
     printf("%s: %d passed, %d failed\n", suite, check_passed_tests, check_failed_tests);
