@@ -61,6 +61,11 @@ enum { MKO_UNINIT, MKO_STARTING, MKO_READY, MKO_FAILED };
 static _Atomic int mko_state = MKO_UNINIT;
 /* >0 while this thread runs inside the interposer: its nested calls take libc */
 static MKO_TLS unsigned mko_depth;
+/* A thread memkit refused a slot (more than [memkit] max_threads at once)
+ * takes libc for this many calls before it asks again: an attach that fails
+ * scans every slot, and a slot frees only when some thread exits. */
+#define MKO_SLOTLESS_CALLS 256u
+static MKO_TLS unsigned mko_slotless;
 static char mko_stats_path[4096];
 
 /* Events off the memkit road, for the stats file (relaxed: slow paths only). */
@@ -393,12 +398,25 @@ __attribute__((destructor(101))) static void mko_destructor(void)
         mko_write_stats();
 }
 
+/* The stats path with its first "%p" replaced by the process id (a forked
+ * child that exits normally writes a file of its own). */
+static void mko_stats_file(char *out, size_t cap)
+{
+    const char *pid = strstr(mko_stats_path, "%p");
+    if (pid == NULL)
+        snprintf(out, cap, "%s", mko_stats_path);
+    else
+        snprintf(out, cap, "%.*s%ld%s", (int)(pid - mko_stats_path), mko_stats_path, (long)getpid(), pid + 2);
+}
+
 static void mko_write_stats(void)
 {
-    if (mk_stats_save_json(mko_stats_path) != MK_OK)
+    char file[sizeof mko_stats_path + 24];
+    mko_stats_file(file, sizeof file);
+    if (mk_stats_save_json(file) != MK_OK)
         return;
-    char path[sizeof mko_stats_path + 16];
-    snprintf(path, sizeof path, "%s.override", mko_stats_path);
+    char path[sizeof file + 16];
+    snprintf(path, sizeof path, "%s.override", file);
     FILE *f = fopen(path, "w");
     if (f == NULL)
         return;
@@ -436,8 +454,13 @@ static size_t mko_libc_usable(void *ptr)
 
 void *mko_alloc(size_t size, size_t align, const void *caller)
 {
-    if (__builtin_expect(mko_depth != 0u || !mko_ready(), 0)) {
-        mko_count(&mko_early_allocs);
+    if (__builtin_expect(mko_depth != 0u || mko_slotless != 0u || !mko_ready(), 0)) {
+        if (mko_slotless != 0u && mko_depth == 0u) {
+            mko_slotless--;
+            mko_count(&mko_libc_allocs);
+        } else {
+            mko_count(&mko_early_allocs);
+        }
         return mko_libc_alloc(size, align);
     }
     mk_intent_t intent = mko_intent_for(caller, size);
@@ -447,11 +470,14 @@ void *mko_alloc(size_t size, size_t align, const void *caller)
     mko_depth--;
     if (__builtin_expect(p != NULL, 1))
         return p;
-    if (mk_last_error() == MK_EBUDGET) {
+    mk_status_t why = mk_last_error();
+    if (why == MK_EBUDGET) {
         mko_count(&mko_budget_refusals);
         errno = ENOMEM;
         return NULL;
     }
+    if (why == MK_ETHREADS)
+        mko_slotless = MKO_SLOTLESS_CALLS;
     mko_count(&mko_libc_allocs);
     return mko_libc_alloc(size, align > (size_t)MKG_ALIGNMENT ? align : 0u);
 }
