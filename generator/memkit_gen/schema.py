@@ -562,7 +562,9 @@ class _DocumentChecker:
                         "write { module = \"libz.so*\", intent = \"NAME\" }", where=path + (i,))
                     out.append(INVALID)
                     continue
-                out.append(self.table(path + (i,), f"{ctx}: rule {i + 1}", item, OVERRIDE_RULE_KEYS))
+                errors = len(self.diag.errors)
+                rule = self.table(path + (i,), f"{ctx}: rule {i + 1}", item, OVERRIDE_RULE_KEYS)
+                out.append(rule if len(self.diag.errors) == errors else INVALID)  # reported: no more on it
             return out
         if kind == "prefix":
             if not isinstance(value, str):
