@@ -121,6 +121,10 @@ def main():
     elif a.mode == "api":
         check(own["foreign_frees"] >= 3 and own["foreign_reallocs"] >= 2,
               f"the test's glibc blocks were not seen as foreign: {own}")
+        if os.path.exists("/usr/lib/x86_64-linux-gnu/libsqlite3.so.0"):
+            s = intents["sqlite"]
+            check(s["allocs"] >= 100 and own["rescans"] >= 2,
+                  f"the dlopen'ed libsqlite3's calls did not take its rule: {s} {own}")
         m = intents["main"]
         check(m["allocs"] >= 2000 and m["allocs"] - m["frees"] <= 16,
               f"the program's calls on the main intent do not balance: {m}")

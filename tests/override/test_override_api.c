@@ -2,13 +2,15 @@
  * POSIX and glibc promise (errno, alignment, malloc(0), realloc(p, 0),
  * overflow), and foreign pointers: blocks from glibc's own allocator
  * (__libc_malloc, as anything allocated before the interposer) freed,
- * resized and measured through the interposer.
+ * resized and measured through the interposer; and a library dlopen'ed
+ * after start-up, whose calls must take its [override] rule.
  *
  * Built twice: test_override_api_linked links the static override first
  * (OVERRIDE_LINKED: it also checks with mk_owns and mk_stats_get that the
  * blocks are memkit's and charged to the <main> rule's intent), and
  * test_override_api runs under LD_PRELOAD of the shared one. */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -178,6 +180,31 @@ static void test_threads(void)
     CHECK(pthread_join(t, NULL) == 0);
 }
 
+/* A library loaded after start-up: its calls find it in the module table
+ * (rescanned on the miss) and take its rule, the sqlite intent. Returns the
+ * blocks it allocated, 0 where libsqlite3 is not installed. */
+static int test_dlopen(void)
+{
+    void *lib = dlopen("libsqlite3.so.0", RTLD_NOW | RTLD_LOCAL);
+    if (lib == NULL)
+        return 0;
+    void *(*lib_malloc)(int) = NULL;
+    void (*lib_free)(void *) = NULL;
+    void *sym = dlsym(lib, "sqlite3_malloc");
+    memcpy(&lib_malloc, &sym, sizeof sym);
+    sym = dlsym(lib, "sqlite3_free");
+    memcpy(&lib_free, &sym, sizeof sym);
+    CHECK(lib_malloc != NULL && lib_free != NULL);
+    void *blocks[100];
+    for (int i = 0; i < 100; i++)
+        blocks[i] = lib_malloc(1000 + i);
+    for (int i = 0; i < 100; i++) {
+        CHECK(blocks[i] != NULL);
+        lib_free(blocks[i]);
+    }
+    return 100; /* the library stays loaded: sqlite keeps its mutexes until exit */
+}
+
 int main(void)
 {
 #ifdef OVERRIDE_LINKED
@@ -188,8 +215,11 @@ int main(void)
     test_aligned();
     test_foreign();
     test_threads();
+    int from_lib = test_dlopen();
+    (void)from_lib; /* the preloaded build checks it in the stats file (check_override.py) */
 #ifdef OVERRIDE_LINKED
     CHECK(mk_stats_get(&after) == MK_OK);
+    CHECK(after.intents[MK_INTENT_SQLITE].allocations >= (uint64_t)from_lib);
     /* the executable's calls are the <main> rule's: every one of them freed again */
     const mk_intent_stats_t *b = &before.intents[MK_INTENT_MAIN], *a = &after.intents[MK_INTENT_MAIN];
     CHECK(a->allocations - b->allocations >= 2000u);
