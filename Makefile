@@ -25,6 +25,8 @@ APT_PACKAGES := gcc g++ clang libclang-rt-14-dev cmake ninja-build binutils pyth
   pkg-config libuv1-dev spin libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers \
   gcc-multilib g++-multilib gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm \
   python3-clang-14 libclang1-14 chromium
+# libmemkit_override's proofs (tests/override) and bench/run_override.sh: real programs preloaded
+APT_PACKAGES += sqlite3 lua5.4 hyperfine libmimalloc-dev libjemalloc-dev
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JOBS ?= 2

@@ -306,8 +306,11 @@ static uint64_t mko_caller_rules(const void *caller)
     if (c->caller == addr && c->seq == seq)
         return c->rules;
     uint64_t rules = 0;
-    if (!mko_find(addr, &rules) && mko_rescan())
-        mko_find(addr, &rules); /* unknown code (JIT, a stub): no module rule */
+    if (!mko_find(addr, &rules)) {
+        if (!mko_rescan())
+            return 0; /* another thread is scanning: no module rule this once, and nothing cached */
+        mko_find(addr, &rules); /* still unknown (JIT code, a stub): no module rule, cached */
+    }
     *c = (mko_cached_t){.caller = addr, .rules = rules,
                         .seq = atomic_load_explicit(&mko_seq, memory_order_relaxed)};
     return rules;

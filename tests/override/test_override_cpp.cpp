@@ -111,7 +111,7 @@ int main()
     check(threw && new_handler_calls == 2, "new calls the new_handler until it gives up, then throws bad_alloc");
     auto *aligned = static_cast<char *>(::operator new(100, std::align_val_t(4096)));
     check(reinterpret_cast<std::uintptr_t>(aligned) % 4096 == 0, "aligned new(4096)");
-    ::operator delete(aligned, 100, std::align_val_t(4096));
+    ::operator delete(aligned, std::align_val_t(4096)); // the sized forms need -fsized-deallocation in clang
 
     // fork: the child allocates, frees what the parent allocated, and exits
     auto *shared = new std::vector<std::string>(1000, std::string(100, 'p'));
