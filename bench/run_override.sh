@@ -4,6 +4,9 @@
 #
 #   bash bench/run_override.sh [RUNS]      (default 15 runs per row, after 2 warm-ups)
 #
+# Rows: glibc (nothing preloaded), memkit (the default config: no rules, no
+# lookup), memkit+rules (tests/override/override.toml: module rules, so each
+# call looks up its caller), mimalloc, jemalloc.
 # Workloads: sqlite3 on bench/override/bench.sql (100k inserts, an index, joins,
 # updates; in memory) and lua5.4 on tests/override/workload.lua with 200000
 # items (tables, strings, closures, sort, gc). Each is timed with hyperfine as
@@ -32,13 +35,15 @@ py="${PYTHON:-/usr/bin/python3}"
 # ---- build: release flags (tests on only for the C++ toolchain; their assertion level is undone)
 cmake -S . -B "$out" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMEMKIT_PYTHON="$py" -DMEMKIT_BUILD_EXAMPLES=OFF \
       -DCMAKE_C_FLAGS=-UMK_ASSERT_LEVEL -DCMAKE_CXX_FLAGS=-UMK_ASSERT_LEVEL >/dev/null
-cmake --build "$out" --target memkit_override >&2
+cmake --build "$out" --target memkit_override memkit_override_test >&2
 lib="$root/$out/integrations/override/libmemkit_override.so"
+# the tests' config: [override] rules by module (libsqlite3.so*, <main>), so every call looks its caller up
+lib_rules="$root/$out/integrations/override/tests/libmemkit_override_test.so"
 
 libdir=/usr/lib/x86_64-linux-gnu
-declare -A preload=([glibc]="" [memkit]="$lib" [mimalloc]="$libdir/libmimalloc.so.2"
+declare -A preload=([glibc]="" [memkit]="$lib" [memkit+rules]="$lib_rules" [mimalloc]="$libdir/libmimalloc.so.2"
                     [jemalloc]="$libdir/libjemalloc.so.2")
-allocators=(glibc memkit mimalloc jemalloc)
+allocators=(glibc memkit memkit+rules mimalloc jemalloc)
 declare -A workload=(
     [sqlite3]="sqlite3 :memory: < '$root/bench/override/bench.sql'"
     [lua5.4]="lua5.4 '$root/tests/override/workload.lua' 200000")

@@ -534,7 +534,8 @@ static void *mko_realloc(void *ptr, size_t size, const void *caller)
     }
     if (mk_owns(ptr)) {
         mko_depth++;
-        void *p = mk_realloc(mko_intent_for(caller, size), ptr, size);
+        /* the block keeps its intent (mk_realloc moves it within its owner's): no lookup */
+        void *p = mk_realloc((mk_intent_t)MKG_OVERRIDE_DEFAULT, ptr, size);
         mko_depth--;
         if (p != NULL)
             return p;
