@@ -26,7 +26,7 @@ APT_PACKAGES := gcc g++ clang libclang-rt-14-dev cmake ninja-build binutils pyth
   gcc-multilib g++-multilib gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm \
   python3-clang-14 libclang1-14 chromium
 # libmemkit_override's proofs (tests/override) and bench/run_override.sh: real programs preloaded
-APT_PACKAGES += sqlite3 lua5.4 hyperfine libmimalloc-dev libjemalloc-dev
+APT_PACKAGES += sqlite3 lua5.4 libmimalloc-dev libjemalloc-dev
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JOBS ?= 2

@@ -9,8 +9,9 @@
 # call looks up its caller), mimalloc, jemalloc.
 # Workloads: sqlite3 on bench/override/bench.sql (100k inserts, an index, joins,
 # updates; in memory) and lua5.4 on tests/override/workload.lua with 200000
-# items (tables, strings, closures, sort, gc). Each is timed with hyperfine as
-# a whole process (start-up and exit included), with LD_PRELOAD set to the
+# items (tables, strings, closures, sort, gc). Each is timed as a whole
+# process (start-up and exit included; rounds interleave the allocators, so
+# a change of load hits them alike), with LD_PRELOAD set to the
 # allocator's shared library ("glibc": none). Prints a markdown table:
 # median, min and max wall time in ms and the median's ratio to glibc's.
 # libmemkit_override is built from its default config
@@ -24,9 +25,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bench_init "$root" build/bench-override
 runs="${1:-15}"
 bench_install_peers bench-override
-for tool in hyperfine sqlite3 lua5.4 cmake; do
+for tool in sqlite3 lua5.4 cmake; do
     if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "bench-override: $tool is missing (Debian: apt-get install hyperfine sqlite3 lua5.4 cmake)" >&2
+        echo "bench-override: $tool is missing (Debian: apt-get install sqlite3 lua5.4 cmake)" >&2
         exit 1
     fi
 done
@@ -64,28 +65,39 @@ echo "Load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs; $(un
 echo
 echo "| workload | allocator | median ms | min ms | max ms | median vs glibc |"
 echo "|---|---|---|---|---|---|"
+rows=()
+for a in "${allocators[@]}"; do
+    if [ -n "${preload[$a]}" ] && [ ! -e "${preload[$a]}" ]; then
+        echo "bench-override: ${preload[$a]} missing: $a skipped" >&2
+        continue
+    fi
+    rows+=("$a=${preload[$a]}")
+done
 for w in sqlite3 lua5.4; do
-    args=()
-    names=()
-    for a in "${allocators[@]}"; do
-        if [ -n "${preload[$a]}" ] && [ ! -e "${preload[$a]}" ]; then
-            echo "bench-override: ${preload[$a]} missing: $a skipped" >&2
-            continue
-        fi
-        args+=(-n "$a" "LD_PRELOAD=${preload[$a]} ${workload[$w]}")
-        names+=("$a")
-    done
-    hyperfine --warmup 2 --runs "$runs" --style none --export-json "$out/$w.json" "${args[@]}" >/dev/null
-    "$py" - "$out/$w.json" "$w" <<'PY'
-import json, statistics, sys
-rows = json.load(open(sys.argv[1]))["results"]
-med = {r["command"]: statistics.median(r["times"]) for r in rows}
-base = med.get("glibc")
-for r in rows:
-    t = r["times"]
-    ratio = f"{med[r['command']] / base:.2f}" if base else "-"
-    print(f"| {sys.argv[2]} | {r['command']} | {statistics.median(t) * 1e3:.1f} | {min(t) * 1e3:.1f} | "
-          f"{max(t) * 1e3:.1f} | {ratio} |")
+    "$py" - "$runs" "$w" "${workload[$w]}" "${rows[@]}" <<'PY'
+# Rounds interleave the allocators (each round runs every one once, in an
+# order that rotates), so a change of the machine's load hits all of them alike.
+import os, statistics, subprocess, sys, time
+runs, name, command = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+rows = [r.split("=", 1) for r in sys.argv[4:]]
+times = {a: [] for a, _ in rows}
+
+def once(lib):
+    env = dict(os.environ, LD_PRELOAD=lib) if lib else {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+    t = time.perf_counter()
+    subprocess.run(["bash", "-c", "exec " + command], env=env, stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - t
+
+for a, lib in rows:  # warm-ups: the page cache, the libraries
+    once(lib), once(lib)
+for r in range(runs):
+    for a, lib in rows[r % len(rows):] + rows[:r % len(rows)]:
+        times[a].append(once(lib))
+base = statistics.median(times["glibc"]) if times.get("glibc") else None
+for a, _ in rows:
+    t = times[a]
+    ratio = f"{statistics.median(t) / base:.2f}" if base else "-"
+    print(f"| {name} | {a} | {statistics.median(t) * 1e3:.1f} | {min(t) * 1e3:.1f} | {max(t) * 1e3:.1f} | {ratio} |")
 PY
 done
 echo
