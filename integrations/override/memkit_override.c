@@ -22,6 +22,7 @@
  */
 #define _GNU_SOURCE
 #include "memkit_override.h"
+#include "override_glob.h"
 
 #include <memkit/memkit.h>
 
@@ -102,57 +103,6 @@ _Static_assert(MKG_OVERRIDE_RULE_COUNT <= 64, "a rule set is a 64-bit mask");
 
 static uint64_t mko_any_module;   /* rules without a module pattern */
 static bool mko_by_module;        /* some rule names a module: look callers up */
-
-/* fnmatch without its locale machinery (which may allocate): '*', '?' and
- * [set] with ranges and '!' or '^'. memkit-gen has checked the pattern. */
-static bool mko_glob(const char *p, const char *s)
-{
-    const char *star = NULL, *resume = NULL;
-    while (*s != '\0') {
-        if (*p == '*') {
-            star = ++p;
-            resume = s;
-            continue;
-        }
-        bool ok = false;
-        if (*p == '?') {
-            ok = true;
-            p++;
-        } else if (*p == '[') {
-            const char *q = p + 1;
-            bool negate = *q == '!' || *q == '^';
-            if (negate)
-                q++;
-            bool hit = false;
-            do {
-                char lo = *q, hi = lo;
-                if (q[1] == '-' && q[2] != ']' && q[2] != '\0') {
-                    hi = q[2];
-                    q += 2;
-                }
-                if (*s >= lo && *s <= hi)
-                    hit = true;
-                q++;
-            } while (*q != ']' && *q != '\0');
-            ok = hit != negate && *q == ']';
-            p = *q == ']' ? q + 1 : q;
-        } else if (*p == *s) {
-            ok = true;
-            p++;
-        }
-        if (ok) {
-            s++;
-        } else if (star != NULL) {
-            p = star;
-            s = ++resume;
-        } else {
-            return false;
-        }
-    }
-    while (*p == '*')
-        p++;
-    return *p == '\0';
-}
 
 static uint64_t mko_module_rules(const char *path)
 {
