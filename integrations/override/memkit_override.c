@@ -505,8 +505,9 @@ static void *mko_realloc(void *ptr, size_t size, const void *caller)
         return p;
     }
     /* a block memkit does not own: libc's, from before the interposer, or the
-     * libc road. Inside the interposer or before mk_init it stays with libc. */
-    if (mko_depth != 0u || !mko_ready()) {
+     * libc road. Inside the interposer, before mk_init, or on a thread without
+     * a slot (whose new block would come from libc too) it stays with libc. */
+    if (mko_depth != 0u || mko_slotless != 0u || !mko_ready()) {
         void *p = __libc_realloc(ptr, size);
         if (p == NULL)
             errno = ENOMEM;
