@@ -22,12 +22,15 @@
 # QEMU for the Cortex-M4 test (docs/embedded.md); libclang's Python binding for
 # memkit-lens check and Chromium for the report's browser test (docs/lens.md);
 # Lua 5.4, SQLite, zlib, SDL2, Bullet Physics and Dear ImGui (with libuv above)
-# for the library adapters' tests and benches (docs/integrations.md).
+# for the library adapters' tests and benches (docs/integrations.md); the sqlite3 and lua5.4
+# programs and the mimalloc and jemalloc peers for libmemkit_override's proofs and bench
+# (tests/override, bench/run_override.sh).
 APT_PACKAGES := gcc g++ clang libclang-rt-14-dev cmake ninja-build binutils python3 python3-jinja2 valgrind \
   pkg-config libuv1-dev spin libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers \
   gcc-multilib g++-multilib gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm \
   python3-clang-14 libclang1-14 chromium \
-  liblua5.4-dev libsqlite3-dev zlib1g-dev libsdl2-dev libbullet-dev libimgui-dev
+  liblua5.4-dev libsqlite3-dev zlib1g-dev libsdl2-dev libbullet-dev libimgui-dev \
+  sqlite3 lua5.4 libmimalloc-dev libjemalloc-dev
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JOBS ?= 2

@@ -348,6 +348,24 @@ class GpuIntent:
 
 
 @dataclass(frozen=True)
+class OverrideRule:
+    """One [override] rule: calls from `module` (None: any) of min_size..max_size bytes go to `intent`."""
+    module: Optional[str]
+    min_size: int
+    max_size: Optional[int]   # None: no upper bound
+    intent: str
+    intent_index: int
+
+
+@dataclass(frozen=True)
+class Override:
+    """[override]: libmemkit_override's attribution of malloc calls (docs/override.md)."""
+    default: str
+    default_index: int
+    rules: Tuple[OverrideRule, ...]
+
+
+@dataclass(frozen=True)
 class Model:
     schema: int
     target: Target            # pointer width and C ABI (target.py)
@@ -379,6 +397,7 @@ class Model:
     static_bytes: int
     platform: str             # "" when no overlay
     normalized: str           # canonical JSON of the config the model was built from
+    override: Optional[Override] = None  # [override], for libmemkit_override
 
     @property
     def cache_slots(self) -> int:
@@ -614,6 +633,7 @@ class _Builder:
         scratch = self.scratch(c.get("scratch"), intents)
         deferred = c.get("deferred", {})
         record = self.record(c.get("record", {}), bool(c.get("pool")))
+        override = self.override(c.get("override"), intents, heap)
         async_tables = self.async_tables(intents, align if align_ok else None)
         gpu = self.gpu(frames)
 
@@ -642,7 +662,7 @@ class _Builder:
                     async_tables=async_tables, gpu=gpu,
                     deferred=Deferred(self.get(deferred, "deferred", "capacity"),
                                       self.get(deferred, "deferred", "max_frames")),
-                    record=record, sentinel=sentinel, prefix=mk.get("prefix", ""), limits=limits.values(c))
+                    record=record, override=override, sentinel=sentinel, prefix=mk.get("prefix", ""), limits=limits.values(c))
 
     def record(self, t: Dict[str, Any], has_pools: bool) -> Tuple[int, bool, int]:
         """[record] frames, histogram, trace_events."""
@@ -752,6 +772,62 @@ class _Builder:
                      SCRATCH_REFUSED[tier] + "; " + choice_hint("", usable, "pool or heap intents"), value=True)
             return None
         return name, s["cap"]
+
+    def override(self, o: Optional[Dict[str, Any]], intents: Dict[str, Any],
+                 heap: Optional[Dict[str, Any]]) -> Optional[Tuple[str, List[Tuple[Any, ...]]]]:
+        """(default intent, [(module, min, max, intent)]) of a well-formed [override], else None."""
+        if o is None or not self.require(("override",), "[override]", o, "override"):
+            return None
+        ok = self.override_intent(("override", "default"), "[override]: default", o["default"], intents)
+        if heap is not None and heap.get("fallback", "system") == "system":
+            where = ("heap", "fallback") if "fallback" in heap else ("heap",)
+            self.err(where, "[override] needs [heap] fallback = \"none\": a system-fallback block would come from "
+                     "malloc, and the interposer could not tell it from libc's own blocks",
+                     "set fallback = \"none\" in [heap]: the interposer sends what memkit cannot hold to libc "
+                     "itself", value="fallback" in heap)
+            ok = False
+        rules = []
+        for i, r in enumerate(o.get("rules", [])):
+            where = ("override", "rules", i)
+            ctx = f"[override]: rule {i + 1}"
+            if r is INVALID or any(v is INVALID for v in r.values()):
+                ok = False
+                continue
+            if "intent" not in r:
+                self.err(where, f"{ctx}: missing required key 'intent'",
+                         "add intent = \"NAME\" (the pool or heap intent its calls are charged to)")
+                ok = False
+                continue
+            if not self.override_intent(where + ("intent",), ctx, r["intent"], intents):
+                ok = False
+                continue
+            if not any(k in r for k in ("module", "min_size", "max_size")):
+                self.err(where, f"{ctx}: matches every call, so the rules after it and default never apply",
+                         "add module = \"PATTERN\", min_size or max_size, or make its intent the default")
+                ok = False
+                continue
+            lo, hi = r.get("min_size", 0), r.get("max_size")
+            if hi is not None and lo > hi:
+                self.err(where + ("max_size",), f"{ctx}: max_size {fmt_size(hi)} is below min_size {fmt_size(lo)}",
+                         "a rule's sizes are a range min_size..max_size, both included", value=True)
+                ok = False
+                continue
+            rules.append((r.get("module"), lo, hi, r["intent"]))
+        return (o["default"], rules) if ok else None
+
+    def override_intent(self, where: KeyPath, ctx: str, name: str, intents: Dict[str, Any]) -> bool:
+        """True for a declared pool or heap intent; malloc'd memory outlives frames and is no async block."""
+        if not self.known_intent(where, ctx, name, intents):
+            return False
+        tier = intents[name].get("tier")
+        if tier in ("pool", "heap"):
+            return True
+        usable = [n for n in sorted(intents) if intents[n].get("tier") in ("pool", "heap")]
+        why = {"frame": "frame memory is released with its frame, but malloc'd memory lives until free()",
+               "async": "async intents are served by async pools and task arenas, not by mk_alloc"}.get(tier, "")
+        self.err(where, f"{ctx}: intent '{name}' has tier = \"{tier}\", but malloc calls need a pool or heap intent",
+                 (why + "; " if why else "") + choice_hint("", usable, "pool or heap intents"), value=True)
+        return False
 
     def known_intent(self, where: KeyPath, ctx: str, name: str, intents: Dict[str, Any]) -> bool:
         """True when `name` is a declared intent, else False after an error with did-you-mean."""
@@ -1077,6 +1153,12 @@ def _finish(parts: Dict[str, Any], platform: str, normalized: str) -> Model:
                                  tuple(g.name for g in gpu_intents if g.heap == name), h["backpressure"],
                                  h["images"]))
 
+    override = None
+    if parts["override"] is not None:
+        default, rules_in = parts["override"]
+        override = Override(default, intent_index[default],
+                            tuple(OverrideRule(m, lo, hi, i, intent_index[i]) for m, lo, hi, i in rules_in))
+
     frame = heap = None
     if parts["frame"] is not None:
         f = parts["frame"]
@@ -1106,7 +1188,7 @@ def _finish(parts: Dict[str, Any], platform: str, normalized: str) -> Model:
                  async_channels, async_arenas, tuple(gpu_heaps), tuple(gpu_intents), gpu["frames"], gpu["budget"],
                  scratch,
                  parts["deferred"], record, parts["sentinel"], parts["limits"], parts["prefix"] + "_" if parts["prefix"] else "",
-                 parts["total"], static, platform, normalized)
+                 parts["total"], static, platform, normalized, override)
 
 
 def _merge_raw(base: Dict[str, Any], overlay: Dict[str, Any]) -> Dict[str, Any]:

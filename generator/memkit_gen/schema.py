@@ -75,7 +75,7 @@ INVALID = _Invalid()
 class Key:
     """One TOML key: its type, default and the checks that need no other key."""
     kind: str                     # int | bool | size | duration | enum | enum_list | name | int_list | schema
-                                  # | alignment | prefix
+                                  # | alignment | prefix | pattern | rules
     default: Any = None
     required: bool = False
     lo: Optional[int] = None
@@ -90,6 +90,18 @@ STORAGE_KEY = Key("enum", "static", choices=STORAGES)
 PREFAULT_KEY = Key("bool", False)
 TIMEOUT_KEY = Key("duration", lo=1, hi=HOUR_NS)
 INTENT_NAME_HINT = "add intent = \"NAME\" (the intent charged for the memory)"
+# One entry of [override] rules = [{...}, ...]: which calls go to `intent`.
+OVERRIDE_RULE_KEYS: Dict[str, Key] = {
+    "module": Key("pattern"),
+    "min_size": Key("size", lo=0),
+    "max_size": Key("size", lo=0),
+    "intent": Key("name"),
+}
+MAX_OVERRIDE_RULES = 64
+# A shared-object file name glob: what the C side matches (integrations/override).
+PATTERN_RE = re.compile(r"^[A-Za-z0-9_.+*?\[\]!^<>-]{1,255}$")
+PATTERN_HINT = ("a module pattern globs a shared object's file name (no directory): '*', '?' and [a-z] with "
+                "letters, digits and . _ + -, e.g. \"libsqlite3.so*\"; \"<main>\" is the program itself")
 
 SECTIONS: Dict[str, Tuple[bool, Dict[str, Key]]] = {  # name -> (named tables?, keys)
     "memkit": (False, {
@@ -163,6 +175,12 @@ SECTIONS: Dict[str, Tuple[bool, Dict[str, Key]]] = {  # name -> (named tables?, 
         "frames": Key("int", 0, lo=0, hi=1 << 16),
         "histogram": Key("bool", False),
         "trace_events": Key("int", 0, lo=0, hi=1 << 24),
+    }),
+    # [override]: libmemkit_override's attribution of malloc calls (docs/override.md).
+    "override": (False, {
+        "default": Key("name", required=True,
+                       missing_hint="add default = \"NAME\" (the pool or heap intent of every call no rule picks)"),
+        "rules": Key("rules"),
     }),
     "debug": (False, {
         "sentinel": Key("bool", False),
@@ -349,6 +367,24 @@ def parse_size(value: Any) -> Tuple[Optional[int], Optional[str], Optional[str]]
     return parse_quantity(value, SIZE)
 
 
+def _brackets_closed(pattern: str) -> bool:
+    """Every '[' of a glob has its ']' after at least one character, and no ']' stands alone."""
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "]":
+            return False
+        if pattern[i] == "[":
+            j = i + 1
+            if j < len(pattern) and pattern[j] in "!^":
+                j += 1
+            close = pattern.find("]", j + 1)
+            if j >= len(pattern) or close < 0 or "[" in pattern[j:close]:
+                return False
+            i = close
+        i += 1
+    return True
+
+
 class _DocumentChecker:
     """Schema walk over one document (the base, or one overlay)."""
 
@@ -505,6 +541,31 @@ class _DocumentChecker:
             if not isinstance(value, str):
                 return bad(f"must be a string ({article(key)} {key} name), not {type_name(value)}")
             return value
+        if kind == "pattern":
+            if not isinstance(value, str):
+                return bad(f"must be a string, not {type_name(value)}", PATTERN_HINT)
+            if "/" in value:
+                return bad(f"'{value}' holds a '/'", "patterns match the file name only: " + PATTERN_HINT)
+            if not PATTERN_RE.match(value) or not _brackets_closed(value):
+                return bad(f"'{value}' is not a valid pattern", PATTERN_HINT)
+            return value
+        if kind == "rules":
+            if not isinstance(value, list):
+                return bad(f"must be an array of tables, not {type_name(value)}",
+                           "write rules = [{ module = \"libsqlite3.so*\", intent = \"sqlite\" }]")
+            if len(value) > MAX_OVERRIDE_RULES:
+                return bad(f"has {len(value)} rules, more than {MAX_OVERRIDE_RULES}")
+            out = []
+            for i, item in enumerate(value):
+                if not isinstance(item, dict):
+                    bad(f"entry {i + 1} must be a table, not {type_name(item)}",
+                        "write { module = \"libz.so*\", intent = \"NAME\" }", where=path + (i,))
+                    out.append(INVALID)
+                    continue
+                errors = len(self.diag.errors)
+                rule = self.table(path + (i,), f"{ctx}: rule {i + 1}", item, OVERRIDE_RULE_KEYS)
+                out.append(rule if len(self.diag.errors) == errors else INVALID)  # reported: no more on it
+            return out
         if kind == "prefix":
             if not isinstance(value, str):
                 return bad(f"must be a string, not {type_name(value)}", PREFIX_HINT)

@@ -51,7 +51,7 @@ from unittest import mock
 
 from . import support
 from memkit_gen import cli, model
-from memkit_gen.schema import SECTIONS, fmt_size
+from memkit_gen.schema import SECTIONS, Key, fmt_size
 
 SEED = int(os.environ.get("MEMKIT_FUZZ_SEED", "1"))
 CASES = int(os.environ.get("MEMKIT_FUZZ_CASES", "3000"))
@@ -278,6 +278,18 @@ def plausible(rng, key, spec, names):
     if kind == "enum_list":
         picked = rng.sample(spec.choices + ("texture",), rng.choice((1, 1, 2, 3)))
         return "[" + ", ".join(f"\"{c}\"" for c in picked) + "]"
+    if kind == "pattern":
+        return f"\"{rng.choice(('libsqlite3.so*', '<main>', 'lib[a-z]?.so', 'a/b', 'lib[x', ''))}\""
+    if kind == "rules":  # [override] rules: inline tables of module, sizes and intent
+        rules = []
+        for _ in range(rng.choice((0, 1, 2, 3))):
+            keys = rng.sample(("module", "min_size", "max_size", "intent", "intent"), rng.randint(1, 4))
+            fields = {"module": plausible(rng, "module", Key("pattern"), names),
+                      "min_size": plausible(rng, "min_size", Key("size"), names),
+                      "max_size": plausible(rng, "max_size", Key("size"), names),
+                      "intent": f"\"{rng.choice(names)}\""}
+            rules.append("{ " + ", ".join(f"{k} = {fields[k]}" for k in sorted(set(keys))) + " }")
+        return "[" + ", ".join(rules) + "]"
     raise AssertionError(kind)
 
 

@@ -1341,5 +1341,68 @@ class RecordTest(unittest.TestCase):
         self.assertEqual([d.message for d in diag.errors],
                          ["[record]: histogram counts pool requests, and this config has no [pool.*]"])
 
+OVERRIDE = """\
+[memkit]
+schema = 1
+[pool.small]
+classes = [16, 32, 64]
+capacity = "192 KiB"
+thread_cache = 8
+[frame]
+arena = "64 KiB"
+[heap]
+size = "1 MiB"
+fallback = "none"
+[intent.app]
+tier = "pool"
+pool = "small"
+oversize = "heap"
+[intent.db]
+tier = "heap"
+[intent.tick]
+tier = "frame"
+"""
+
+
+class OverrideTest(unittest.TestCase):
+    """[override]: libmemkit_override's attribution table (docs/override.md)."""
+
+    def test_absent_by_default(self):
+        self.assertIsNone(build_clean(self, OVERRIDE).override)
+
+    def test_rules_keep_their_order_and_bounds(self):
+        m = build_clean(self, OVERRIDE + "[override]\ndefault = \"app\"\nrules = [\n"
+                        "  { module = \"libsqlite3.so*\", intent = \"db\" },\n"
+                        "  { min_size = \"1 KiB\", max_size = 4096, intent = \"app\" },\n"
+                        "  { module = \"<main>\", min_size = 16, intent = \"db\" },\n]\n")
+        o = m.override
+        self.assertEqual((o.default, o.default_index), ("app", 0))
+        self.assertEqual([(r.module, r.min_size, r.max_size, r.intent, r.intent_index) for r in o.rules],
+                         [("libsqlite3.so*", 0, None, "db", 1), (None, 1024, 4096, "app", 0),
+                          ("<main>", 16, None, "db", 1)])
+
+    def test_refusals(self):
+        cases = {
+            'default = "tick"': "[override]: default: intent 'tick' has tier = \"frame\", but malloc calls need a "
+                                "pool or heap intent",
+            'default = "app"\nrules = [{ intent = "db" }]': "[override]: rule 1: matches every call, so the rules "
+                                                           "after it and default never apply",
+            'default = "app"\nrules = [{ module = "a/b.so", intent = "db" }]':
+                "[override]: rule 1: module 'a/b.so' holds a '/'",
+            'default = "app"\nrules = [{ module = "x" }]': "[override]: rule 1: missing required key 'intent'",
+            'default = "app"\nrules = "x"': "[override]: rules must be an array of tables, not a string",
+            'rules = []': "[override]: missing required key 'default'",
+        }
+        for body, message in cases.items():
+            with self.subTest(body=body):
+                _, diag = build(OVERRIDE + "[override]\n" + body + "\n")
+                self.assertEqual([d.message for d in diag.errors][:1], [message])
+
+    def test_too_many_rules(self):
+        rules = ", ".join(f'{{ module = "lib{i}.so", intent = "db" }}' for i in range(65))
+        _, diag = build(OVERRIDE + "[override]\ndefault = \"app\"\nrules = [" + rules + "]\n")
+        self.assertEqual([d.message for d in diag.errors], ["[override]: rules has 65 rules, more than 64"])
+
+
 if __name__ == "__main__":
     unittest.main()

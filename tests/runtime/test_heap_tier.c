@@ -5,7 +5,7 @@
  * check). Covers the alloc/free round trip, alignment (default and 32..4096),
  * calloc zeroing and overflow, realloc (in place, moving, shrinking),
  * zero_on_free, exhaustion (ENOMEM, failure counts, usage back to zero) and the
- * per-intent current/peak figures. The algorithm itself (TLSF) is tested by
+ * per-intent current/peak figures, and mk_owns. The algorithm itself (TLSF) is tested by
  * test_heap.c.
  */
 #include "check.h"
@@ -410,8 +410,30 @@ static void test_realloc_shrink_returns_tail(void)
     CHECK_EQ(check_intent_stats(MK_INTENT_BLOB).current, 0u);
 }
 
+/* mk_owns: the address ranges of the pools, the heap and the frame arenas;
+ * not malloc's blocks, not before mk_init, not after mk_shutdown. */
+static unsigned char *owned_after_shutdown;
+static void test_owns(void)
+{
+    unsigned char *heap = mk_alloc(MK_INTENT_BLOB, 1000);
+    unsigned char *pool = mk_alloc(MK_INTENT_ENTITY, 32);
+    unsigned char *frame = mk_alloc(MK_INTENT_SCRATCH, 64);
+    CHECK(heap != NULL && pool != NULL && frame != NULL);
+    CHECK(mk_owns(heap) && mk_owns(heap + 999) && mk_owns(pool) && mk_owns(pool + 31) && mk_owns(frame));
+    CHECK(!mk_owns(NULL));
+    void *libc = malloc(64);
+    int on_stack = 0;
+    CHECK(!mk_owns(libc) && !mk_owns(&on_stack) && !mk_owns(&owned_after_shutdown));
+    free(libc);
+    mk_free(heap);
+    CHECK(mk_owns(heap)); /* an address test: a freed block is still in the heap */
+    mk_free(pool);
+    owned_after_shutdown = pool;
+}
+
 int main(void)
 {
+    CHECK(!mk_owns(&owned_after_shutdown)); /* before mk_init: no ranges */
     RUN(test_round_trip);
     RUN(test_aligned);
     RUN(test_calloc);
@@ -425,5 +447,7 @@ int main(void)
     RUN(test_front_falls_back_to_the_size_asked);
     RUN(test_double_free_stops);
     RUN(test_realloc_shrink_returns_tail);
+    RUN(test_owns);
+    CHECK(!mk_owns(owned_after_shutdown)); /* after mk_shutdown: the pools are gone */
     return check_finish("heap_tier");
 }

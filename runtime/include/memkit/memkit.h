@@ -228,6 +228,15 @@ size_t mk_usable_size(const void *ptr);
  * Thread-safe; works before mk_init. */
 size_t mk_good_size(mk_intent_t intent, size_t size);
 
+/* True when `ptr` points into memory memkit manages: a pool, the heap or a
+ * frame arena of this mk_init (any address inside, not only a block's start;
+ * freed blocks included). False for NULL, for any other address, before
+ * mk_init, and for system-fallback blocks ([heap] fallback = "system": they
+ * come from malloc). A malloc interposer (integrations/override) uses it to
+ * send pointers memkit does not own back to their own allocator. O(pools).
+ * Thread-safe; reads no block. */
+bool mk_owns(const void *ptr);
+
 /* Typed helpers: MK_NEW(MK_INTENT_AI, struct path_node) */
 #define MK_NEW(intent, T) ((T *)mk_alloc_aligned((intent), sizeof(T), MK__ALIGNOF(T)))
 #define MK_NEW_ZEROED(intent, T) ((T *)mk_calloc((intent), 1, sizeof(T)))

@@ -389,6 +389,7 @@
 #define mk_last_error MK__SYMBOL(mk_last_error)
 #define mk_on_frame_begin MK__SYMBOL(mk_on_frame_begin)
 #define mk_on_frame_end MK__SYMBOL(mk_on_frame_end)
+#define mk_owns MK__SYMBOL(mk_owns)
 #define mk_phase_begin MK__SYMBOL(mk_phase_begin)
 #define mk_phase_end MK__SYMBOL(mk_phase_end)
 #define mk_phase_stats MK__SYMBOL(mk_phase_stats)

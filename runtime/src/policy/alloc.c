@@ -201,6 +201,19 @@ void mk__free_slow(void *ptr)
     mk__heap_tier_free(ptr);
 }
 
+bool mk_owns(const void *ptr)
+{
+    if (ptr == NULL)
+        return false;
+#if MKG_POOL_COUNT > 0
+    for (unsigned pool = 0; pool < MKG_POOL_COUNT; pool++)
+        if ((uintptr_t)ptr - mk__pools[pool].base < mk__pools[pool].bytes)
+            return true;
+#endif
+    /* the ranges are zero before mk_init and after mk_shutdown */
+    return (uintptr_t)ptr - mk__heap_range.base < mk__heap_range.bytes || mk__frame_owns(ptr);
+}
+
 size_t mk_usable_size(const void *ptr)
 {
     unsigned cls, intent;
