@@ -293,5 +293,5 @@ const mk_config_t mkg_config = {
     NULL,
     NULL, NULL, NULL,
     NULL, NULL, 0u, 2u,
-    NULL
+    NULL, NULL
 };

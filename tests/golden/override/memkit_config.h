@@ -10,8 +10,8 @@
 
 #include <memkit/config.h>
 
-#if MK_RUNTIME_ABI != 7
-#error "memkit_config.h was generated for runtime ABI 7: regenerate it with this runtime's memkit-gen"
+#if MK_RUNTIME_ABI != 8
+#error "memkit_config.h was generated for runtime ABI 8: regenerate it with this runtime's memkit-gen"
 #endif
 
 MK__EXTERN_C_BEGIN /* C linkage for C++ (memkit/lang.h) */
@@ -20,7 +20,7 @@ MK__EXTERN_C_BEGIN /* C linkage for C++ (memkit/lang.h) */
 #define MKG_CONFIG_SHA256 "3d6270fe52fe978ed7574d5cac86bfabc25733ec6f9f16aecc6914e5f7c9030a"
 /* the layout users' code compiles the inline fast paths against, on this
  * target: mk_init refuses a runtime or a memkit_config.c built for another */
-#define MKG_LAYOUT_HASH 0x484c361599c214aau
+#define MKG_LAYOUT_HASH 0x2c5b36eaaae59f92u
 #define MKG_TARGET "lp64"
 #define MKG_TARGET_POINTER_BYTES 8
 #define MKG_THREADS 1
@@ -42,9 +42,11 @@ MK__EXTERN_C_BEGIN /* C linkage for C++ (memkit/lang.h) */
 #define MKG_DEFERRED_MAX_FRAMES 8
 #define MKG_SENTINEL 0
 #define MKG_SCRATCH_CAP 0
-/* [record] (docs/recording.md): frames kept, the size histogram, trace events kept; a row's words */
+/* [record] (docs/recording.md): frames kept, the size histogram and its buckets per thread, trace
+ * events kept; a row's words */
 #define MKG_RECORD_FRAMES 0
 #define MKG_RECORD_HISTOGRAM 0
+#define MKG_RECORD_HIST_BUCKETS 0
 #define MKG_RECORD_TRACE 0
 #define MKG_RECORD_ROW_WORDS 136
 /* capacities and thresholds ([limits], [debug], [gpu]; memkit/limits.h) */
