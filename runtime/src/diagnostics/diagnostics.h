@@ -49,8 +49,9 @@ void mk__record_frame_end(void); /* from mk_end_frame: one row into the ring ([r
 #define MK__TRACE_FAILED 2u /* "x": a request that failed */
 void mk__trace_reset(void); /* from mk_init (mk__record_reset) */
 #if MKG_RECORD_TRACE > 0
-/* mk_realloc's in-place resize of a block: its free at old_size, its allocation at size */
-void mk__trace_resize(mk_intent_t intent, void *ptr, size_t old_size, size_t size);
+/* An event the four traced calls do not make themselves (an in-place
+ * resize is a free at the old size and an allocation at the new one). */
+void mk__trace_record(unsigned op, unsigned intent, size_t size, const void *ptr);
 /* The writer's side (record.c): holds the ring still and returns the events
  * recorded since mk_init; lets it go and returns the events skipped since
  * mk_init (the writing thread's own). */
@@ -85,6 +86,8 @@ void mk__sentinel_set_kind(void *block, mk__sentinel_kind_t kind);
 bool mk__sentinel_check_kind(const void *block, const void *user, mk__sentinel_kind_t kind, const char *api);
 /* Usable bytes of a sentinel block (its requested size); false if not one. */
 bool mk__sentinel_usable(const void *ptr, size_t *size);
+/* The intent of a live sentinel block; false if not one. */
+bool mk__sentinel_intent(const void *ptr, unsigned *intent);
 /* Frame memory named by `ptr` (arena or spill) used by the calling thread
  * through `api`: reports ML201 (another thread's) or ML103 (its frame left
  * flight). False when it reported. */

@@ -693,20 +693,32 @@ void mk__sentinel_free_sized(mk_intent_t intent, void *ptr, size_t size)
     mk__site_end();
 }
 
+/* [record] trace_events: the events of a realloc that keeps to sentinel
+ * blocks (the traced mk_alloc and mk_free do not see them). */
+#if MKG_RECORD_TRACE > 0
+#define MK__TRACE_REALLOC(op, intent, size, ptr) mk__trace_record((op), (unsigned)(intent), (size), (ptr))
+#else
+#define MK__TRACE_REALLOC(op, intent, size, ptr) ((void)0)
+#endif
+
 void *mk__sentinel_realloc(mk_intent_t intent, void *ptr, size_t size)
 {
     void *result = NULL;
     mk__sblock_t *h = ptr != NULL ? mk__sblock_of(ptr) : NULL;
     if (ptr == NULL) {
         result = mk__alloc_block(intent, size, MKG_ALIGNMENT);
+        MK__TRACE_REALLOC(result != NULL ? MK__TRACE_ALLOC : MK__TRACE_FAILED, intent, size, result);
     } else if (h != NULL && h->state == MK__SBLOCK_LIVE && h->kind == MK__KIND_PLAIN) {
         if (size == 0) {
+            MK__TRACE_REALLOC(MK__TRACE_FREE, h->intent, (size_t)h->size, ptr);
             mk__release_block(h, "mk_realloc");
         } else {
             /* moves when it can: a stale copy of the old pointer then reads poison */
             result = mk__alloc_block((mk_intent_t)h->intent, size, (size_t)1 << h->align_log2);
             if (result != NULL) {
                 memcpy(result, ptr, size < h->size ? size : (size_t)h->size);
+                MK__TRACE_REALLOC(MK__TRACE_ALLOC, h->intent, size, result);
+                MK__TRACE_REALLOC(MK__TRACE_FREE, h->intent, (size_t)h->size, ptr);
                 mk__release_block(h, "mk_realloc");
             } else if (size <= h->size) {
                 /* a shrink never fails: it stays, its tail poisoned behind a new canary */
@@ -716,9 +728,13 @@ void *mk__sentinel_realloc(mk_intent_t intent, void *ptr, size_t size)
                 unsigned char *user = h->self;
                 memset(user + size, MK__POISON_FREE, (size_t)h->size - size);
                 memcpy(user + size, mk__sentinel.canary, MKG_SENTINEL_CANARY);
+                MK__TRACE_REALLOC(MK__TRACE_FREE, h->intent, (size_t)h->size, ptr);
+                MK__TRACE_REALLOC(MK__TRACE_ALLOC, h->intent, size, ptr);
                 h->size = size;
                 mk__last_error = MK_OK;
                 result = ptr;
+            } else {
+                MK__TRACE_REALLOC(MK__TRACE_FAILED, h->intent, size, NULL);
             }
         }
     } else if (h != NULL || (!mk__frame_owns(ptr) && !mk__is_spill(ptr))) {
@@ -739,6 +755,15 @@ bool mk__sentinel_usable(const void *ptr, size_t *size)
     if (h == NULL || h->state != MK__SBLOCK_LIVE)
         return false;
     *size = (size_t)h->size;
+    return true;
+}
+
+bool mk__sentinel_intent(const void *ptr, unsigned *intent)
+{
+    mk__sblock_t *h = mk__sblock_of(ptr);
+    if (h == NULL || h->state != MK__SBLOCK_LIVE)
+        return false;
+    *intent = h->intent;
     return true;
 }
 

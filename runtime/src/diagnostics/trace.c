@@ -5,7 +5,9 @@
  * here out of line: each event goes into the generated ring
  * (mkg_config.record_trace) as four words, [frame, size, id, intent | op << 32],
  * under one lock. A traced program trades speed for the trace; nothing is
- * allocated for it. mk_realloc's in-place resizes record themselves (alloc.c).
+ * allocated for it. What those four do not see records itself through
+ * mk__trace_record: mk_realloc's in-place resizes (alloc.c) and the sentinel's
+ * realloc, which keeps to its own blocks (sentinel.c).
  *
  * The id is the block's address: a free pairs with the allocation before it
  * at that address. An allocation is recorded once it has its block, a free
@@ -68,7 +70,11 @@ void *mk__trace_alloc(mk_intent_t intent, size_t size, size_t align)
  * not say (a system-fallback block, a foreign pointer); its usable size. */
 static unsigned mk__trace_owner(const void *ptr)
 {
-    unsigned cls, intent;
+    unsigned intent;
+#if MK_SENTINEL /* the block's header says; the tiers see the block behind it */
+    return mk__sentinel_intent(ptr, &intent) ? intent : UINT32_MAX;
+#else
+    unsigned cls;
     if (mk__pool_find(ptr, &cls, &intent))
         return intent;
     if (mk__heap_tier_owns(ptr)) {
@@ -76,6 +82,7 @@ static unsigned mk__trace_owner(const void *ptr)
         return intent < (unsigned)MKG_INTENT_COUNT ? intent : UINT32_MAX;
     }
     return UINT32_MAX;
+#endif
 }
 
 void mk__trace_free(void *ptr)
@@ -101,10 +108,9 @@ void mk__trace_free_sized(mk_intent_t intent, void *ptr, size_t size)
 #endif
 }
 
-void mk__trace_resize(mk_intent_t intent, void *ptr, size_t old_size, size_t size)
+void mk__trace_record(unsigned op, unsigned intent, size_t size, const void *ptr)
 {
-    mk__trace_event(MK__TRACE_FREE, (unsigned)intent, old_size, ptr);
-    mk__trace_event(MK__TRACE_ALLOC, (unsigned)intent, size, ptr);
+    mk__trace_event(op, intent, size, ptr);
 }
 
 uint64_t mk__trace_begin(void)

@@ -176,7 +176,8 @@ void *mk__realloc_plain(mk_intent_t intent, void *ptr, size_t size)
          * place and gives its tail back to the heap and the budget */
         if (size != old && mk__heap_tier_resize(ptr, size)) {
 #if MKG_RECORD_TRACE > 0
-            mk__trace_resize((mk_intent_t)owner, ptr, old, size);
+            mk__trace_record(MK__TRACE_FREE, owner, old, ptr);
+            mk__trace_record(MK__TRACE_ALLOC, owner, size, ptr);
 #endif
             return ptr;
         }
