@@ -205,14 +205,16 @@ static bool mko_rescan(void)
     return true;
 }
 
-/* The rules of the object whose code holds `addr`; false when none does. */
-static bool mko_find(uintptr_t addr, uint64_t *rules)
+/* The rules of the object whose code holds `addr`; false when none does.
+ * *version: the table's version the answer is of. */
+static bool mko_find(uintptr_t addr, uint64_t *rules, unsigned *version)
 {
     for (;;) {
         unsigned seq = atomic_load_explicit(&mko_seq, memory_order_acquire);
         if ((seq & 1u) != 0u) {
             if (atomic_load_explicit(&mko_scan_busy, memory_order_relaxed) == 0)
                 continue;
+            *version = seq; /* odd: no table to answer from */
             return false; /* a scan is under way: do without rather than wait */
         }
         unsigned lo = 0, hi = atomic_load_explicit(&mko_segment_count, memory_order_relaxed);
@@ -235,6 +237,7 @@ static bool mko_find(uintptr_t addr, uint64_t *rules)
         if (atomic_load_explicit(&mko_seq, memory_order_relaxed) != seq)
             continue;
         *rules = mask;
+        *version = seq;
         return found;
     }
 }
@@ -256,13 +259,16 @@ static uint64_t mko_caller_rules(const void *caller)
     if (c->caller == addr && c->seq == seq)
         return c->rules;
     uint64_t rules = 0;
-    if (!mko_find(addr, &rules)) {
+    unsigned version = 0;
+    if (!mko_find(addr, &rules, &version)) {
         if (!mko_rescan())
             return 0; /* another thread is scanning: no module rule this once, and nothing cached */
-        mko_find(addr, &rules); /* still unknown (JIT code, a stub): no module rule, cached */
+        /* still unknown (JIT code, a stub): no module rule, cached */
+        if (!mko_find(addr, &rules, &version) && (version & 1u) != 0u)
+            return 0; /* a scan began meanwhile: nothing to cache */
     }
-    *c = (mko_cached_t){.caller = addr, .rules = rules,
-                        .seq = atomic_load_explicit(&mko_seq, memory_order_relaxed)};
+    /* cached under the version the answer came from: a rescan since makes it stale */
+    *c = (mko_cached_t){.caller = addr, .rules = rules, .seq = version};
     return rules;
 }
 
@@ -287,9 +293,12 @@ static size_t (*mko_libc_usable_fn)(void *);
 static void mko_fork_child(void)
 {
     atomic_store_explicit(&mko_scan_busy, 0, memory_order_relaxed); /* its scanner did not come along */
-    if ((atomic_load_explicit(&mko_seq, memory_order_relaxed) & 1u) != 0u)
+    if ((atomic_load_explicit(&mko_seq, memory_order_relaxed) & 1u) != 0u) {
+        /* forked mid-scan: the table is half written; empty, every lookup misses and rescans */
+        atomic_store_explicit(&mko_segment_count, 0u, memory_order_relaxed);
         atomic_fetch_add_explicit(&mko_seq, 1u, memory_order_relaxed);
-    mko_seen_adds = ~0ull; /* the half-written table is rebuilt on the next miss */
+    }
+    mko_seen_adds = ~0ull; /* the table is rebuilt on the next miss */
 }
 
 static void mko_write_stats(void);
@@ -405,8 +414,14 @@ static size_t mko_libc_usable(void *ptr)
     return chunk - ((head & 2u) != 0u ? 2u : 1u) * sizeof(size_t);
 }
 
-void *mko_alloc(size_t size, size_t align, const void *caller)
+/* memkit's block for a request, or NULL. With NULL, *declined says whether
+ * the request takes the libc road (before mk_init, nested, a thread without
+ * a slot, or what the tiers cannot hold: counted here, the caller calls
+ * libc) or was refused by a budget (errno ENOMEM, and no libc: that is how a
+ * budget shows). */
+static void *mko_try(size_t size, size_t align, const void *caller, bool *declined)
 {
+    *declined = true;
     if (__builtin_expect(mko_depth != 0u || mko_slotless != 0u || !mko_ready(), 0)) {
         if (mko_slotless != 0u && mko_depth == 0u) {
             mko_slotless--;
@@ -414,7 +429,7 @@ void *mko_alloc(size_t size, size_t align, const void *caller)
         } else {
             mko_count(&mko_early_allocs);
         }
-        return mko_libc_alloc(size, align);
+        return NULL;
     }
     mk_intent_t intent = mko_intent_for(caller, size);
     size_t n = size != 0u ? size : 1u; /* malloc(0): a unique pointer */
@@ -427,11 +442,21 @@ void *mko_alloc(size_t size, size_t align, const void *caller)
     if (why == MK_EBUDGET) {
         mko_count(&mko_budget_refusals);
         errno = ENOMEM;
+        *declined = false;
         return NULL;
     }
     if (why == MK_ETHREADS)
         mko_slotless = MKO_SLOTLESS_CALLS;
     mko_count(&mko_libc_allocs);
+    return NULL;
+}
+
+void *mko_alloc(size_t size, size_t align, const void *caller)
+{
+    bool declined;
+    void *p = mko_try(size, align, caller, &declined);
+    if (__builtin_expect(p != NULL, 1) || !declined)
+        return p;
     return mko_libc_alloc(size, align > (size_t)MKG_ALIGNMENT ? align : 0u);
 }
 
@@ -468,9 +493,18 @@ MKO_EXPORT void *calloc(size_t count, size_t size)
         errno = ENOMEM;
         return NULL;
     }
-    void *p = mko_alloc(bytes, 0u, MKO_CALLER());
-    if (p != NULL)
+    bool declined;
+    void *p = mko_try(bytes, 0u, MKO_CALLER(), &declined);
+    if (p != NULL) {
         memset(p, 0, bytes);
+        return p;
+    }
+    if (!declined)
+        return NULL;
+    /* libc's calloc: it knows which of its pages are fresh and need no zeroing */
+    p = __libc_calloc(count, size);
+    if (p == NULL)
+        errno = ENOMEM;
     return p;
 }
 
@@ -514,9 +548,17 @@ static void *mko_realloc(void *ptr, size_t size, const void *caller)
         return p;
     }
     mko_count(&mko_foreign_reallocs);
-    void *p = mko_alloc(size, 0u, caller);
-    if (p == NULL)
-        return NULL;
+    bool declined;
+    void *p = mko_try(size, 0u, caller, &declined);
+    if (p == NULL) {
+        if (!declined)
+            return NULL; /* a budget: the old block stays as it was */
+        /* memkit cannot hold it either: libc resizes its own block (in place, or by mremap) */
+        p = __libc_realloc(ptr, size);
+        if (p == NULL)
+            errno = ENOMEM;
+        return p;
+    }
     size_t old = mko_libc_usable(ptr);
     memcpy(p, ptr, old < size ? old : size);
     __libc_free(ptr);
