@@ -212,7 +212,12 @@ class Record:
     def hist_buckets(self) -> int:
         """Buckets of the per-thread histogram (mk__thread_t.hist): per pool, one per size step up
         to its largest class (size 0 included) and one for the requests above it."""
-        return self.hist_base[-1] if self.histogram and self.hist_base else 0
+        return self.hist_base[-1] if self.hist_base else 0   # set only with the histogram on
+
+    @property
+    def trace_words(self) -> int:
+        """uint64_t words of mkg_record_trace (trace.c: 4 per event)"""
+        return RECORD_TRACE_WORDS * self.trace_events
 
     @property
     def trace_event_bytes(self) -> int:
@@ -779,7 +784,7 @@ class _Builder:
         if o is None or not self.require(("override",), "[override]", o, "override"):
             return None
         ok = self.override_intent(("override", "default"), "[override]: default", o["default"], intents)
-        if heap is not None and heap.get("fallback", "system") == "system":
+        if heap is not None and self.get(heap, "heap", "fallback") == "system":
             where = ("heap", "fallback") if "fallback" in heap else ("heap",)
             self.err(where, "[override] needs [heap] fallback = \"none\": a system-fallback block would come from "
                      "malloc, and the interposer could not tell it from libc's own blocks",
@@ -790,7 +795,7 @@ class _Builder:
         for i, r in enumerate(o.get("rules", [])):
             where = ("override", "rules", i)
             ctx = f"[override]: rule {i + 1}"
-            if r is INVALID or any(v is INVALID for v in r.values()):
+            if r is INVALID:  # schema.py made a rule with a bad key INVALID, and said so
                 ok = False
                 continue
             if "intent" not in r:

@@ -1,9 +1,10 @@
-/* memkit_uv.c — the uv_replace_allocator functions of memkit_libuv.h. */
+/* memkit_libuv.c — the uv_replace_allocator functions of memkit_libuv.h. */
 /* uv.h names POSIX thread types (pthread_rwlock_t) that strict C11 hides */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
 #include "memkit_libuv.h"
+#include "../memkit_adapter.h"
 
 #include <stdatomic.h>
 
@@ -40,8 +41,7 @@ static void mk_uv_free(void *ptr)
 
 int mk_uv_install(mk_intent_t intent)
 {
-    if ((unsigned)intent >= (unsigned)MKG_INTENT_COUNT ||
-        (mkg_routes[intent].tier != MK_TIER_POOL && mkg_routes[intent].tier != MK_TIER_HEAP))
+    if (!mk_adapter_intent_ok(intent))
         return UV_EINVAL;
     atomic_store_explicit(&mk_uv_current, (unsigned)intent, memory_order_relaxed);
     /* once: libuv's threads read its allocator table without a lock */

@@ -1,21 +1,12 @@
 /* memkit_lua.c — the lua_Alloc of memkit_lua.h. */
 #include "memkit_lua.h"
+#include "../memkit_adapter.h"
 
 #include <stdio.h>
 
-/* Lua frees blocks one at a time, whenever its collector runs: pool and heap
- * intents only. */
-static int mk_lua_intent_ok(mk_intent_t intent)
-{
-    if ((unsigned)intent >= (unsigned)MKG_INTENT_COUNT)
-        return 0;
-    unsigned tier = mkg_routes[intent].tier;
-    return tier == MK_TIER_POOL || tier == MK_TIER_HEAP;
-}
-
 int mk_lua_ud_init(mk_lua_ud_t *ud, mk_intent_t intent)
 {
-    if (ud == NULL || !mk_lua_intent_ok(intent))
+    if (ud == NULL || !mk_adapter_intent_ok(intent))
         return -1;
     ud->intent = intent;
     for (int t = 0; t < MK_LUA_TYPE_SLOTS; t++)
@@ -27,7 +18,7 @@ int mk_lua_ud_init(mk_lua_ud_t *ud, mk_intent_t intent)
 int mk_lua_ud_map(mk_lua_ud_t *ud, int type_tag, mk_intent_t intent)
 {
     /* tag 0 (LUA_TNIL) is what Lua passes for blocks that are no object */
-    if (ud == NULL || type_tag < 1 || type_tag >= MK_LUA_TYPE_SLOTS || !mk_lua_intent_ok(intent))
+    if (ud == NULL || type_tag < 1 || type_tag >= MK_LUA_TYPE_SLOTS || !mk_adapter_intent_ok(intent))
         return -1;
     ud->by_type[type_tag] = intent;
     if (intent != ud->intent)

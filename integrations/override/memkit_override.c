@@ -535,7 +535,9 @@ static void *mko_realloc(void *ptr, size_t size, const void *caller)
             return NULL;
         size_t old = mk_usable_size(ptr);
         memcpy(p, ptr, old < size ? old : size);
-        mko_free(ptr);
+        mko_depth++;
+        mk_free(ptr); /* memkit's, as mk_owns said above */
+        mko_depth--;
         return p;
     }
     /* a block memkit does not own: libc's, from before the interposer, or the

@@ -1,5 +1,6 @@
 /* memkit_sdl2.c — the SDL_SetMemoryFunctions functions of memkit_sdl2.h. */
 #include "memkit_sdl2.h"
+#include "../memkit_adapter.h"
 
 #include <stdatomic.h>
 
@@ -36,8 +37,7 @@ static void SDLCALL mk_sdl_free(void *ptr)
 
 int mk_sdl_install(mk_intent_t intent)
 {
-    if ((unsigned)intent >= (unsigned)MKG_INTENT_COUNT ||
-        (mkg_routes[intent].tier != MK_TIER_POOL && mkg_routes[intent].tier != MK_TIER_HEAP)) {
+    if (!mk_adapter_intent_ok(intent)) {
         SDL_SetError("mk_sdl_install: intent %d is not a pool or heap intent", (int)intent);
         return -1;
     }

@@ -1,5 +1,6 @@
 /* memkit_sqlite.c — the sqlite3_mem_methods of memkit_sqlite.h. */
 #include "memkit_sqlite.h"
+#include "../memkit_adapter.h"
 
 #include <limits.h>
 
@@ -59,8 +60,7 @@ const sqlite3_mem_methods mk_sqlite_methods = {
 
 int mk_sqlite_install(mk_intent_t intent)
 {
-    if ((unsigned)intent >= (unsigned)MKG_INTENT_COUNT ||
-        (mkg_routes[intent].tier != MK_TIER_POOL && mkg_routes[intent].tier != MK_TIER_HEAP))
+    if (!mk_adapter_intent_ok(intent))
         return SQLITE_ERROR;
     /* sqlite3_config copies the methods; it fails while SQLite is initialised */
     int rc = sqlite3_config(SQLITE_CONFIG_MALLOC, &mk_sqlite_methods);

@@ -1,5 +1,6 @@
 /* memkit_zlib.c — zalloc/zfree of memkit_zlib.h. */
 #include "memkit_zlib.h"
+#include "../memkit_adapter.h"
 
 #include <stdint.h>
 
@@ -24,8 +25,7 @@ void mk_zlib_free(voidpf opaque, voidpf address)
 
 int mk_zlib_use(z_streamp strm, mk_intent_t intent)
 {
-    if (strm == NULL || (unsigned)intent >= (unsigned)MKG_INTENT_COUNT ||
-        (mkg_routes[intent].tier != MK_TIER_POOL && mkg_routes[intent].tier != MK_TIER_HEAP))
+    if (strm == NULL || !mk_adapter_intent_ok(intent))
         return -1;
     strm->zalloc = mk_zlib_alloc;
     strm->zfree = mk_zlib_free;

@@ -151,7 +151,7 @@ void test_simulation_rests_and_balances(void)
         CHECK(built.allocations > static_cast<uint64_t>(s.count())); /* a body and a motion state each, at least */
         CHECK(built.current > 100 * 1024);
         /* a body is a memkit block of the intent: the adapter, not malloc */
-        CHECK(mk_usable_size(s.first_body()) >= sizeof(btRigidBody));
+        CHECK(mk_owns(s.first_body()) && mk_usable_size(s.first_body()) >= sizeof(btRigidBody));
 
         s.run(steps);
         CHECK_EQ(s.resting(), s.count());
@@ -215,7 +215,7 @@ void test_oom_handler_reserve_lets_bullet_go_on(void)
         for (int i = 0; i < points.size(); i++)
             points[i] = btVector3(static_cast<float>(i), 1, 2);
         CHECK(points[255].getX() == 255.0f && points[17].getZ() == 2.0f);
-        CHECK(mk_usable_size(&points[0]) >= 256 * sizeof(btVector3));
+        CHECK(mk_owns(&points[0]) && mk_usable_size(&points[0]) >= 256 * sizeof(btVector3));
     }
     mk_set_oom_handler(nullptr, nullptr);
     mk_free(reserve); /* NULL when the handler ran */

@@ -122,7 +122,7 @@ void test_frames_draw_and_balance(void)
     ImGui::GetIO().Fonts->GetTexDataAsRGBA32(&pixels, &width, &height); /* built already: the same pixels */
     CHECK(pixels != nullptr && width > 0 && height > 0);
     /* the atlas's pixels are a memkit block of the intent */
-    CHECK(mk_usable_size(pixels) >= static_cast<size_t>(width) * static_cast<size_t>(height) * 4);
+    CHECK(mk_owns(pixels) && mk_usable_size(pixels) >= static_cast<size_t>(width) * static_cast<size_t>(height) * 4);
 
     ui_state state;
     uint64_t allocs_after_warmup = 0, live_after_warmup = 0;

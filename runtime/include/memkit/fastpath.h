@@ -512,10 +512,10 @@ MK__INLINE void *mk__pool_alloc(mk_intent_t intent, unsigned pool, size_t size)
     { /* a block of its own: C++ forbids the gotos to jump past an initialisation into its scope */
         MK__STORE(c->count, count - 1u);
         void *block = mk__pool_hand_out(t, c, pool, intent, bytes, c->mag[count - 1u]);
-        mk__slot_leave(t);
 #if MKG_RECORD_HISTOGRAM
         mk__hist_count(t, pool, cls, size); /* a miss counts in mk__pool_alloc_slow */
 #endif
+        mk__slot_leave(t);
         return block;
     }
 slow:

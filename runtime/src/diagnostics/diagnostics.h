@@ -47,10 +47,12 @@ void mk__record_frame_end(void); /* from mk_end_frame: one row into the ring ([r
 #define MK__TRACE_ALLOC 0u  /* "a": a block handed out */
 #define MK__TRACE_FREE 1u   /* "f": a block given back */
 #define MK__TRACE_FAILED 2u /* "x": a request that failed */
+/* An event in the ring: frame, size, id, intent | op << 32 (model.py's RECORD_TRACE_WORDS) */
+#define MK__TRACE_WORDS 4u
 void mk__trace_reset(void); /* from mk_init (mk__record_reset) */
 #if MKG_RECORD_TRACE > 0
-/* An event the four traced calls do not make themselves (an in-place
- * resize is a free at the old size and an allocation at the new one). */
+/* Records an event: the four traced calls do, and whatever they do not see
+ * (an in-place resize is a free at the old size and an allocation at the new one). */
 void mk__trace_record(unsigned op, unsigned intent, size_t size, const void *ptr);
 /* The writer's side (record.c): holds the ring still and returns the events
  * recorded since mk_init; lets it go and returns the events skipped since

@@ -302,14 +302,32 @@ static void mk__json_head(mk__json_t *j, const char *format)
     mk__json_flush(j);
 }
 
-/* "histogram": per pool, the requests per size step summed over the thread
- * slots, and per class the requests and the bytes they asked for. */
+#if MKG_RECORD_HISTOGRAM
+/* A histogram bucket, and a class's requested bytes, summed over the thread slots. */
+static uint64_t mk__hist_requests(unsigned bucket)
+{
+    uint64_t n = 0;
+    for (uint32_t i = 0, span = mk__thread_span(); i < span; i++)
+        n += MK__LOAD(mk__rt.threads[i].hot.hist[bucket]);
+    return n;
+}
+
+static uint64_t mk__hist_class_bytes(unsigned cls)
+{
+    uint64_t n = 0;
+    for (uint32_t i = 0, span = mk__thread_span(); i < span; i++)
+        n += MK__LOAD(mk__rt.threads[i].hot.hist_bytes[cls]);
+    return n;
+}
+#endif
+
+/* "histogram": per pool, the requests per size step and above the largest
+ * class, and per class the requests and the bytes they asked for. */
 static void mk__json_histogram(mk__json_t *j)
 {
     mk__json_put(j, "\"histogram\": [");
 #if MKG_RECORD_HISTOGRAM
     const mk_config_t *cfg = mk__rt.config;
-    uint32_t span = mk__thread_span();
     for (unsigned p = 0; p < MKG_POOL_COUNT; p++) {
         const mk_pool_layout_t *pool = &cfg->pools[p];
         unsigned first = mkg_record_hist_base[p], over = mkg_record_hist_base[p + 1u] - 1u;
@@ -319,9 +337,7 @@ static void mk__json_histogram(mk__json_t *j)
         mk__json_put(j, ", \"step\": %u, \"requests\": [", (unsigned)MKG_ALIGNMENT);
         bool first_entry = true;
         for (unsigned b = first; b < over; b++) {
-            uint64_t n = 0;
-            for (uint32_t i = 0; i < span; i++)
-                n += MK__LOAD(mk__rt.threads[i].hot.hist[b]);
+            uint64_t n = mk__hist_requests(b);
             if (n == 0)
                 continue;
             class_requests[mkg_pool_shapes[p].size_class[b - first]] += n;
@@ -329,17 +345,11 @@ static void mk__json_histogram(mk__json_t *j)
                          (unsigned long long)(b - first) * MKG_ALIGNMENT, (unsigned long long)n);
             first_entry = false;
         }
-        uint64_t oversize = 0;
-        for (uint32_t i = 0; i < span; i++)
-            oversize += MK__LOAD(mk__rt.threads[i].hot.hist[over]);
-        mk__json_put(j, "], \"oversize\": %llu, \"classes\": [", (unsigned long long)oversize);
+        mk__json_put(j, "], \"oversize\": %llu, \"classes\": [", (unsigned long long)mk__hist_requests(over));
         for (unsigned c = 0; c < pool->class_count; c++) {
             unsigned cls = pool->first_class + c;
-            uint64_t bytes = 0;
-            for (uint32_t i = 0; i < span; i++)
-                bytes += MK__LOAD(mk__rt.threads[i].hot.hist_bytes[cls]);
             mk__json_put(j, "%s[%llu, %llu, %llu]", c != 0 ? ", " : "", (unsigned long long)cfg->classes[cls].size,
-                         (unsigned long long)class_requests[cls], (unsigned long long)bytes);
+                         (unsigned long long)class_requests[cls], (unsigned long long)mk__hist_class_bytes(cls));
         }
         mk__json_put(j, "]}");
         mk__json_flush(j);
@@ -350,36 +360,36 @@ static void mk__json_histogram(mk__json_t *j)
 }
 
 /* "trace": the ring's events, oldest first; the ring is held still meanwhile
- * (events of other threads wait, the writer's own are skipped). */
+ * (events of other threads wait, the writer's own are skipped). Without
+ * events (no trace, or a snapshot) its empty form. */
 static void mk__json_trace(mk__json_t *j, bool with_events)
 {
 #if MKG_RECORD_TRACE > 0
     static const char ops[] = "afx"; /* by MK__TRACE_ALLOC, _FREE, _FAILED */
-    if (!with_events) {
-        mk__json_put(j, "\"trace\": {\"dropped\": 0, \"events\": []}}");
+    if (with_events) {
+        uint64_t recorded = mk__trace_begin();
+        uint64_t kept = recorded < MKG_RECORD_TRACE ? recorded : MKG_RECORD_TRACE;
+        mk__json_put(j, "\"trace\": {\"dropped\": %llu, \"events\": [", (unsigned long long)(recorded - kept));
+        for (uint64_t r = recorded - kept; r < recorded; r++) {
+            const uint64_t *e = mk__rt.config->record_trace + (r % MKG_RECORD_TRACE) * MK__TRACE_WORDS;
+            unsigned intent = (unsigned)(e[3] & 0xFFFFFFFFu), op = (unsigned)(e[3] >> 32);
+            mk__json_put(j, "%s[%llu, \"%c\", ", r != recorded - kept ? ", " : "", (unsigned long long)e[0],
+                         ops[op < 3u ? op : 0u]);
+            if (intent < (unsigned)MKG_INTENT_COUNT)
+                mk__json_put(j, "%u, ", intent);
+            else
+                mk__json_put(j, "-1, ");
+            mk__json_put(j, "%llu, %llu]", (unsigned long long)e[1], (unsigned long long)e[2]);
+        }
+        uint64_t skipped = mk__trace_end();
+        mk__json_put(j, "], \"skipped\": %llu}}", (unsigned long long)skipped);
         mk__json_flush(j);
         return;
     }
-    uint64_t recorded = mk__trace_begin();
-    uint64_t kept = recorded < MKG_RECORD_TRACE ? recorded : MKG_RECORD_TRACE;
-    mk__json_put(j, "\"trace\": {\"dropped\": %llu, \"events\": [", (unsigned long long)(recorded - kept));
-    for (uint64_t r = recorded - kept; r < recorded; r++) {
-        const uint64_t *e = mk__rt.config->record_trace + (r % MKG_RECORD_TRACE) * 4u;
-        unsigned intent = (unsigned)(e[3] & 0xFFFFFFFFu), op = (unsigned)(e[3] >> 32);
-        mk__json_put(j, "%s[%llu, \"%c\", ", r != recorded - kept ? ", " : "", (unsigned long long)e[0],
-                     ops[op < 3u ? op : 0u]);
-        if (intent < (unsigned)MKG_INTENT_COUNT)
-            mk__json_put(j, "%u, ", intent);
-        else
-            mk__json_put(j, "-1, ");
-        mk__json_put(j, "%llu, %llu]", (unsigned long long)e[1], (unsigned long long)e[2]);
-    }
-    uint64_t skipped = mk__trace_end();
-    mk__json_put(j, "], \"skipped\": %llu}}", (unsigned long long)skipped);
 #else
     (void)with_events;
-    mk__json_put(j, "\"trace\": {\"dropped\": 0, \"events\": []}}");
 #endif
+    mk__json_put(j, "\"trace\": {\"dropped\": 0, \"events\": []}}");
     mk__json_flush(j);
 }
 

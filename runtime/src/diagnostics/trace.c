@@ -18,8 +18,6 @@
 
 #if MKG_RECORD_TRACE > 0
 
-#define MK__TRACE_WORDS 4u
-
 static struct {
     mk__lock_t lock;
     uint64_t recorded; /* events since mk_init; the ring keeps the last MKG_RECORD_TRACE */
@@ -36,7 +34,7 @@ void mk__trace_reset(void)
     mk__fork_lock_register(&mk__trace.lock);
 }
 
-static void mk__trace_event(unsigned op, unsigned intent, size_t size, const void *ptr)
+void mk__trace_record(unsigned op, unsigned intent, size_t size, const void *ptr)
 {
     if (mk__rt.config == NULL || !mk__rt.initialised)
         return;
@@ -62,12 +60,12 @@ void *mk__trace_alloc(mk_intent_t intent, size_t size, size_t align)
 #else
     void *p = align <= MKG_ALIGNMENT ? mk__alloc_fast(intent, size) : mk__alloc_aligned_fast(intent, size, align);
 #endif
-    mk__trace_event(p != NULL ? MK__TRACE_ALLOC : MK__TRACE_FAILED, (unsigned)intent, size, p);
+    mk__trace_record(p != NULL ? MK__TRACE_ALLOC : MK__TRACE_FAILED, (unsigned)intent, size, p);
     return p;
 }
 
 /* The intent a block was allocated for, or UINT32_MAX where the lookup does
- * not say (a system-fallback block, a foreign pointer); its usable size. */
+ * not say (a system-fallback block, a foreign pointer). */
 static unsigned mk__trace_owner(const void *ptr)
 {
     unsigned intent;
@@ -89,7 +87,7 @@ void mk__trace_free(void *ptr)
 {
     /* frame memory goes with its frame: its frees change nothing, so they are not events */
     if (ptr != NULL && !mk__frame_owns(ptr))
-        mk__trace_event(MK__TRACE_FREE, mk__trace_owner(ptr), mk_usable_size(ptr), ptr);
+        mk__trace_record(MK__TRACE_FREE, mk__trace_owner(ptr), mk_usable_size(ptr), ptr);
 #if MK_SENTINEL
     mk__sentinel_free(ptr);
 #else
@@ -100,17 +98,12 @@ void mk__trace_free(void *ptr)
 void mk__trace_free_sized(mk_intent_t intent, void *ptr, size_t size)
 {
     if (ptr != NULL && !mk__frame_owns(ptr))
-        mk__trace_event(MK__TRACE_FREE, (unsigned)intent, size, ptr);
+        mk__trace_record(MK__TRACE_FREE, (unsigned)intent, size, ptr);
 #if MK_SENTINEL
     mk__sentinel_free_sized(intent, ptr, size);
 #else
     mk__free_sized_fast(intent, ptr, size);
 #endif
-}
-
-void mk__trace_record(unsigned op, unsigned intent, size_t size, const void *ptr)
-{
-    mk__trace_event(op, intent, size, ptr);
 }
 
 uint64_t mk__trace_begin(void)

@@ -204,15 +204,9 @@ void mk__free_slow(void *ptr)
 
 bool mk_owns(const void *ptr)
 {
-    if (ptr == NULL)
-        return false;
-#if MKG_POOL_COUNT > 0
-    for (unsigned pool = 0; pool < MKG_POOL_COUNT; pool++)
-        if ((uintptr_t)ptr - mk__pools[pool].base < mk__pools[pool].bytes)
-            return true;
-#endif
-    /* the ranges are zero before mk_init and after mk_shutdown */
-    return (uintptr_t)ptr - mk__heap_range.base < mk__heap_range.bytes || mk__frame_owns(ptr);
+    unsigned cls, intent;
+    /* the tiers' ranges are empty before mk_init and after mk_shutdown */
+    return ptr != NULL && (mk__pool_find(ptr, &cls, &intent) || mk__heap_tier_owns(ptr) || mk__frame_owns(ptr));
 }
 
 size_t mk_usable_size(const void *ptr)

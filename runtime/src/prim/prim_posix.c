@@ -75,29 +75,16 @@ void mk__prim_prefault(void *mem, size_t bytes)
     mk__prim_touch(mem, bytes); /* older kernels, other systems */
 }
 
-/* MK_PRIM_LIBC_MALLOC=1 (glibc only): the system fallback calls libc's own
- * allocator by its internal names, for a runtime built into a malloc
- * interposer (integrations/override), where `malloc` is memkit itself. */
-#if defined(MK_PRIM_LIBC_MALLOC) && MK_PRIM_LIBC_MALLOC
-void *__libc_malloc(size_t bytes);
-void __libc_free(void *mem);
-#define MK__SYSTEM_MALLOC __libc_malloc
-#define MK__SYSTEM_FREE __libc_free
-#else
-#define MK__SYSTEM_MALLOC malloc
-#define MK__SYSTEM_FREE free
-#endif
-
 void *mk__prim_system_alloc(size_t bytes)
 {
     if (mk__fault(MK__FAULT_SYSTEM))
         return NULL;
-    return MK__SYSTEM_MALLOC(bytes);
+    return malloc(bytes);
 }
 
 void mk__prim_system_free(void *mem)
 {
-    MK__SYSTEM_FREE(mem);
+    free(mem);
 }
 
 _Noreturn void mk__prim_abort(void)
