@@ -91,26 +91,51 @@ static inline int peer_skipped(const char *name, char *why, size_t n)
     return 1;
 }
 
+/* The peers: their library and the names of their functions (mimalloc
+ * prefixes its own; Debian's jemalloc exports the plain names). */
+typedef struct peer_lib {
+    const char *name, *lib, *prefix;
+} peer_lib_t;
+
+static inline const peer_lib_t *peer_lib(const char *name)
+{
+    static const peer_lib_t libs[] = {
+        {"mimalloc", "libmimalloc.so.2", "mi_"},
+        {"jemalloc", "libjemalloc.so.2", ""},
+    };
+    for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++)
+        if (strcmp(libs[i].name, name) == 0)
+            return &libs[i];
+    return NULL;
+}
+
+/* A function of a peer peer_load has loaded, by its plain name (calloc,
+ * realloc; malloc_usable_size is mimalloc's mi_usable_size); NULL when the
+ * library or the name is not there. */
+static inline void *peer_symbol(const char *name, const char *plain)
+{
+    const peer_lib_t *p = peer_lib(name);
+    void *h = p != NULL ? dlopen(p->lib, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD) : NULL;
+    if (h == NULL)
+        return NULL;
+    char sym[64];
+    const char *base = p->prefix[0] != '\0' && strcmp(plain, "malloc_usable_size") == 0 ? "usable_size" : plain;
+    snprintf(sym, sizeof sym, "%s%s", p->prefix, base);
+    return dlsym(h, sym);
+}
+
 /* Loads peer `name` ("mimalloc" or "jemalloc") by soname and sets *pmalloc and
  * *pfree to its malloc and free. Returns NULL, or why it cannot be used (in
  * why[0..n-1]). */
 static inline const char *peer_load(const char *name, void *(**pmalloc)(size_t), void (**pfree)(void *), char *why,
                                     size_t n)
 {
-    static const struct {
-        const char *name, *lib, *malloc_sym, *free_sym;
-    } libs[] = {
-        {"mimalloc", "libmimalloc.so.2", "mi_malloc", "mi_free"},
-        {"jemalloc", "libjemalloc.so.2", "malloc", "free"},
-    };
-    size_t i = 0;
-    while (i < sizeof libs / sizeof libs[0] && strcmp(libs[i].name, name) != 0)
-        i++;
-    if (i == sizeof libs / sizeof libs[0]) {
+    const peer_lib_t *p = peer_lib(name);
+    if (p == NULL) {
         snprintf(why, n, "no library known for %s", name);
         return why;
     }
-    const char *lib = libs[i].lib;
+    const char *lib = p->lib;
     void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
     if (h == NULL) {
         const char *err = dlerror();
@@ -120,8 +145,8 @@ static inline const char *peer_load(const char *name, void *(**pmalloc)(size_t),
         return why;
     }
     /* dlsym on a handle looks in that library first: its malloc, not glibc's */
-    void *m = dlsym(h, libs[i].malloc_sym);
-    void *f = dlsym(h, libs[i].free_sym);
+    void *m = peer_symbol(name, "malloc");
+    void *f = peer_symbol(name, "free");
     if (m == NULL || f == NULL) {
         snprintf(why, n, "dlsym found no malloc/free in %s", lib);
         return why;

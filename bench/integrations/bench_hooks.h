@@ -74,11 +74,9 @@ static inline const char *bench_load(const char *name, bench_alloc_t *a, char *w
     void (*f)(void *);
     if (peer_load(name, &m, &f, why, n) != NULL)
         return why;
-    const int mi = strcmp(name, "mimalloc") == 0;
-    void *h = dlopen(mi ? "libmimalloc.so.2" : "libjemalloc.so.2", RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
-    void *c = h != NULL ? dlsym(h, mi ? "mi_calloc" : "calloc") : NULL;
-    void *r = h != NULL ? dlsym(h, mi ? "mi_realloc" : "realloc") : NULL;
-    void *u = h != NULL ? dlsym(h, mi ? "mi_usable_size" : "malloc_usable_size") : NULL;
+    void *c = peer_symbol(name, "calloc");
+    void *r = peer_symbol(name, "realloc");
+    void *u = peer_symbol(name, "malloc_usable_size");
     if (c == NULL || r == NULL || u == NULL) {
         snprintf(why, n, "dlsym found no calloc/realloc/usable size in %s", name);
         return why;

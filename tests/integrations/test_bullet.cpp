@@ -13,7 +13,7 @@
  */
 #include <memkit_bullet.h>
 
-#include "check.h"
+#include "integration_check.h"
 
 #include <btBulletDynamicsCommon.h>
 
@@ -223,22 +223,11 @@ void test_oom_handler_reserve_lets_bullet_go_on(void)
     mk_bullet_uninstall();
 }
 
-int oom_calls;
-
-int count_oom(mk_intent_t intent, size_t size, mk_status_t reason, void *user)
-{
-    (void)user;
-    if (oom_calls++ == 0) /* once: the message must not flood the pipe */
-        std::fprintf(stderr, "OOM handler: intent %s, %zu bytes, %s\n", mk_intent_name(intent), size,
-                     mk_status_str(reason));
-    return 0; /* nothing to release: let the request fail */
-}
-
 /* Builds the test's world on the tight intent anyway, in a child: memkit's
  * OOM handler runs, then the adapter ends the child with a message. */
 [[noreturn]] void build_on_tight_budget(void)
 {
-    mk_set_oom_handler(count_oom, nullptr);
+    mk_set_oom_handler(check_oom_says_once, nullptr);
     mk_bullet_install(MK_INTENT_PHYSICS_TIGHT);
     scene s;
     s.run(steps);
@@ -248,17 +237,7 @@ int count_oom(mk_intent_t intent, size_t size, mk_status_t reason, void *user)
 
 void test_budget_ends_the_program_not_in_a_segfault(void)
 {
-    char text[4096];
-    const int status = check_child_stderr(build_on_tight_budget, text, sizeof text);
-    CHECK(WIFEXITED(status)); /* exited: not SIGSEGV, not SIGABRT */
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EXIT_FAILURE);
-    CHECK(std::strstr(text, "OOM handler: intent physics_tight") != nullptr); /* the policy ran first */
-    CHECK(std::strstr(text, "memkit-bullet: out of memory: intent 'physics_tight' refused") != nullptr);
-    CHECK(std::strstr(text, "MK_EBUDGET") != nullptr);
-    CHECK(std::strstr(text, "Bullet has no out-of-memory path") != nullptr);
-    CHECK(std::strstr(text, "the world was built") == nullptr);
-    if (check_failed_count != 0)
-        std::fprintf(stderr, "child's stderr: %s\n", text);
+    check_adapter_exits(build_on_tight_budget, "memkit-bullet", "Bullet", "physics_tight", "the world was built");
 }
 
 /* A failure handler of one's own runs instead of the default; returning from

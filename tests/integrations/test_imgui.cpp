@@ -14,7 +14,7 @@
  */
 #include <memkit_imgui.h>
 
-#include "check.h"
+#include "integration_check.h"
 
 #include <imgui_internal.h> /* ImGui::GetItemID, ImDrawList::_OwnerName */
 
@@ -222,23 +222,12 @@ void test_headroom(void)
     mk_imgui_uninstall();
 }
 
-int oom_calls;
-
-int count_oom(mk_intent_t intent, size_t size, mk_status_t reason, void *user)
-{
-    (void)user;
-    if (oom_calls++ == 0)
-        std::fprintf(stderr, "OOM handler: intent %s, %zu bytes, %s\n", mk_intent_name(intent), size,
-                     mk_status_str(reason));
-    return 0; /* nothing to release: let the request fail */
-}
-
 /* A context and its atlas on the tight intent, in a child: memkit's OOM
  * handler runs, then the adapter ends the child with a message. */
 [[noreturn]] void build_on_tight_budget(void)
 {
     static mk_imgui_allocator tight{MK_INTENT_UI_TIGHT};
-    mk_set_oom_handler(count_oom, nullptr);
+    mk_set_oom_handler(check_oom_says_once, nullptr);
     mk_imgui_install(&tight);
     create_context();
     std::fprintf(stderr, "the atlas was built: the budget did not bind\n");
@@ -247,17 +236,7 @@ int count_oom(mk_intent_t intent, size_t size, mk_status_t reason, void *user)
 
 void test_budget_ends_the_program_not_in_a_segfault(void)
 {
-    char text[4096];
-    const int status = check_child_stderr(build_on_tight_budget, text, sizeof text);
-    CHECK(WIFEXITED(status)); /* exited: not SIGSEGV, not SIGABRT */
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EXIT_FAILURE);
-    CHECK(std::strstr(text, "OOM handler: intent ui_tight") != nullptr); /* the policy ran first */
-    CHECK(std::strstr(text, "memkit-imgui: out of memory: intent 'ui_tight' refused") != nullptr);
-    CHECK(std::strstr(text, "MK_EBUDGET") != nullptr);
-    CHECK(std::strstr(text, "Dear ImGui has no out-of-memory path") != nullptr);
-    CHECK(std::strstr(text, "the atlas was built") == nullptr);
-    if (check_failed_count != 0)
-        std::fprintf(stderr, "child's stderr: %s\n", text);
+    check_adapter_exits(build_on_tight_budget, "memkit-imgui", "Dear ImGui", "ui_tight", "the atlas was built");
 }
 
 } // namespace
