@@ -107,7 +107,7 @@ out:
     free(back);
 }
 
-static void test_alloc_overflow_refused(void)
+static void test_alloc_and_bad_intents_refused(void)
 {
     void *opaque;
     z_stream zs;
@@ -121,6 +121,7 @@ static void test_alloc_overflow_refused(void)
     mk_zlib_free(opaque, p);
     CHECK_EQ(mk_zlib_use(NULL, MK_INTENT_ZLIB), -1);
     CHECK_EQ(mk_zlib_use(&zs, (mk_intent_t)MKG_INTENT_COUNT), -1);
+    CHECK_EQ(mk_zlib_use(&zs, MK_INTENT_PER_FRAME), -1); /* a frame intent (mk_adapter_intent_ok) */
     CHECK_BALANCED(MK_INTENT_ZLIB);
 }
 
@@ -155,7 +156,7 @@ static void test_budget_gives_z_mem_error(void)
 int main(void)
 {
     RUN(test_roundtrip_and_balance);
-    RUN(test_alloc_overflow_refused);
+    RUN(test_alloc_and_bad_intents_refused);
     RUN(test_budget_gives_z_mem_error);
     return check_finish("zlib");
 }
